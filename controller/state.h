@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The controller's state: the in-memory model and the store behind it, kept
+ * equal. Every change follows design.md: validate against the model, write
+ * to the store in one transaction, and only when the commit succeeded
+ * replace the model (so a failed commit leaves both unchanged, and a crash
+ * after the commit loses nothing that was acknowledged).
+ *
+ * At open, the model is rebuilt from the store's "/onm/" keys; a store
+ * whose content does not validate is refused with the reason.
+ *
+ * Errors: functions return 0 or a negative errno that tells the kind of
+ * failure — -EINVAL (bad input: parse or validation), -ENOENT (no such
+ * object), -EEXIST (already exists), -EBUSY (still referenced), -EIO (the
+ * store failed) — and set '*error' to an allocated one-line message.
+ *
+ * Thread-safety: none; the controller's event-loop thread owns it.
+ */
+#ifndef ONM_CONTROLLER_STATE_H
+#define ONM_CONTROLLER_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "onm/model.h"
+#include "onm/util.h"
+
+struct ctl_state;
+struct store;
+
+int ctl_state_open(const char *store_url, struct ctl_state **, char **error) WARN_UNUSED_RESULT;
+void ctl_state_close(struct ctl_state *);
+
+const struct model *ctl_state_model(const struct ctl_state *);
+struct store *ctl_state_store(struct ctl_state *);
+uint64_t ctl_state_revision(const struct ctl_state *);
+
+/* Applies a whole topology ('json': body is JSON, else YAML; 'source' names
+ * it in messages). Fills 'plan' (caller destroys with model_diff_destroy)
+ * and, unless 'dry_run', commits it and sets '*revision'. */
+int ctl_state_apply(struct ctl_state *, const char *body, size_t len, const char *source, bool json,
+		    bool dry_run, struct model_diff *plan, uint64_t *revision,
+		    char **error) WARN_UNUSED_RESULT;
+
+/* Creates one object from its flat JSON form; -EEXIST if its id exists. On
+ * success '*created' (if not NULL) points into the model. */
+int ctl_state_create(struct ctl_state *, enum model_kind, const char *body, size_t len,
+		     const struct model_object **created, char **error) WARN_UNUSED_RESULT;
+/* Replaces object 'id' (which must exist) with the body's object, whose id
+ * must be 'id'. */
+int ctl_state_update(struct ctl_state *, enum model_kind, const char *id, const char *body,
+		     size_t len, const struct model_object **updated, char **error) WARN_UNUSED_RESULT;
+int ctl_state_delete(struct ctl_state *, enum model_kind, const char *id,
+		     char **error) WARN_UNUSED_RESULT;
+
+/* Static routes of router 'router_id' ("tenant/network/router"). */
+int ctl_state_route_add(struct ctl_state *, const char *router_id, const char *prefix,
+			const char *via, char **error) WARN_UNUSED_RESULT;
+int ctl_state_route_delete(struct ctl_state *, const char *router_id, const char *prefix,
+			   char **error) WARN_UNUSED_RESULT;
+
+#endif /* ONM_CONTROLLER_STATE_H */

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The model: onm's desired state — substrate (hosts, links), service
+ * levels, and tenants with their virtual networks, routers and instances.
+ *
+ * Objects and identity. Every object starts with a 'struct model_object'
+ * header that carries its kind, its id and its canonical JSON. Ids are
+ * paths: host "h1", link "h1/h2" (endpoints sorted, links are undirected),
+ * service level "platinum", tenant "acme", network "acme/blue", router
+ * "acme/blue/r1", instance "acme/blue/web1". The store key of an object is
+ * "/onm/<kind plural>/<id>" (see model_object_key()).
+ *
+ * Invariant: a model only ever holds a consistent set of objects. Every
+ * insertion validates the object against what is already there (names,
+ * references, addresses, VNIs, MACs) and is refused with a message naming
+ * the object and the reason; the model is unchanged on refusal.
+ *
+ * Whole topologies are built with model_build(), which orders objects by
+ * dependency, keeps earlier allocations (VNIs, MACs, password hashes) from
+ * the previous model so that applying the same file twice changes nothing,
+ * allocates what is new, and validates everything. model_diff() then says
+ * what changed, object by object.
+ *
+ * Thread-safety: none; the controller's main thread owns the model.
+ */
+#ifndef ONM_MODEL_H
+#define ONM_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "onm/hmap.h"
+#include "onm/net.h"
+#include "onm/util.h"
+
+enum model_kind {
+	MODEL_HOST,
+	MODEL_LINK,
+	MODEL_SERVICE_LEVEL,
+	MODEL_TENANT,
+	MODEL_NETWORK,
+	MODEL_ROUTER,
+	MODEL_INSTANCE,
+	MODEL_N_KINDS
+};
+
+/* "host", "link", "service level", ... (for messages). */
+const char *model_kind_name(enum model_kind);
+/* "hosts", "links", "service_levels", ... (REST paths, store keys). */
+const char *model_kind_plural(enum model_kind);
+/* Accepts the plural or the singular ("instances", "instance"). */
+bool model_kind_from_string(const char *, enum model_kind *);
+
+/* Where an object was written, when it came from a file (0 otherwise). */
+struct src_pos {
+	int line;
+	int column;
+};
+
+struct model_object {
+	struct hmap_node node; /* in the model's map for 'kind', hashed on 'id' */
+	enum model_kind kind;
+	char *id;            /* see the header comment */
+	char *json;          /* canonical JSON (store form), set by the model on insertion */
+	struct src_pos pos;  /* position in the source file, if any */
+};
+
+struct host {
+	struct model_object hdr;
+	char *name;
+	char **capabilities; /* e.g. "inspection"; each a valid name, no duplicates */
+	size_t n_capabilities;
+};
+
+struct link {
+	struct model_object hdr;
+	char *a, *b;            /* host names as written; id sorts them */
+	uint64_t latency_us;    /* one-way latency */
+	uint64_t bandwidth_bps; /* 0 = not given (unlimited) */
+	uint64_t cost;          /* monetary cost, unitless, default 1 */
+	uint32_t loss_ppm;      /* packet loss, parts per million */
+	bool down;              /* administratively down ('state: down') */
+};
+
+enum sl_metric { SL_MIN_LATENCY, SL_MIN_COST, SL_MIN_HOPS };
+
+struct service_level {
+	struct model_object hdr;
+	char *name;
+	enum sl_metric minimize;
+	uint64_t min_bandwidth_bps; /* 0 = no constraint */
+	char *via_capability;       /* NULL = no waypoint constraint */
+	bool builtin;               /* one of the four of spec.md, never stored */
+};
+
+enum user_role { ROLE_VIEWER, ROLE_OPERATOR, ROLE_ADMIN };
+
+struct user {
+	char *name;
+	enum user_role role;
+	char *password;      /* plain, only between loading and model_build; wiped then */
+	char *password_hash; /* argon2id encoded ("$argon2id$..."), or NULL: no password login */
+	struct src_pos pos;
+};
+
+struct tenant {
+	struct model_object hdr;
+	char *name;
+	char *service_level; /* name of a service level */
+	struct user *users;
+	size_t n_users;
+};
+
+struct subnet {
+	char *name;
+	struct ipv4_prefix cidr;
+	struct src_pos pos;
+};
+
+enum sg_dir { SG_IN, SG_OUT };
+enum sg_proto { SG_PROTO_ANY, SG_PROTO_TCP, SG_PROTO_UDP, SG_PROTO_ICMP };
+
+struct sg_rule {
+	enum sg_dir dir;
+	enum sg_proto proto;
+	uint16_t port_min, port_max; /* tcp/udp only; 0,0 = all ports */
+	struct ipv4_prefix remote;   /* 'from' (in) or 'to' (out); used if remote_group NULL */
+	char *remote_group;          /* 'from_group' / 'to_group': a group of the same VN */
+	struct src_pos pos;
+};
+
+struct security_group {
+	char *name;
+	struct sg_rule *rules;
+	size_t n_rules;
+	struct src_pos pos;
+};
+
+struct network {
+	struct model_object hdr;
+	char *tenant;
+	char *name;
+	uint32_t vni; /* 1..16777215; 0 before allocation */
+	struct subnet *subnets;
+	size_t n_subnets;
+	struct security_group *groups;
+	size_t n_groups;
+};
+
+struct router_interface {
+	char *name;   /* e.g. "GigabitEthernet0/0" (not a model name: may hold '/') */
+	char *subnet; /* subnet name of the router's network */
+	uint32_t ip;
+	struct src_pos pos;
+};
+
+struct static_route {
+	struct ipv4_prefix prefix;
+	uint32_t via; /* inside a subnet the router has an interface on */
+	struct src_pos pos;
+};
+
+struct router {
+	struct model_object hdr;
+	char *tenant, *network, *name;
+	struct router_interface *interfaces;
+	size_t n_interfaces;
+	struct static_route *routes;
+	size_t n_routes;
+};
+
+struct instance {
+	struct model_object hdr;
+	char *tenant, *network, *name;
+	char *subnet;
+	char *host;
+	uint32_t ip;
+	struct eth_addr mac; /* zero before allocation */
+	char **security_groups; /* names of groups of the network */
+	size_t n_security_groups;
+};
+
+/* A whole topology as loaded from a file: objects in file order, not yet
+ * validated. model_build() takes the objects. */
+struct topology {
+	struct model_object **objects;
+	size_t n_objects;
+	size_t allocated;
+	char *source; /* file name for messages ("demo.yaml", "request body") */
+};
+
+struct topology *topology_create(const char *source);
+void topology_add(struct topology *, struct model_object *); /* takes ownership */
+void topology_destroy(struct topology *); /* frees the objects it still holds */
+
+struct model;
+
+/* A new model holding the built-in service levels only. */
+struct model *model_create(void);
+void model_destroy(struct model *);
+
+/* Builds a new model from 't' (consuming its objects). 'old' (may be NULL)
+ * supplies earlier allocations: a network keeps its VNI, an instance its
+ * MAC, a user whose plain password verifies against the old hash keeps
+ * that hash. Returns NULL and sets '*new' on success; otherwise returns a
+ * message "SOURCE:LINE:COLUMN: KIND ID: reason" (position omitted when
+ * unknown) and '*new' is NULL. */
+char *model_build(struct topology *t, const struct model *old, struct model **new)
+	WARN_UNUSED_RESULT;
+
+/* Lookup by kind and id; NULL if absent. */
+struct model_object *model_find(const struct model *, enum model_kind, const char *id);
+size_t model_count(const struct model *, enum model_kind);
+/* The objects of one kind sorted by id. Returns an allocated array of
+ * '*n' pointers (caller frees the array, not the objects). */
+struct model_object **model_list(const struct model *, enum model_kind, size_t *n);
+
+/* Inserts or replaces one object (REST create/update). Validates against
+ * the rest of the model, including objects that depend on the replaced one
+ * (a network's routers and instances must still fit its subnets). Allocates
+ * VNI/MAC if zero, hashes a plain password (keeping the old hash when the
+ * user exists and no password is given). On success takes ownership of
+ * 'obj', returns NULL and sets '*replaced' to the previous object with the
+ * same id (or NULL); the caller frees it with model_object_destroy() — or
+ * puts it back with model_put() to undo. On failure returns the message and
+ * 'obj' stays the caller's. */
+char *model_put(struct model *, struct model_object *obj, struct model_object **replaced)
+	WARN_UNUSED_RESULT;
+/* Removes one object. Fails (message, nothing removed) if others refer to
+ * it: a host with links or instances, a tenant with networks, a network
+ * with routers or instances, a service level in use, a built-in service
+ * level. On success '*removed' is the object (caller frees). If 'id' does
+ * not exist returns a message starting with "not found". */
+char *model_remove(struct model *, enum model_kind, const char *id, struct model_object **removed)
+	WARN_UNUSED_RESULT;
+
+/* True for objects that exist in every model and are not stored (built-in
+ * service levels that no file overrode). */
+bool model_object_is_builtin(const struct model_object *);
+/* "/onm/instances/acme/blue/web1". Caller frees. */
+char *model_object_key(const struct model_object *);
+void model_object_destroy(struct model_object *);
+
+/* What model_diff found for one object. */
+enum model_change_op { MODEL_CREATE, MODEL_UPDATE, MODEL_DELETE };
+struct model_change {
+	enum model_change_op op;
+	enum model_kind kind;
+	char *id;
+	char *key;  /* store key */
+	char *json; /* new canonical JSON (NULL for delete) */
+};
+struct model_diff {
+	struct model_change *changes; /* sorted by kind (dependency order), then id;
+				       * deletes come after creates/updates, in
+				       * reverse dependency order */
+	size_t n;
+};
+/* Compares canonical JSON of every stored (non-builtin) object. */
+void model_diff(const struct model *old, const struct model *new, struct model_diff *);
+void model_diff_destroy(struct model_diff *);
+
+#endif /* ONM_MODEL_H */

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Units as users write them in topology files ("1ms", "250us", "1gbit",
+ * "100mbit", "0.5%"). Parsing is strict: a number (digits, optionally one
+ * '.' and more digits), then a unit from the list, nothing else — no
+ * spaces, no sign, no exponent, no missing unit. Values are held in the
+ * smallest unit named in the variable (latency_us, bandwidth_bps,
+ * loss_ppm); a fraction finer than that unit is an error, not rounded.
+ * Formatting gives the shortest exact form, so format(parse(x)) is
+ * canonical and parse(format(v)) == v.
+ *
+ * Parsers return NULL on success or an allocated message quoting the input.
+ */
+#ifndef ONM_UNITS_H
+#define ONM_UNITS_H
+
+#include <stdint.h>
+
+#include "onm/util.h"
+
+#define UNITS_STRLEN 32
+
+/* Units: us, ms, s. Result in microseconds. Max about 1 day. */
+char *units_parse_duration_us(const char *s, uint64_t *us) WARN_UNUSED_RESULT;
+/* Units: bit, kbit, mbit, gbit, tbit (powers of 1000, as tc counts). Must be > 0. */
+char *units_parse_rate_bps(const char *s, uint64_t *bps) WARN_UNUSED_RESULT;
+/* Unit: %. 0% to 100%, at most 4 decimals. Result in parts per million. */
+char *units_parse_percent_ppm(const char *s, uint32_t *ppm) WARN_UNUSED_RESULT;
+/* Plain non-negative decimal integer (link cost, VNI, ports) up to 'max'. */
+char *units_parse_uint(const char *s, uint64_t max, uint64_t *value) WARN_UNUSED_RESULT;
+
+void units_format_duration_us(uint64_t us, char buf[UNITS_STRLEN]);
+void units_format_rate_bps(uint64_t bps, char buf[UNITS_STRLEN]);
+void units_format_percent_ppm(uint32_t ppm, char buf[UNITS_STRLEN]);
+
+#endif /* ONM_UNITS_H */

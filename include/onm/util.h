@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Small helpers every part of onm uses: allocation that aborts on
+ * out-of-memory (callers never check), formatted strings, and the
+ * attribute macros of style.md.
+ */
+#ifndef ONM_UTIL_H
+#define ONM_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WARN_UNUSED_RESULT __attribute__((warn_unused_result))
+#define PRINTF_FORMAT(fmt, args) __attribute__((format(printf, fmt, args)))
+#define NO_RETURN __attribute__((noreturn))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Returns a pointer to the struct of type 'type' whose member 'member' is at 'ptr'. */
+#define CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+void *xmalloc(size_t size);
+void *xzalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+char *xstrdup(const char *s);
+char *xmemdup0(const char *s, size_t len);
+char *xasprintf(const char *fmt, ...) PRINTF_FORMAT(1, 2);
+char *xvasprintf(const char *fmt, va_list args) PRINTF_FORMAT(1, 0);
+
+/* Grows '*items' (of '*allocated' elements of 'elem_size' bytes) so that it
+ * holds at least 'n' elements. Amortized doubling. */
+void *xgrow(void *items, size_t *allocated, size_t n, size_t elem_size);
+
+/* Prints "FATAL: ..." to stderr and aborts. For programmer bugs only. */
+void onm_abort(const char *fmt, ...) PRINTF_FORMAT(1, 2) NO_RETURN;
+
+/* Monotonic clock. */
+uint64_t time_usec(void);
+
+/* Reads all of 'path' into a NUL-terminated buffer. Returns 0 or -errno. */
+int read_file(const char *path, char **buf, size_t *len) WARN_UNUSED_RESULT;
+
+bool str_has_prefix(const char *s, const char *prefix);
+bool str_has_suffix(const char *s, const char *suffix);
+
+#endif /* ONM_UTIL_H */

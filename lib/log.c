@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Logging to stderr with levels and per-call-site rate limits (see log.h).
+ */
+#include "onm/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+static enum log_level max_level = LOG_LEVEL_INFO;
+
+static const char *const level_names[] = {"ERR", "WARN", "INFO", "DBG"};
+
+void log_set_level(enum log_level level)
+{
+	max_level = level;
+}
+
+bool log_enabled(enum log_level level)
+{
+	return level <= max_level;
+}
+
+static void log_valist(enum log_level level, const char *module, const char *fmt, va_list args)
+{
+	char stamp[32];
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+	flockfile(stderr);
+	fprintf(stderr, "%s.%03ldZ %s %s: ", stamp, ts.tv_nsec / 1000000, level_names[level],
+		module);
+	vfprintf(stderr, fmt, args);
+	fputc('\n', stderr);
+	funlockfile(stderr);
+}
+
+void log_msg(enum log_level level, const char *module, const char *fmt, ...)
+{
+	if (!log_enabled(level))
+		return;
+	va_list args;
+	va_start(args, fmt);
+	log_valist(level, module, fmt, args);
+	va_end(args);
+}
+
+void log_msg_rl(struct log_ratelimit *rl, enum log_level level, const char *module,
+		const char *fmt, ...)
+{
+	if (!log_enabled(level))
+		return;
+	uint64_t now = time_usec();
+	if (!rl->window_start_us || now - rl->window_start_us >= 60 * 1000000ull) {
+		if (rl->suppressed)
+			log_msg(level, module, "(%u similar messages suppressed in the last minute)",
+				rl->suppressed);
+		rl->window_start_us = now;
+		rl->passed = 0;
+		rl->suppressed = 0;
+	}
+	if (rl->passed >= rl->burst) {
+		rl->suppressed++;
+		return;
+	}
+	rl->passed++;
+	va_list args;
+	va_start(args, fmt);
+	log_valist(level, module, fmt, args);
+	va_end(args);
+}
