@@ -10,7 +10,9 @@
  * whose content does not validate is refused with the reason.
  *
  * Errors: functions return 0 or a negative errno that tells the kind of
- * failure — -EINVAL (bad input: parse or validation), -ENOENT (no such
+ * failure — -EBADMSG (malformed input: parse error, unknown key, bad value;
+ * HTTP 400), -EINVAL (refused by validation across objects; HTTP 422),
+ * -ENOENT (no such
  * object), -EEXIST (already exists), -EBUSY (still referenced), -EIO (the
  * store failed) — and set '*error' to an allocated one-line message.
  *
