@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Installs the Debian packages onm needs to build, test and benchmark, if any
+# is missing. Idempotent and fast when everything is present: it asks dpkg
+# first and calls apt only for what is missing.
+set -eu
+
+# Build and libraries (see README.md, "Dependencies").
+PKGS="gcc make pkg-config meson ninja-build
+libevent-dev libjansson-dev libyaml-dev libsqlite3-dev libsodium-dev libcmocka-dev"
+# Tests: fuzzing and sanitizers with clang, real clients.
+PKGS="$PKGS clang libclang-rt-14-dev curl iproute2 procps"
+# Benchmarks.
+PKGS="$PKGS wrk sqlite3"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing"
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages and not root; run: sudo apt-get install$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086
+if ! apt-get install -y -q --no-install-recommends $missing; then
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+fi
