@@ -67,8 +67,8 @@ struct store_class {
 	const char *type;
 
 	/* Opens the store named by 'path' (the URL after "TYPE:"). On success
-	 * returns 0 and sets '*storep' to a store whose 'class' and 'revision'
-	 * are set (store_init() does the rest); on failure returns a negative
+	 * returns 0 and sets '*storep' to a store initialized with
+	 * store_init() and whose 'revision' is set; on failure returns a negative
 	 * errno and sets '*error' to an allocated one-line message that names
 	 * 'path'. */
 	int (*open)(const char *path, struct store **storep, char **error);
@@ -114,7 +114,8 @@ void store_init(struct store *, const struct store_class *);
  * -EIO just before it applies operation 'op_index' (0-based, counting
  * every op of the txn, expects included), after applying the ops before
  * it — so that tests can show that a failure in the middle of a commit
- * applies nothing. One-shot. */
+ * applies nothing. Cleared by the next commit, whether or not it reached
+ * that op. */
 void store_inject_fault(struct store *, size_t op_index);
 
 /* For backends: true (and the fault is cleared) if a fault was injected

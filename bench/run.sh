@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# make bench: onm's benchmarks, each beside its anchor in the same run.
+#
+#  1. apply of a generated topology (HOSTS hosts, TENANTS tenants, INSTANCES
+#     instances) to a fresh controller: time of POST /v1/apply (parse,
+#     validate, diff, commit), against a bare SQLite insert of the same rows
+#     in one transaction; controller RSS holding the model.
+#  2. GET /v1/instances on that model, and 1,000 sequential small POSTs
+#     (POST /v1/hosts), against a bare libevent handler answering a fixed
+#     body of the same size (the HTTP server's own ceiling).
+# Results go to stdout and build/bench-results.txt.
+set -eu
+cd "$(dirname "$0")/.."
+B=${ONM_BUILD:-build}
+HOSTS=${HOSTS:-1000} TENANTS=${TENANTS:-100} INSTANCES=${INSTANCES:-10000}
+PORT=${BENCH_PORT:-17480} FIXED_PORT=$((PORT + 1))
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+OUT=$B/bench-results.txt
+: >"$OUT"
+say() { echo "$*" | tee -a "$OUT"; }
+
+wait_http() { # URL
+	for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done
+	echo "bench: $1 did not come up" >&2
+	return 1
+}
+kv() { # KEY LINE -> value of KEY=... in LINE
+	echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+say "onm benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
+bench/gen-topology.sh "$HOSTS" "$TENANTS" "$INSTANCES" >"$WORK/topo.yaml"
+
+"$B/onm-controller" --store "sqlite:$WORK/state/onm.db" --api "127.0.0.1:$PORT" \
+	>"$WORK/controller.log" 2>&1 &
+CTL=$!
+PIDS+=("$CTL")
+wait_http "http://127.0.0.1:$PORT/healthz"
+
+# 1. apply vs bare insert
+t_apply=$(curl -s -o "$WORK/plan.json" -w '%{time_total}' -H 'X-Onm-Source: topo.yaml' \
+	--data-binary "@$WORK/topo.yaml" "http://127.0.0.1:$PORT/v1/apply")
+grep -q '"revision"' "$WORK/plan.json" || { cat "$WORK/plan.json"; exit 1; }
+apply_ms=$(awk -v t="$t_apply" 'BEGIN { printf "%.1f", t * 1000 }')
+rss_kb=$(awk '/VmRSS/ { print $2 }' "/proc/$CTL/status")
+ins=$("$B/bench/bench-sqlite-insert" "$WORK/state/onm.db" "$WORK/bare.db")
+insert_ms=$(kv insert_ms "$ins")
+rows=$(kv rows "$ins")
+say ""
+say "apply ${HOSTS} hosts / ${TENANTS} tenants / ${INSTANCES} instances ($rows rows)"
+say "  onm apply (POST /v1/apply: parse+validate+diff+commit)  ${apply_ms} ms"
+say "  bare SQLite insert of the same rows, one transaction    ${insert_ms} ms"
+say "  ratio apply/bare: $(awk -v a="$apply_ms" -v b="$insert_ms" 'BEGIN { printf "%.2fx", a / b }') (target <= 3x)"
+say "  controller RSS holding the model: $((rss_kb / 1024)) MB (target < 100 MB)"
+t_again=$(curl -s -o /dev/null -w '%{time_total}' -H 'X-Onm-Source: topo.yaml' \
+	--data-binary "@$WORK/topo.yaml" "http://127.0.0.1:$PORT/v1/apply")
+say "  second apply of the same file (no changes): $(awk -v t="$t_again" 'BEGIN { printf "%.1f", t * 1000 }') ms"
+
+# 2a. GET /v1/instances vs fixed body of the same size
+curl -s -o "$WORK/instances.json" "http://127.0.0.1:$PORT/v1/instances"
+"$B/bench/bench-fixed-server" 127.0.0.1 "$FIXED_PORT" "$WORK/instances.json" 200 &
+PIDS+=("$!")
+wait_http "http://127.0.0.1:$FIXED_PORT/"
+n_get=${GET_COUNT:-200}
+onm_get=$("$B/bench/bench-http" -n "$n_get" "http://127.0.0.1:$PORT/v1/instances")
+fix_get=$("$B/bench/bench-http" -n "$n_get" "http://127.0.0.1:$FIXED_PORT/v1/instances")
+say ""
+say "GET /v1/instances ($(stat -c %s "$WORK/instances.json") bytes, $n_get sequential requests)"
+say "  onm-controller:      $(kv rps "$onm_get") req/s  p99 $(kv p99_ms "$onm_get") ms"
+say "  bare evhttp, fixed:  $(kv rps "$fix_get") req/s  p99 $(kv p99_ms "$fix_get") ms"
+say "  ratio onm/bare req/s: $(awk -v a="$(kv rps "$onm_get")" -v b="$(kv rps "$fix_get")" 'BEGIN { printf "%.2f", a / b }')"
+
+# 2b. 1,000 sequential small POSTs vs fixed 201
+echo '{"name":"bench-h-0","capabilities":[]}' >"$WORK/created.json"
+"$B/bench/bench-fixed-server" 127.0.0.1 $((PORT + 2)) "$WORK/created.json" 201 &
+PIDS+=("$!")
+wait_http "http://127.0.0.1:$((PORT + 2))/"
+onm_post=$("$B/bench/bench-http" -m POST -b '{"name":"bench-h-%d"}' -n 1000 \
+	"http://127.0.0.1:$PORT/v1/hosts")
+fix_post=$("$B/bench/bench-http" -m POST -b '{"name":"bench-h-%d"}' -n 1000 \
+	"http://127.0.0.1:$((PORT + 2))/v1/hosts")
+say ""
+say "1,000 sequential POST /v1/hosts (model of ${INSTANCES} instances, sqlite synchronous=FULL)"
+say "  onm-controller:      $(kv rps "$onm_post") req/s  p99 $(kv p99_ms "$onm_post") ms"
+say "  bare evhttp, fixed:  $(kv rps "$fix_post") req/s  p99 $(kv p99_ms "$fix_post") ms"
+say "  ratio onm/bare req/s: $(awk -v a="$(kv rps "$onm_post")" -v b="$(kv rps "$fix_post")" 'BEGIN { printf "%.2f", a / b }')"
