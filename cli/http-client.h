@@ -16,11 +16,11 @@
 #ifndef ONM_CLI_HTTP_CLIENT_H
 #define ONM_CLI_HTTP_CLIENT_H
 
+#include "onm/util.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "onm/util.h"
 
 enum http_method { HTTP_GET, HTTP_POST, HTTP_PUT, HTTP_DELETE };
 
@@ -30,8 +30,8 @@ struct http_header {
 };
 
 struct http_response {
-	int status;         /* HTTP status code, e.g. 200 */
-	char *body;         /* NUL-terminated body; owned by the response */
+	int status;	    /* HTTP status code, e.g. 200 */
+	char *body;	    /* NUL-terminated body; owned by the response */
 	size_t body_size;   /* bytes in 'body', without the NUL */
 	char *content_type; /* Content-Type of the answer, or NULL */
 	bool has_revision;  /* the answer carried X-Onm-Revision */

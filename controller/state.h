@@ -38,6 +38,15 @@ const struct model *ctl_state_model(const struct ctl_state *);
 struct store *ctl_state_store(struct ctl_state *);
 uint64_t ctl_state_revision(const struct ctl_state *);
 
+/* Called after every store commit the state makes, with its duration and
+ * whether it succeeded (for metrics). */
+typedef void ctl_state_commit_cb(uint64_t latency_us, bool ok, void *aux);
+void ctl_state_set_commit_cb(struct ctl_state *, ctl_state_commit_cb *, void *aux);
+
+/* The canonical form of an id as given in a request: a link's endpoints
+ * may come in either order ("h2/h1" -> "h1/h2"). Caller frees. */
+char *ctl_state_id_normalize(enum model_kind, const char *id);
+
 /* Applies a whole topology ('json': body is JSON, else YAML; 'source' names
  * it in messages). Fills 'plan' (caller destroys with model_diff_destroy)
  * and, unless 'dry_run', commits it and sets '*revision'. */

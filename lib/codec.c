@@ -1,1 +1,1690 @@
-// SPDX-License-Identifier: Apache-2.0 (placeholder, being written)
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The model's text forms (see codec.h). Input is read by one walker over
+ * doc trees, driven by tables: each object and sub-object has a schema, a
+ * list of its keys with a flag or two and the function that reads the
+ * value. The walker finds unknown keys, missing keys and wrong types for
+ * every object the same way, and keeps the key path ("tenants[0].users[1]")
+ * that every message names. The nested topology file and the flat object
+ * forms share the schemas; keys that exist in one form only are marked.
+ *
+ * Output builds jansson values in the documented key order and prints them
+ * compactly, so that equal objects give byte-equal text.
+ */
+#include "onm/codec.h"
+
+#include "onm/ds.h"
+#include "onm/net.h"
+#include "onm/units.h"
+#include "quote-private.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NAME_MAX_LEN 63
+#define VNI_MAX 16777215
+#define COST_MAX UINT32_MAX
+#define NO_OFFSET SIZE_MAX
+
+/* The state of one walk over a document. */
+struct walk {
+	const char *source; /* document name for messages */
+	bool flat;	    /* flat object form (REST, store), not the topology file */
+	struct ds path;	    /* key path of the node being read */
+	char *error;	    /* first error, allocated */
+};
+
+/*
+ * Messages.
+ */
+
+static bool fail(struct walk *w, const struct doc_node *node, const char *fmt, ...)
+    PRINTF_FORMAT(3, 4);
+
+/* Records "SOURCE:LINE:COLUMN: PATH: message" (parts left out when
+ * unknown) as the walk's error, unless there is one already. Returns false
+ * so that callers can 'return fail(...)'. */
+static bool fail(struct walk *w, const struct doc_node *node, const char *fmt, ...)
+{
+	struct ds ds = DS_EMPTY_INITIALIZER;
+	va_list args;
+
+	if (w->error)
+		return false;
+	ds_put_cstr(&ds, w->source);
+	if (node && node->line > 0)
+		ds_put_format(&ds, ":%d:%d", node->line, node->column);
+	ds_put_cstr(&ds, ": ");
+	if (w->path.length) {
+		ds_put_buffer(&ds, w->path.string, w->path.length);
+		ds_put_cstr(&ds, ": ");
+	}
+	va_start(args, fmt);
+	ds_put_format_valist(&ds, fmt, args);
+	va_end(args);
+	w->error = ds_steal_cstr(&ds);
+	return false;
+}
+
+static bool fail_value(struct walk *w, const struct doc_node *node, const char *value,
+		       const char *fmt, ...) PRINTF_FORMAT(4, 5);
+
+/* Like fail(), with 'value' quoted in front of the message. */
+static bool fail_value(struct walk *w, const struct doc_node *node, const char *value,
+		       const char *fmt, ...)
+{
+	struct ds ds = DS_EMPTY_INITIALIZER;
+	va_list args;
+
+	ds_put_quoted(&ds, value);
+	ds_put_char(&ds, ' ');
+	va_start(args, fmt);
+	ds_put_format_valist(&ds, fmt, args);
+	va_end(args);
+	fail(w, node, "%s", ds_cstr(&ds));
+	ds_destroy(&ds);
+	return false;
+}
+
+static bool fail_quoted(struct walk *w, const struct doc_node *node, const char *before,
+			const char *value, const char *fmt, ...) PRINTF_FORMAT(5, 6);
+
+/* Like fail(): 'before', then 'value' quoted, then the rest. */
+static bool fail_quoted(struct walk *w, const struct doc_node *node, const char *before,
+			const char *value, const char *fmt, ...)
+{
+	struct ds ds = DS_EMPTY_INITIALIZER;
+	va_list args;
+
+	ds_put_cstr(&ds, before);
+	ds_put_quoted(&ds, value);
+	va_start(args, fmt);
+	ds_put_format_valist(&ds, fmt, args);
+	va_end(args);
+	fail(w, node, "%s", ds_cstr(&ds));
+	ds_destroy(&ds);
+	return false;
+}
+
+/* "expected a list, found a map". */
+static bool fail_type(struct walk *w, const struct doc_node *node, const char *expected)
+{
+	struct ds found = DS_EMPTY_INITIALIZER;
+
+	switch (node->type) {
+	case DOC_NULL:
+		ds_put_cstr(&found, "null");
+		break;
+	case DOC_MAP:
+		ds_put_cstr(&found, "a map");
+		break;
+	case DOC_SEQ:
+		ds_put_cstr(&found, "a list");
+		break;
+	case DOC_SCALAR:
+		if (node->quoted && !strcmp(expected, "a number"))
+			ds_put_cstr(&found, "the string ");
+		ds_put_quoted(&found, node->scalar);
+		break;
+	}
+	fail(w, node, "expected %s, found %s", expected, ds_cstr(&found));
+	ds_destroy(&found);
+	return false;
+}
+
+static size_t path_push_key(struct walk *w, const char *key)
+{
+	size_t old = w->path.length;
+
+	if (old)
+		ds_put_char(&w->path, '.');
+	ds_put_cstr(&w->path, key);
+	return old;
+}
+
+static size_t path_push_index(struct walk *w, size_t i)
+{
+	size_t old = w->path.length;
+
+	ds_put_format(&w->path, "[%zu]", i);
+	return old;
+}
+
+static void path_pop(struct walk *w, size_t old)
+{
+	w->path.length = old;
+	if (w->path.string)
+		w->path.string[old] = '\0';
+}
+
+/* fail() with 'key' appended to the path: for a problem with the value of
+ * 'key' in 'map' found after the map was read. */
+static bool fail_at_key(struct walk *w, const struct doc_node *map, const char *key,
+			const char *msg)
+{
+	size_t old = path_push_key(w, key);
+	const struct doc_node *value = doc_map_get(map, key);
+
+	fail(w, value ? value : map, "%s", msg);
+	path_pop(w, old);
+	return false;
+}
+
+/*
+ * Schemas.
+ */
+
+struct field;
+typedef bool field_parser(struct walk *, const struct doc_node *, void *obj, const struct field *);
+
+enum {
+	F_REQUIRED = 1 << 0, /* must be present */
+	F_FLAT = 1 << 1,     /* flat form only (the topology file has it from the nesting) */
+	F_NESTED = 1 << 2,   /* topology file only */
+};
+
+/* One key of a map. */
+struct field {
+	const char *key;
+	field_parser *parse; /* NULL: allowed, read by the caller */
+	size_t offset;	     /* of the member 'parse' fills */
+	size_t offset2;	     /* of a second member (the count of a list) */
+	unsigned int flags;
+	const void *arg; /* for 'parse' */
+};
+
+/* The keys of one kind of map. */
+struct schema {
+	const char *what; /* "user", for duplicate names in lists */
+	const struct field *fields;
+	size_t n_fields;
+	size_t size;	    /* of one element, for lists of sub-objects */
+	size_t pos_offset;  /* of the 'struct src_pos' to fill, or NO_OFFSET */
+	size_t name_offset; /* of 'char *name' unique within a list, or NO_OFFSET */
+	/* Checks across the keys, after they were all read. May be NULL. */
+	bool (*check)(struct walk *, const struct doc_node *map, void *obj);
+};
+
+static bool field_is_active(const struct walk *w, const struct field *f)
+{
+	return !(f->flags & (w->flat ? F_NESTED : F_FLAT));
+}
+
+/* Reads map 'node' into 'obj' as 'schema' says. */
+static bool walk_map(struct walk *w, const struct doc_node *node, const struct schema *s, void *obj)
+{
+	uint32_t seen = 0;
+
+	if (node->type != DOC_MAP)
+		return fail_type(w, node, "a map");
+	if (s->pos_offset != NO_OFFSET) {
+		struct src_pos pos = {node->line, node->column};
+
+		memcpy((char *)obj + s->pos_offset, &pos, sizeof pos);
+	}
+	for (size_t i = 0; i < node->n; i++) {
+		const struct doc_node *key = node->pairs[i].key;
+		const struct field *f = NULL;
+		size_t j;
+
+		for (j = 0; j < s->n_fields; j++) {
+			if (field_is_active(w, &s->fields[j]) &&
+			    !strcmp(s->fields[j].key, key->scalar)) {
+				f = &s->fields[j];
+				break;
+			}
+		}
+		if (!f) {
+			struct ds allowed = DS_EMPTY_INITIALIZER;
+
+			for (j = 0; j < s->n_fields; j++) {
+				if (field_is_active(w, &s->fields[j])) {
+					if (allowed.length)
+						ds_put_cstr(&allowed, ", ");
+					ds_put_cstr(&allowed, s->fields[j].key);
+				}
+			}
+			fail_quoted(w, key, "unknown key ", key->scalar, " (allowed: %s)",
+				    ds_cstr(&allowed));
+			ds_destroy(&allowed);
+			return false;
+		}
+		seen |= UINT32_C(1) << j;
+		if (f->parse) {
+			size_t old = path_push_key(w, f->key);
+			bool ok = f->parse(w, node->pairs[i].value, obj, f);
+
+			path_pop(w, old);
+			if (!ok)
+				return false;
+		}
+	}
+	for (size_t j = 0; j < s->n_fields; j++) {
+		const struct field *f = &s->fields[j];
+
+		if ((f->flags & F_REQUIRED) && field_is_active(w, f) &&
+		    !(seen & (UINT32_C(1) << j)))
+			return fail(w, node, "missing key \"%s\"", f->key);
+	}
+	return !s->check || s->check(w, node, obj);
+}
+
+/* Returns the index of the first of 'names' equal to an earlier one, or
+ * SIZE_MAX. Linear time (lists in a hostile body can be long). */
+static size_t find_duplicate(char *const *names, size_t n)
+{
+	size_t n_slots = 16, *slots, dup = SIZE_MAX;
+
+	while (n_slots < n * 2)
+		n_slots *= 2;
+	slots = xcalloc(n_slots, sizeof *slots);
+	for (size_t i = 0; i < n && dup == SIZE_MAX; i++) {
+		size_t h = hash_string(names[i], 0) & (n_slots - 1);
+
+		for (; slots[h]; h = (h + 1) & (n_slots - 1)) {
+			if (!strcmp(names[slots[h] - 1], names[i])) {
+				dup = i;
+				break;
+			}
+		}
+		slots[h] = i + 1;
+	}
+	free(slots);
+	return dup;
+}
+
+/*
+ * Scalars.
+ */
+
+/* Returns the text of scalar 'node', or NULL after fail_type(). */
+static const char *get_scalar(struct walk *w, const struct doc_node *node, const char *expected)
+{
+	if (node->type != DOC_SCALAR) {
+		fail_type(w, node, expected);
+		return NULL;
+	}
+	return node->scalar;
+}
+
+/* Like get_scalar() for numbers: a JSON number or a plain YAML scalar, not
+ * a quoted string. */
+static const char *get_number(struct walk *w, const struct doc_node *node)
+{
+	if (node->type != DOC_SCALAR || node->quoted) {
+		fail_type(w, node, "a number");
+		return NULL;
+	}
+	return node->scalar;
+}
+
+/* True if 's' is [a-z0-9][a-z0-9-]*, at most 63 bytes. */
+bool codec_name_is_valid(const char *s)
+{
+	size_t n = 0;
+
+	if (!s)
+		return false;
+	for (; s[n]; n++) {
+		char c = s[n];
+
+		if (n >= NAME_MAX_LEN)
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c == '-' && n > 0)))
+			return false;
+	}
+	return n > 0;
+}
+
+/* Router interface names are the device's, not the model's:
+ * "GigabitEthernet0/0", "ge-0/0/0.0". */
+static bool ifname_is_valid(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++) {
+		char c = s[n];
+
+		if (n >= NAME_MAX_LEN)
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr("/._:-", c)))
+			return false;
+	}
+	return n > 0;
+}
+
+static char *read_name(struct walk *w, const struct doc_node *node)
+{
+	const char *s = get_scalar(w, node, "a name");
+
+	if (!s)
+		return NULL;
+	if (!codec_name_is_valid(s)) {
+		fail_value(w, node, s,
+			   "is not a valid name ([a-z0-9][a-z0-9-]*, at most %d characters)",
+			   NAME_MAX_LEN);
+		return NULL;
+	}
+	return xstrdup(s);
+}
+
+static char **member_str(void *obj, const struct field *f)
+{
+	return (char **)((char *)obj + f->offset);
+}
+
+static bool p_name(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	char *name = read_name(w, node);
+
+	if (!name)
+		return false;
+	*member_str(obj, f) = name;
+	return true;
+}
+
+static bool p_ifname(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	const char *s = get_scalar(w, node, "an interface name");
+
+	if (!s)
+		return false;
+	if (!ifname_is_valid(s))
+		return fail_value(w, node, s,
+				  "is not a valid interface name (letters, digits and \"/._:-\", "
+				  "at most %d characters)",
+				  NAME_MAX_LEN);
+	*member_str(obj, f) = xstrdup(s);
+	return true;
+}
+
+/* A list of names, unique within the list: 'offset' is the 'char **'
+ * array, 'offset2' its 'size_t' count, 'arg' what a name is ("capability"). */
+static bool p_name_list(struct walk *w, const struct doc_node *node, void *obj,
+			const struct field *f)
+{
+	char ***namesp = (char ***)((char *)obj + f->offset);
+	size_t *np = (size_t *)((char *)obj + f->offset2);
+	size_t dup;
+
+	if (node->type == DOC_NULL)
+		return true;
+	if (node->type != DOC_SEQ)
+		return fail_type(w, node, "a list");
+	if (!node->n)
+		return true;
+	*namesp = xcalloc(node->n, sizeof **namesp);
+	*np = node->n;
+	for (size_t i = 0; i < node->n; i++) {
+		size_t old = path_push_index(w, i);
+
+		(*namesp)[i] = read_name(w, node->items[i]);
+		path_pop(w, old);
+		if (!(*namesp)[i])
+			return false;
+	}
+	dup = find_duplicate(*namesp, node->n);
+	if (dup != SIZE_MAX) {
+		size_t old = path_push_index(w, dup);
+
+		char *before = xasprintf("duplicate %s ", (const char *)f->arg);
+
+		fail_quoted(w, node->items[dup], before, (*namesp)[dup], "%s", "");
+		free(before);
+		path_pop(w, old);
+		return false;
+	}
+	return true;
+}
+
+/* A list of sub-objects of schema 'arg': 'offset' is the array pointer,
+ * 'offset2' its 'size_t' count. */
+static bool p_list(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	const struct schema *s = f->arg;
+	size_t *np = (size_t *)((char *)obj + f->offset2);
+	char *items;
+
+	if (node->type == DOC_NULL)
+		return true;
+	if (node->type != DOC_SEQ)
+		return fail_type(w, node, "a list");
+	if (!node->n)
+		return true;
+	/* The array belongs to 'obj' before it is filled, so that destroying
+	 * 'obj' after a failure frees what was read. */
+	items = xcalloc(node->n, s->size);
+	memcpy((char *)obj + f->offset, &items, sizeof items);
+	*np = node->n;
+	for (size_t i = 0; i < node->n; i++) {
+		size_t old = path_push_index(w, i);
+		bool ok = walk_map(w, node->items[i], s, items + i * s->size);
+
+		path_pop(w, old);
+		if (!ok)
+			return false;
+	}
+	if (s->name_offset != NO_OFFSET) {
+		char **names = xcalloc(node->n, sizeof *names);
+		size_t dup;
+
+		for (size_t i = 0; i < node->n; i++)
+			memcpy(&names[i], items + i * s->size + s->name_offset, sizeof names[i]);
+		dup = find_duplicate(names, node->n);
+		if (dup != SIZE_MAX) {
+			size_t old = path_push_index(w, dup);
+			char *before = xasprintf("duplicate %s name ", s->what);
+
+			path_push_key(w, "name");
+			fail_quoted(w, doc_map_get(node->items[dup], "name"), before, names[dup],
+				    "%s", "");
+			free(before);
+			path_pop(w, old);
+		}
+		free(names);
+		if (dup != SIZE_MAX)
+			return false;
+	}
+	return true;
+}
+
+static bool p_duration(struct walk *w, const struct doc_node *node, void *obj,
+		       const struct field *f)
+{
+	const char *s = get_scalar(w, node, "a duration");
+	char *msg;
+
+	if (!s)
+		return false;
+	msg = units_parse_duration_us(s, (uint64_t *)((char *)obj + f->offset));
+	if (msg) {
+		fail(w, node, "%s", msg);
+		free(msg);
+		return false;
+	}
+	return true;
+}
+
+static bool p_rate(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	const char *s = get_scalar(w, node, "a rate");
+	char *msg;
+
+	if (!s)
+		return false;
+	msg = units_parse_rate_bps(s, (uint64_t *)((char *)obj + f->offset));
+	if (msg) {
+		fail(w, node, "%s", msg);
+		free(msg);
+		return false;
+	}
+	return true;
+}
+
+static bool p_percent(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	const char *s = get_scalar(w, node, "a percentage");
+	char *msg;
+
+	if (!s)
+		return false;
+	msg = units_parse_percent_ppm(s, (uint32_t *)((char *)obj + f->offset));
+	if (msg) {
+		fail(w, node, "%s", msg);
+		free(msg);
+		return false;
+	}
+	return true;
+}
+
+/* An integer range and what it is, for p_cost/p_vni. */
+struct uint_range {
+	const char *what;
+	uint64_t min, max;
+};
+
+static bool read_uint(struct walk *w, const struct doc_node *node, const struct uint_range *r,
+		      uint64_t *value)
+{
+	const char *s = get_number(w, node);
+	char *msg;
+
+	if (!s)
+		return false;
+	msg = units_parse_uint(s, r->max, value);
+	free(msg);
+	if (msg || *value < r->min)
+		return fail_value(w, node, s,
+				  "is not a valid %s (an integer from %" PRIu64 " to %" PRIu64 ")",
+				  r->what, r->min, r->max);
+	return true;
+}
+
+static const struct uint_range cost_range = {"cost", 0, COST_MAX};
+static const struct uint_range vni_range = {"VNI", 1, VNI_MAX};
+
+static bool p_cost(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	return read_uint(w, node, &cost_range, (uint64_t *)((char *)obj + f->offset));
+}
+
+static bool p_vni(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	uint64_t v;
+
+	if (!read_uint(w, node, &vni_range, &v))
+		return false;
+	*(uint32_t *)((char *)obj + f->offset) = (uint32_t)v;
+	return true;
+}
+
+static bool p_ipv4(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	const char *s = get_scalar(w, node, "an IPv4 address");
+
+	if (!s)
+		return false;
+	if (!ipv4_parse(s, (uint32_t *)((char *)obj + f->offset)))
+		return fail_value(w, node, s, "is not an IPv4 address");
+	return true;
+}
+
+static bool p_prefix(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	const char *s = get_scalar(w, node, "an IPv4 prefix");
+	const char *slash;
+
+	if (!s)
+		return false;
+	if (ipv4_prefix_parse(s, (struct ipv4_prefix *)((char *)obj + f->offset)))
+		return true;
+
+	/* Say so if only the host bits are wrong. */
+	slash = strchr(s, '/');
+	if (slash) {
+		char *addr_text = xmemdup0(s, (size_t)(slash - s));
+		char *msg = NULL;
+		uint64_t len;
+		uint32_t addr;
+		bool addr_ok = ipv4_parse(addr_text, &addr);
+
+		free(addr_text);
+		if (addr_ok && !(msg = units_parse_uint(slash + 1, 32, &len))) {
+			struct ipv4_prefix p = {addr & ipv4_mask((uint8_t)len), (uint8_t)len};
+			char net[IPV4_PREFIX_STRLEN];
+
+			ipv4_prefix_format(&p, net);
+			return fail_value(w, node, s, "has host bits set (the prefix is %s)", net);
+		}
+		free(msg);
+	}
+	return fail_value(w, node, s, "is not an IPv4 prefix (A.B.C.D/LEN)");
+}
+
+static bool p_mac(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	const char *s = get_scalar(w, node, "a MAC address");
+	struct eth_addr *e = (struct eth_addr *)((char *)obj + f->offset);
+
+	if (!s)
+		return false;
+	if (!eth_addr_parse(s, e))
+		return fail_value(w, node, s, "is not a MAC address (xx:xx:xx:xx:xx:xx)");
+	if (eth_addr_is_zero(e) || (e->b[0] & 1))
+		return fail_value(w, node, s, "is not a unicast MAC address");
+	return true;
+}
+
+/* Enumerations: the names, indexed by value. */
+struct enum_names {
+	const char *const *names;
+	size_t n;
+	const char *list; /* "viewer, operator or admin" */
+};
+
+static bool read_enum(struct walk *w, const struct doc_node *node, const struct enum_names *e,
+		      int *value)
+{
+	const char *s = get_scalar(w, node, "a string");
+
+	if (!s)
+		return false;
+	for (size_t i = 0; i < e->n; i++) {
+		if (!strcmp(s, e->names[i])) {
+			*value = (int)i;
+			return true;
+		}
+	}
+	return fail_value(w, node, s, "is not one of %s", e->list);
+}
+
+static const char *const role_names[] = {
+    [ROLE_VIEWER] = "viewer", [ROLE_OPERATOR] = "operator", [ROLE_ADMIN] = "admin"};
+static const struct enum_names roles = {role_names, ARRAY_SIZE(role_names),
+					"viewer, operator or admin"};
+
+static const char *const metric_names[] = {
+    [SL_MIN_LATENCY] = "latency", [SL_MIN_COST] = "cost", [SL_MIN_HOPS] = "hops"};
+static const struct enum_names metrics = {metric_names, ARRAY_SIZE(metric_names),
+					  "latency, cost or hops"};
+
+static const char *const dir_names[] = {[SG_IN] = "in", [SG_OUT] = "out"};
+static const struct enum_names dirs = {dir_names, ARRAY_SIZE(dir_names), "in or out"};
+
+static const char *const proto_names[] = {[SG_PROTO_ANY] = "any",
+					  [SG_PROTO_TCP] = "tcp",
+					  [SG_PROTO_UDP] = "udp",
+					  [SG_PROTO_ICMP] = "icmp"};
+static const struct enum_names protos = {proto_names, ARRAY_SIZE(proto_names),
+					 "tcp, udp, icmp or any"};
+
+static const char *const state_names[] = {"up", "down"};
+static const struct enum_names states = {state_names, ARRAY_SIZE(state_names), "up or down"};
+
+/* "viewer", "operator", "admin". */
+const char *codec_role_name(enum user_role role)
+{
+	return (unsigned int)role < ARRAY_SIZE(role_names) ? role_names[role] : "?";
+}
+
+/* "latency", "cost", "hops". */
+const char *codec_sl_metric_name(enum sl_metric m)
+{
+	return (unsigned int)m < ARRAY_SIZE(metric_names) ? metric_names[m] : "?";
+}
+
+/* "any", "tcp", "udp", "icmp". */
+const char *codec_sg_proto_name(enum sg_proto p)
+{
+	return (unsigned int)p < ARRAY_SIZE(proto_names) ? proto_names[p] : "?";
+}
+
+/*
+ * Objects and sub-objects, each with its schema.
+ */
+
+static bool p_role(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	int v;
+
+	if (!read_enum(w, node, &roles, &v))
+		return false;
+	((struct user *)obj)->role = (enum user_role)v;
+	return true;
+}
+
+static bool p_password(struct walk *w, const struct doc_node *node, void *obj,
+		       const struct field *f)
+{
+	/* Never quote a password back, not even a bad one. */
+	if (node->type != DOC_SCALAR)
+		return fail(w, node, "expected a password, found %s",
+			    node->type == DOC_NULL  ? "null"
+			    : node->type == DOC_MAP ? "a map"
+						    : "a list");
+	if (!*node->scalar)
+		return fail(w, node, "the password is empty");
+	((struct user *)obj)->password = xstrdup(node->scalar);
+	return true;
+}
+
+static bool p_password_hash(struct walk *w, const struct doc_node *node, void *obj,
+			    const struct field *f)
+{
+	const char *s = get_scalar(w, node, "a password hash");
+
+	if (!s)
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (*p <= ' ' || *p > '~')
+			return fail(w, node,
+				    "the password hash has a character outside "
+				    "printable ASCII");
+	}
+	if (!str_has_prefix(s, "$argon2id$"))
+		return fail_value(w, node, s, "is not an argon2id hash (\"$argon2id$...\")");
+	((struct user *)obj)->password_hash = xstrdup(s);
+	return true;
+}
+
+static bool user_check(struct walk *w, const struct doc_node *map, void *obj)
+{
+	const struct user *u = obj;
+
+	if (u->password && u->password_hash)
+		return fail_at_key(w, map, "password_hash",
+				   "give either password or password_hash, not both");
+	return true;
+}
+
+static const struct field user_fields[] = {
+    {"name", p_name, offsetof(struct user, name), 0, F_REQUIRED, NULL},
+    {"role", p_role, 0, 0, F_REQUIRED, NULL},
+    {"password", p_password, 0, 0, 0, NULL},
+    {"password_hash", p_password_hash, 0, 0, 0, NULL},
+};
+
+static const struct schema user_schema = {
+    "user",
+    user_fields,
+    ARRAY_SIZE(user_fields),
+    sizeof(struct user),
+    offsetof(struct user, pos),
+    offsetof(struct user, name),
+    user_check,
+};
+
+static const struct field subnet_fields[] = {
+    {"name", p_name, offsetof(struct subnet, name), 0, F_REQUIRED, NULL},
+    {"cidr", p_prefix, offsetof(struct subnet, cidr), 0, F_REQUIRED, NULL},
+};
+
+static const struct schema subnet_schema = {
+    "subnet",
+    subnet_fields,
+    ARRAY_SIZE(subnet_fields),
+    sizeof(struct subnet),
+    offsetof(struct subnet, pos),
+    offsetof(struct subnet, name),
+    NULL,
+};
+
+static bool p_dir(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	int v;
+
+	if (!read_enum(w, node, &dirs, &v))
+		return false;
+	((struct sg_rule *)obj)->dir = (enum sg_dir)v;
+	return true;
+}
+
+static bool p_proto(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	int v;
+
+	if (!read_enum(w, node, &protos, &v))
+		return false;
+	((struct sg_rule *)obj)->proto = (enum sg_proto)v;
+	return true;
+}
+
+/* A port number (1..65535) or a range "N-M" with N <= M. */
+static bool p_ports(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	struct sg_rule *r = obj;
+	const char *s = get_scalar(w, node, "a port or port range");
+	const char *dash;
+	uint64_t lo, hi;
+	char *msg;
+
+	if (!s)
+		return false;
+	dash = strchr(s, '-');
+	if (dash) {
+		char *first = xmemdup0(s, (size_t)(dash - s));
+
+		msg = units_parse_uint(first, 65535, &lo);
+		free(first);
+		if (!msg)
+			msg = units_parse_uint(dash + 1, 65535, &hi);
+	} else {
+		msg = units_parse_uint(s, 65535, &lo);
+		hi = lo;
+	}
+	free(msg);
+	if (msg || lo == 0 || lo > hi)
+		return fail_value(
+		    w, node, s, "is not a port or port range (1 to 65535, or \"N-M\" with N <= M)");
+	r->port_min = (uint16_t)lo;
+	r->port_max = (uint16_t)hi;
+	return true;
+}
+
+static bool rule_check(struct walk *w, const struct doc_node *map, void *obj)
+{
+	const struct sg_rule *r = obj;
+	bool in = r->dir == SG_IN;
+	const char *addr_key = in ? "from" : "to", *group_key = in ? "from_group" : "to_group";
+
+	if (doc_map_get(map, in ? "to" : "from"))
+		return fail_at_key(w, map, in ? "to" : "from",
+				   in ? "a rule with dir in takes from or from_group"
+				      : "a rule with dir out takes to or to_group");
+	if (doc_map_get(map, in ? "to_group" : "from_group"))
+		return fail_at_key(w, map, in ? "to_group" : "from_group",
+				   in ? "a rule with dir in takes from or from_group"
+				      : "a rule with dir out takes to or to_group");
+	if (doc_map_get(map, addr_key) && doc_map_get(map, group_key))
+		return fail_at_key(w, map, group_key,
+				   in ? "give either from or from_group, not both"
+				      : "give either to or to_group, not both");
+	if (doc_map_get(map, "ports") && r->proto != SG_PROTO_TCP && r->proto != SG_PROTO_UDP)
+		return fail_at_key(w, map, "ports", "ports need proto tcp or udp");
+	return true;
+}
+
+static const struct field rule_fields[] = {
+    {"dir", p_dir, 0, 0, F_REQUIRED, NULL},
+    {"proto", p_proto, 0, 0, 0, NULL},
+    {"ports", p_ports, 0, 0, 0, NULL},
+    {"from", p_prefix, offsetof(struct sg_rule, remote), 0, 0, NULL},
+    {"from_group", p_name, offsetof(struct sg_rule, remote_group), 0, 0, NULL},
+    {"to", p_prefix, offsetof(struct sg_rule, remote), 0, 0, NULL},
+    {"to_group", p_name, offsetof(struct sg_rule, remote_group), 0, 0, NULL},
+};
+
+static const struct schema rule_schema = {
+    "rule",
+    rule_fields,
+    ARRAY_SIZE(rule_fields),
+    sizeof(struct sg_rule),
+    offsetof(struct sg_rule, pos),
+    NO_OFFSET,
+    rule_check,
+};
+
+static const struct field group_fields[] = {
+    {"name", p_name, offsetof(struct security_group, name), 0, F_REQUIRED, NULL},
+    {"rules", p_list, offsetof(struct security_group, rules),
+     offsetof(struct security_group, n_rules), 0, &rule_schema},
+};
+
+static const struct schema group_schema = {
+    "security group",
+    group_fields,
+    ARRAY_SIZE(group_fields),
+    sizeof(struct security_group),
+    offsetof(struct security_group, pos),
+    offsetof(struct security_group, name),
+    NULL,
+};
+
+static const struct field interface_fields[] = {
+    {"name", p_ifname, offsetof(struct router_interface, name), 0, F_REQUIRED, NULL},
+    {"subnet", p_name, offsetof(struct router_interface, subnet), 0, F_REQUIRED, NULL},
+    {"ip", p_ipv4, offsetof(struct router_interface, ip), 0, F_REQUIRED, NULL},
+};
+
+static const struct schema interface_schema = {
+    "interface",
+    interface_fields,
+    ARRAY_SIZE(interface_fields),
+    sizeof(struct router_interface),
+    offsetof(struct router_interface, pos),
+    offsetof(struct router_interface, name),
+    NULL,
+};
+
+static const struct field route_fields[] = {
+    {"prefix", p_prefix, offsetof(struct static_route, prefix), 0, F_REQUIRED, NULL},
+    {"via", p_ipv4, offsetof(struct static_route, via), 0, F_REQUIRED, NULL},
+};
+
+static const struct schema route_schema = {
+    "route",
+    route_fields,
+    ARRAY_SIZE(route_fields),
+    sizeof(struct static_route),
+    offsetof(struct static_route, pos),
+    NO_OFFSET,
+    NULL,
+};
+
+/* Objects. */
+
+#define OBJ_POS offsetof(struct model_object, pos)
+
+static const struct field host_fields[] = {
+    {"name", p_name, offsetof(struct host, name), 0, F_REQUIRED, NULL},
+    {"capabilities", p_name_list, offsetof(struct host, capabilities),
+     offsetof(struct host, n_capabilities), 0, "capability"},
+};
+
+static bool p_state(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	int v;
+
+	if (!read_enum(w, node, &states, &v))
+		return false;
+	((struct link *)obj)->down = v == 1;
+	return true;
+}
+
+static bool link_check(struct walk *w, const struct doc_node *map, void *obj)
+{
+	const struct link *l = obj;
+
+	if (!strcmp(l->a, l->b))
+		return fail_at_key(w, map, "b", "a link joins two different hosts");
+	return true;
+}
+
+static const struct field link_fields[] = {
+    {"a", p_name, offsetof(struct link, a), 0, F_REQUIRED, NULL},
+    {"b", p_name, offsetof(struct link, b), 0, F_REQUIRED, NULL},
+    {"latency", p_duration, offsetof(struct link, latency_us), 0, 0, NULL},
+    {"bandwidth", p_rate, offsetof(struct link, bandwidth_bps), 0, 0, NULL},
+    {"cost", p_cost, offsetof(struct link, cost), 0, 0, NULL},
+    {"loss", p_percent, offsetof(struct link, loss_ppm), 0, 0, NULL},
+    {"state", p_state, 0, 0, 0, NULL},
+};
+
+static bool p_minimize(struct walk *w, const struct doc_node *node, void *obj,
+		       const struct field *f)
+{
+	int v;
+
+	if (!read_enum(w, node, &metrics, &v))
+		return false;
+	((struct service_level *)obj)->minimize = (enum sl_metric)v;
+	return true;
+}
+
+static const struct field service_level_fields[] = {
+    {"name", p_name, offsetof(struct service_level, name), 0, F_REQUIRED | F_FLAT, NULL},
+    {"minimize", p_minimize, 0, 0, F_REQUIRED, NULL},
+    {"min_bandwidth", p_rate, offsetof(struct service_level, min_bandwidth_bps), 0, 0, NULL},
+    {"via_capability", p_name, offsetof(struct service_level, via_capability), 0, 0, NULL},
+};
+
+static const struct field tenant_fields[] = {
+    {"name", p_name, offsetof(struct tenant, name), 0, F_REQUIRED, NULL},
+    {"service_level", p_name, offsetof(struct tenant, service_level), 0, 0, NULL},
+    {"users", p_list, offsetof(struct tenant, users), offsetof(struct tenant, n_users), 0,
+     &user_schema},
+    {"networks", NULL, 0, 0, F_NESTED, NULL},
+};
+
+static bool network_check(struct walk *w, const struct doc_node *map, void *obj)
+{
+	const struct network *n = obj;
+
+	/* A rule's group must be one of this network's groups. */
+	for (size_t i = 0; i < n->n_groups; i++) {
+		const struct security_group *g = &n->groups[i];
+
+		for (size_t j = 0; j < g->n_rules; j++) {
+			const struct sg_rule *r = &g->rules[j];
+			const struct doc_node *groups_list, *rule_map;
+			const char *key;
+			size_t k, old;
+
+			if (!r->remote_group)
+				continue;
+			for (k = 0; k < n->n_groups; k++) {
+				if (!strcmp(n->groups[k].name, r->remote_group))
+					break;
+			}
+			if (k < n->n_groups)
+				continue;
+			groups_list = doc_map_get(map, "security_groups");
+			rule_map = doc_map_get(groups_list->items[i], "rules")->items[j];
+			key = r->dir == SG_IN ? "from_group" : "to_group";
+			old = path_push_key(w, "security_groups");
+			path_push_index(w, i);
+			path_push_key(w, "rules");
+			path_push_index(w, j);
+			path_push_key(w, key);
+			fail_quoted(w, doc_map_get(rule_map, key), "no security group ",
+				    r->remote_group, " in this network");
+			path_pop(w, old);
+			return false;
+		}
+	}
+	return true;
+}
+
+static const struct field network_fields[] = {
+    {"tenant", p_name, offsetof(struct network, tenant), 0, F_REQUIRED | F_FLAT, NULL},
+    {"name", p_name, offsetof(struct network, name), 0, F_REQUIRED, NULL},
+    {"vni", p_vni, offsetof(struct network, vni), 0, 0, NULL},
+    {"subnets", p_list, offsetof(struct network, subnets), offsetof(struct network, n_subnets), 0,
+     &subnet_schema},
+    {"routers", NULL, 0, 0, F_NESTED, NULL},
+    {"security_groups", p_list, offsetof(struct network, groups),
+     offsetof(struct network, n_groups), 0, &group_schema},
+    {"instances", NULL, 0, 0, F_NESTED, NULL},
+};
+
+static const struct field router_fields[] = {
+    {"tenant", p_name, offsetof(struct router, tenant), 0, F_REQUIRED | F_FLAT, NULL},
+    {"network", p_name, offsetof(struct router, network), 0, F_REQUIRED | F_FLAT, NULL},
+    {"name", p_name, offsetof(struct router, name), 0, F_REQUIRED, NULL},
+    {"interfaces", p_list, offsetof(struct router, interfaces),
+     offsetof(struct router, n_interfaces), 0, &interface_schema},
+    {"routes", p_list, offsetof(struct router, routes), offsetof(struct router, n_routes), 0,
+     &route_schema},
+};
+
+static const struct field instance_fields[] = {
+    {"tenant", p_name, offsetof(struct instance, tenant), 0, F_REQUIRED | F_FLAT, NULL},
+    {"network", p_name, offsetof(struct instance, network), 0, F_REQUIRED | F_FLAT, NULL},
+    {"name", p_name, offsetof(struct instance, name), 0, F_REQUIRED, NULL},
+    {"subnet", p_name, offsetof(struct instance, subnet), 0, F_REQUIRED, NULL},
+    {"host", p_name, offsetof(struct instance, host), 0, F_REQUIRED, NULL},
+    {"ip", p_ipv4, offsetof(struct instance, ip), 0, F_REQUIRED, NULL},
+    {"mac", p_mac, offsetof(struct instance, mac), 0, 0, NULL},
+    {"security_groups", p_name_list, offsetof(struct instance, security_groups),
+     offsetof(struct instance, n_security_groups), 0, "security group"},
+};
+
+#define OBJECT_SCHEMA(FIELDS, TYPE, CHECK)                                                         \
+	{                                                                                          \
+		NULL, FIELDS, ARRAY_SIZE(FIELDS), sizeof(TYPE), OBJ_POS, NO_OFFSET, CHECK          \
+	}
+
+static const struct schema object_schemas[MODEL_N_KINDS] = {
+    [MODEL_HOST] = OBJECT_SCHEMA(host_fields, struct host, NULL),
+    [MODEL_LINK] = OBJECT_SCHEMA(link_fields, struct link, link_check),
+    [MODEL_SERVICE_LEVEL] = OBJECT_SCHEMA(service_level_fields, struct service_level, NULL),
+    [MODEL_TENANT] = OBJECT_SCHEMA(tenant_fields, struct tenant, NULL),
+    [MODEL_NETWORK] = OBJECT_SCHEMA(network_fields, struct network, network_check),
+    [MODEL_ROUTER] = OBJECT_SCHEMA(router_fields, struct router, NULL),
+    [MODEL_INSTANCE] = OBJECT_SCHEMA(instance_fields, struct instance, NULL),
+};
+
+/* Where an object sits in the topology file: its tenant and network (for
+ * the objects nested in them) or its name (service levels, keyed by name). */
+struct parent {
+	const char *tenant;
+	const char *network;
+	const char *name;
+};
+
+static char *id_join(const char *a, const char *b, const char *c)
+{
+	return c ? xasprintf("%s/%s/%s", a, b, c) : xasprintf("%s/%s", a, b);
+}
+
+/* Reads one object of 'kind' from map 'node'. In the nested form 'parent'
+ * supplies what the nesting says. Returns NULL after an error. */
+static struct model_object *read_object(struct walk *w, enum model_kind kind,
+					const struct doc_node *node, const struct parent *parent)
+{
+	const struct schema *s = &object_schemas[kind];
+	struct model_object *obj = xzalloc(s->size);
+
+	obj->kind = kind;
+	switch (kind) {
+	case MODEL_LINK:
+		CONTAINER_OF(obj, struct link, hdr)->cost = 1;
+		break;
+	case MODEL_SERVICE_LEVEL:
+		if (parent && parent->name)
+			CONTAINER_OF(obj, struct service_level, hdr)->name = xstrdup(parent->name);
+		break;
+	case MODEL_NETWORK:
+		if (parent && parent->tenant)
+			CONTAINER_OF(obj, struct network, hdr)->tenant = xstrdup(parent->tenant);
+		break;
+	case MODEL_ROUTER: {
+		struct router *r = CONTAINER_OF(obj, struct router, hdr);
+
+		if (parent && parent->tenant) {
+			r->tenant = xstrdup(parent->tenant);
+			r->network = xstrdup(parent->network);
+		}
+		break;
+	}
+	case MODEL_INSTANCE: {
+		struct instance *in = CONTAINER_OF(obj, struct instance, hdr);
+
+		if (parent && parent->tenant) {
+			in->tenant = xstrdup(parent->tenant);
+			in->network = xstrdup(parent->network);
+		}
+		break;
+	}
+	default:
+		break;
+	}
+
+	if (!walk_map(w, node, s, obj)) {
+		model_object_destroy(obj);
+		return NULL;
+	}
+
+	switch (kind) {
+	case MODEL_HOST:
+		obj->id = xstrdup(CONTAINER_OF(obj, struct host, hdr)->name);
+		break;
+	case MODEL_LINK: {
+		const struct link *l = CONTAINER_OF(obj, struct link, hdr);
+		bool ordered = strcmp(l->a, l->b) < 0;
+
+		obj->id = id_join(ordered ? l->a : l->b, ordered ? l->b : l->a, NULL);
+		break;
+	}
+	case MODEL_SERVICE_LEVEL:
+		obj->id = xstrdup(CONTAINER_OF(obj, struct service_level, hdr)->name);
+		break;
+	case MODEL_TENANT: {
+		struct tenant *t = CONTAINER_OF(obj, struct tenant, hdr);
+
+		if (!t->service_level)
+			t->service_level = xstrdup("gold");
+		obj->id = xstrdup(t->name);
+		break;
+	}
+	case MODEL_NETWORK: {
+		const struct network *n = CONTAINER_OF(obj, struct network, hdr);
+
+		obj->id = id_join(n->tenant, n->name, NULL);
+		break;
+	}
+	case MODEL_ROUTER: {
+		const struct router *r = CONTAINER_OF(obj, struct router, hdr);
+
+		obj->id = id_join(r->tenant, r->network, r->name);
+		break;
+	}
+	case MODEL_INSTANCE: {
+		const struct instance *in = CONTAINER_OF(obj, struct instance, hdr);
+
+		obj->id = id_join(in->tenant, in->network, in->name);
+		break;
+	}
+	case MODEL_N_KINDS:
+		break;
+	}
+	return obj;
+}
+
+/*
+ * The topology file.
+ */
+
+static const struct field top_fields[] = {
+    {"substrate", NULL, 0, 0, 0, NULL},
+    {"service_levels", NULL, 0, 0, 0, NULL},
+    {"tenants", NULL, 0, 0, 0, NULL},
+};
+
+static const struct schema top_schema = {
+    NULL, top_fields, ARRAY_SIZE(top_fields), 0, NO_OFFSET, NO_OFFSET, NULL,
+};
+
+static const struct field substrate_fields[] = {
+    {"hosts", NULL, 0, 0, 0, NULL},
+    {"links", NULL, 0, 0, 0, NULL},
+};
+
+static const struct schema substrate_schema = {
+    NULL, substrate_fields, ARRAY_SIZE(substrate_fields), 0, NO_OFFSET, NO_OFFSET, NULL,
+};
+
+/* Reads the list under 'key' of 'map' (absent or null: nothing), each item
+ * an object of 'kind', into 't'. */
+static bool read_object_list(struct walk *w, const struct doc_node *map, const char *key,
+			     enum model_kind kind, const struct parent *parent, struct topology *t)
+{
+	const struct doc_node *list = doc_map_get(map, key);
+	size_t old;
+	bool ok = true;
+
+	if (!list || list->type == DOC_NULL)
+		return true;
+	old = path_push_key(w, key);
+	if (list->type != DOC_SEQ) {
+		ok = fail_type(w, list, "a list");
+	} else {
+		for (size_t i = 0; i < list->n && ok; i++) {
+			size_t old_i = path_push_index(w, i);
+			struct model_object *obj = read_object(w, kind, list->items[i], parent);
+
+			path_pop(w, old_i);
+			if (obj)
+				topology_add(t, obj);
+			ok = obj != NULL;
+		}
+	}
+	path_pop(w, old);
+	return ok;
+}
+
+static bool read_substrate(struct walk *w, const struct doc_node *root, struct topology *t)
+{
+	const struct doc_node *sub = doc_map_get(root, "substrate");
+	size_t old;
+	bool ok;
+
+	if (!sub || sub->type == DOC_NULL)
+		return true;
+	old = path_push_key(w, "substrate");
+	ok = walk_map(w, sub, &substrate_schema, NULL) &&
+	     read_object_list(w, sub, "hosts", MODEL_HOST, NULL, t) &&
+	     read_object_list(w, sub, "links", MODEL_LINK, NULL, t);
+	path_pop(w, old);
+	return ok;
+}
+
+static bool read_service_levels(struct walk *w, const struct doc_node *root, struct topology *t)
+{
+	const struct doc_node *map = doc_map_get(root, "service_levels");
+	size_t old;
+	bool ok = true;
+
+	if (!map || map->type == DOC_NULL)
+		return true;
+	old = path_push_key(w, "service_levels");
+	if (map->type != DOC_MAP) {
+		ok = fail_type(w, map, "a map");
+	} else {
+		for (size_t i = 0; i < map->n && ok; i++) {
+			const struct doc_node *key = map->pairs[i].key;
+			struct parent parent = {NULL, NULL, key->scalar};
+			struct model_object *obj;
+			size_t old_key;
+
+			if (!codec_name_is_valid(key->scalar)) {
+				ok = fail_value(w, key, key->scalar,
+						"is not a valid name ([a-z0-9][a-z0-9-]*, at most "
+						"%d characters)",
+						NAME_MAX_LEN);
+				break;
+			}
+			old_key = path_push_key(w, key->scalar);
+			obj = read_object(w, MODEL_SERVICE_LEVEL, map->pairs[i].value, &parent);
+			path_pop(w, old_key);
+			if (obj)
+				topology_add(t, obj);
+			ok = obj != NULL;
+		}
+	}
+	path_pop(w, old);
+	return ok;
+}
+
+/* Reads the networks of tenant 'name' at 'node' (with their routers and
+ * instances) into 'rest'. */
+static bool read_networks(struct walk *w, const struct doc_node *tenant_map, const char *name,
+			  struct topology *rest)
+{
+	const struct doc_node *list = doc_map_get(tenant_map, "networks");
+	struct parent parent = {name, NULL, NULL};
+	size_t old;
+	bool ok = true;
+
+	if (!list || list->type == DOC_NULL)
+		return true;
+	old = path_push_key(w, "networks");
+	if (list->type != DOC_SEQ) {
+		ok = fail_type(w, list, "a list");
+	} else {
+		for (size_t i = 0; i < list->n && ok; i++) {
+			size_t old_i = path_push_index(w, i);
+			struct model_object *obj;
+
+			obj = read_object(w, MODEL_NETWORK, list->items[i], &parent);
+			if (obj) {
+				struct parent inner = {
+				    name, CONTAINER_OF(obj, struct network, hdr)->name, NULL};
+
+				topology_add(rest, obj);
+				ok = read_object_list(w, list->items[i], "routers", MODEL_ROUTER,
+						      &inner, rest) &&
+				     read_object_list(w, list->items[i], "instances",
+						      MODEL_INSTANCE, &inner, rest);
+			} else {
+				ok = false;
+			}
+			path_pop(w, old_i);
+		}
+	}
+	path_pop(w, old);
+	return ok;
+}
+
+static bool read_tenants(struct walk *w, const struct doc_node *root, struct topology *t)
+{
+	const struct doc_node *list = doc_map_get(root, "tenants");
+	struct topology *rest;
+	size_t old;
+	bool ok = true;
+
+	if (!list || list->type == DOC_NULL)
+		return true;
+	old = path_push_key(w, "tenants");
+	if (list->type != DOC_SEQ) {
+		path_pop(w, old);
+		return fail_type(w, list, "a list");
+	}
+	/* Tenants first, then what they hold, read in file order. */
+	rest = topology_create(NULL);
+	for (size_t i = 0; i < list->n && ok; i++) {
+		size_t old_i = path_push_index(w, i);
+		struct model_object *obj = read_object(w, MODEL_TENANT, list->items[i], NULL);
+
+		if (obj) {
+			topology_add(t, obj);
+			ok = read_networks(w, list->items[i],
+					   CONTAINER_OF(obj, struct tenant, hdr)->name, rest);
+		} else {
+			ok = false;
+		}
+		path_pop(w, old_i);
+	}
+	path_pop(w, old);
+	if (ok) {
+		for (size_t i = 0; i < rest->n_objects; i++)
+			topology_add(t, rest->objects[i]);
+		rest->n_objects = 0;
+	}
+	topology_destroy(rest);
+	return ok;
+}
+
+/* Reads a whole topology file from its document (see codec.h). */
+char *codec_topology_from_doc(const struct doc_node *root, const char *source,
+			      struct topology **out)
+{
+	struct walk w = {source, false, DS_EMPTY_INITIALIZER, NULL};
+	struct topology *t = topology_create(source);
+
+	*out = NULL;
+	if (root->type != DOC_NULL) {
+		if (!walk_map(&w, root, &top_schema, NULL) || !read_substrate(&w, root, t) ||
+		    !read_service_levels(&w, root, t) || !read_tenants(&w, root, t)) {
+			topology_destroy(t);
+			ds_destroy(&w.path);
+			return w.error;
+		}
+	}
+	ds_destroy(&w.path);
+	*out = t;
+	return NULL;
+}
+
+/* Parses 'buf' (YAML, or JSON if 'json') into a topology (see codec.h). */
+char *codec_topology_parse(const char *buf, size_t len, const char *source, bool json,
+			   struct topology **out)
+{
+	struct doc_node *root;
+	char *error;
+
+	*out = NULL;
+	error = json ? doc_parse_json(buf, len, source, &root)
+		     : doc_parse_yaml(buf, len, source, &root);
+	if (error)
+		return error;
+	error = codec_topology_from_doc(root, source, out);
+	doc_free(root);
+	return error;
+}
+
+/* Reads one object of 'kind' in its flat form (see codec.h). */
+char *codec_object_from_doc(enum model_kind kind, const struct doc_node *node, const char *source,
+			    struct model_object **out)
+{
+	struct walk w = {source, true, DS_EMPTY_INITIALIZER, NULL};
+
+	*out = NULL;
+	if ((unsigned int)kind >= MODEL_N_KINDS)
+		return xasprintf("%s: unknown kind of object", source);
+	*out = read_object(&w, kind, node, NULL);
+	ds_destroy(&w.path);
+	return w.error;
+}
+
+/* Parses 'buf' as JSON holding one object of 'kind' (see codec.h). */
+char *codec_object_parse_json(enum model_kind kind, const char *buf, size_t len, const char *source,
+			      struct model_object **out)
+{
+	struct doc_node *root;
+	char *error;
+
+	*out = NULL;
+	error = doc_parse_json(buf, len, source, &root);
+	if (error)
+		return error;
+	error = codec_object_from_doc(kind, root, source, out);
+	doc_free(root);
+	return error;
+}
+
+/*
+ * Output.
+ */
+
+static void put_str(json_t *o, const char *key, const char *s)
+{
+	json_object_set_new(o, key, json_string(s ? s : ""));
+}
+
+static void put_int(json_t *o, const char *key, uint64_t v)
+{
+	json_object_set_new(o, key, json_integer((json_int_t)v));
+}
+
+static void put_ipv4(json_t *o, const char *key, uint32_t addr)
+{
+	char buf[IPV4_ADDR_STRLEN];
+
+	ipv4_format(addr, buf);
+	put_str(o, key, buf);
+}
+
+static void put_prefix(json_t *o, const char *key, const struct ipv4_prefix *p)
+{
+	char buf[IPV4_PREFIX_STRLEN];
+
+	ipv4_prefix_format(p, buf);
+	put_str(o, key, buf);
+}
+
+static void put_names(json_t *o, const char *key, char *const *names, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(names[i] ? names[i] : ""));
+	json_object_set_new(o, key, a);
+}
+
+static json_t *host_to_json(const struct host *h)
+{
+	json_t *o = json_object();
+
+	put_str(o, "name", h->name);
+	put_names(o, "capabilities", h->capabilities, h->n_capabilities);
+	return o;
+}
+
+static json_t *link_to_json(const struct link *l)
+{
+	json_t *o = json_object();
+	char buf[UNITS_STRLEN];
+
+	put_str(o, "a", l->a);
+	put_str(o, "b", l->b);
+	units_format_duration_us(l->latency_us, buf);
+	put_str(o, "latency", buf);
+	if (l->bandwidth_bps) {
+		units_format_rate_bps(l->bandwidth_bps, buf);
+		put_str(o, "bandwidth", buf);
+	}
+	put_int(o, "cost", l->cost);
+	units_format_percent_ppm(l->loss_ppm, buf);
+	put_str(o, "loss", buf);
+	put_str(o, "state", l->down ? "down" : "up");
+	return o;
+}
+
+static json_t *service_level_to_json(const struct service_level *sl)
+{
+	json_t *o = json_object();
+	char buf[UNITS_STRLEN];
+
+	put_str(o, "name", sl->name);
+	put_str(o, "minimize", codec_sl_metric_name(sl->minimize));
+	if (sl->min_bandwidth_bps) {
+		units_format_rate_bps(sl->min_bandwidth_bps, buf);
+		put_str(o, "min_bandwidth", buf);
+	}
+	if (sl->via_capability)
+		put_str(o, "via_capability", sl->via_capability);
+	return o;
+}
+
+static json_t *tenant_to_json(const struct tenant *t, bool for_api)
+{
+	json_t *o = json_object(), *users = json_array();
+
+	put_str(o, "name", t->name);
+	put_str(o, "service_level", t->service_level);
+	for (size_t i = 0; i < t->n_users; i++) {
+		const struct user *u = &t->users[i];
+		json_t *uo = json_object();
+
+		put_str(uo, "name", u->name);
+		put_str(uo, "role", codec_role_name(u->role));
+		if (!for_api && u->password_hash)
+			put_str(uo, "password_hash", u->password_hash);
+		json_array_append_new(users, uo);
+	}
+	json_object_set_new(o, "users", users);
+	return o;
+}
+
+static json_t *rule_to_json(const struct sg_rule *r)
+{
+	json_t *o = json_object();
+	bool in = r->dir == SG_IN;
+
+	put_str(o, "dir", in ? "in" : "out");
+	put_str(o, "proto", codec_sg_proto_name(r->proto));
+	if (r->port_min || r->port_max) {
+		if (r->port_min == r->port_max) {
+			put_int(o, "ports", r->port_min);
+		} else {
+			char *s = xasprintf("%u-%u", r->port_min, r->port_max);
+
+			put_str(o, "ports", s);
+			free(s);
+		}
+	}
+	if (r->remote_group)
+		put_str(o, in ? "from_group" : "to_group", r->remote_group);
+	else
+		put_prefix(o, in ? "from" : "to", &r->remote);
+	return o;
+}
+
+static json_t *network_to_json(const struct network *n)
+{
+	json_t *o = json_object(), *subnets = json_array(), *groups = json_array();
+
+	put_str(o, "tenant", n->tenant);
+	put_str(o, "name", n->name);
+	if (n->vni)
+		put_int(o, "vni", n->vni);
+	for (size_t i = 0; i < n->n_subnets; i++) {
+		json_t *so = json_object();
+
+		put_str(so, "name", n->subnets[i].name);
+		put_prefix(so, "cidr", &n->subnets[i].cidr);
+		json_array_append_new(subnets, so);
+	}
+	json_object_set_new(o, "subnets", subnets);
+	for (size_t i = 0; i < n->n_groups; i++) {
+		const struct security_group *g = &n->groups[i];
+		json_t *go = json_object(), *rules = json_array();
+
+		put_str(go, "name", g->name);
+		for (size_t j = 0; j < g->n_rules; j++)
+			json_array_append_new(rules, rule_to_json(&g->rules[j]));
+		json_object_set_new(go, "rules", rules);
+		json_array_append_new(groups, go);
+	}
+	json_object_set_new(o, "security_groups", groups);
+	return o;
+}
+
+static json_t *router_to_json(const struct router *r)
+{
+	json_t *o = json_object(), *ifs = json_array(), *routes = json_array();
+
+	put_str(o, "tenant", r->tenant);
+	put_str(o, "network", r->network);
+	put_str(o, "name", r->name);
+	for (size_t i = 0; i < r->n_interfaces; i++) {
+		json_t *io = json_object();
+
+		put_str(io, "name", r->interfaces[i].name);
+		put_str(io, "subnet", r->interfaces[i].subnet);
+		put_ipv4(io, "ip", r->interfaces[i].ip);
+		json_array_append_new(ifs, io);
+	}
+	json_object_set_new(o, "interfaces", ifs);
+	for (size_t i = 0; i < r->n_routes; i++) {
+		json_t *ro = json_object();
+
+		put_prefix(ro, "prefix", &r->routes[i].prefix);
+		put_ipv4(ro, "via", r->routes[i].via);
+		json_array_append_new(routes, ro);
+	}
+	json_object_set_new(o, "routes", routes);
+	return o;
+}
+
+static json_t *instance_to_json(const struct instance *in)
+{
+	json_t *o = json_object();
+
+	put_str(o, "tenant", in->tenant);
+	put_str(o, "network", in->network);
+	put_str(o, "name", in->name);
+	put_str(o, "subnet", in->subnet);
+	put_str(o, "host", in->host);
+	put_ipv4(o, "ip", in->ip);
+	if (!eth_addr_is_zero(&in->mac)) {
+		char buf[ETH_ADDR_STRLEN];
+
+		eth_addr_format(&in->mac, buf);
+		put_str(o, "mac", buf);
+	}
+	put_names(o, "security_groups", in->security_groups, in->n_security_groups);
+	return o;
+}
+
+/* The flat form of 'obj' as a new JSON value (see codec.h). */
+json_t *codec_object_to_json(const struct model_object *obj, bool for_api)
+{
+	switch (obj->kind) {
+	case MODEL_HOST:
+		return host_to_json(CONTAINER_OF(obj, const struct host, hdr));
+	case MODEL_LINK:
+		return link_to_json(CONTAINER_OF(obj, const struct link, hdr));
+	case MODEL_SERVICE_LEVEL:
+		return service_level_to_json(CONTAINER_OF(obj, const struct service_level, hdr));
+	case MODEL_TENANT:
+		return tenant_to_json(CONTAINER_OF(obj, const struct tenant, hdr), for_api);
+	case MODEL_NETWORK:
+		return network_to_json(CONTAINER_OF(obj, const struct network, hdr));
+	case MODEL_ROUTER:
+		return router_to_json(CONTAINER_OF(obj, const struct router, hdr));
+	case MODEL_INSTANCE:
+		return instance_to_json(CONTAINER_OF(obj, const struct instance, hdr));
+	case MODEL_N_KINDS:
+		break;
+	}
+	onm_abort("codec_object_to_json: bad kind %d", (int)obj->kind);
+}
+
+/* The canonical compact JSON of 'obj' in store form (see codec.h). */
+char *codec_object_to_string(const struct model_object *obj)
+{
+	json_t *j = codec_object_to_json(obj, false);
+	char *s = json_dumps(j, JSON_PRESERVE_ORDER | JSON_COMPACT);
+	char *copy;
+
+	json_decref(j);
+	if (!s)
+		onm_abort("codec_object_to_string: json_dumps failed");
+	copy = xstrdup(s);
+	free(s);
+	return copy;
+}

@@ -22,7 +22,8 @@ bool log_enabled(enum log_level level)
 	return level <= max_level;
 }
 
-static void log_valist(enum log_level level, const char *module, const char *fmt, va_list args)
+static void PRINTF_FORMAT(3, 0)
+	log_valist(enum log_level level, const char *module, const char *fmt, va_list args)
 {
 	char stamp[32];
 	struct timespec ts;

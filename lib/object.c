@@ -1,1 +1,219 @@
-// SPDX-License-Identifier: Apache-2.0 (placeholder, being written)
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Model objects on their own, apart from any model: kind names, store keys,
+ * destruction, and the 'struct topology' list that the loader fills and
+ * model_build() consumes (see model.h). Kept apart from model.c so that the
+ * codec and its tests need nothing of the model's validation.
+ */
+#include "onm/model.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	const char *name;     /* for messages */
+	const char *singular; /* as a REST kind or CLI word */
+	const char *plural;
+} kinds[MODEL_N_KINDS] = {
+    [MODEL_HOST] = {"host", "host", "hosts"},
+    [MODEL_LINK] = {"link", "link", "links"},
+    [MODEL_SERVICE_LEVEL] = {"service level", "service_level", "service_levels"},
+    [MODEL_TENANT] = {"tenant", "tenant", "tenants"},
+    [MODEL_NETWORK] = {"network", "network", "networks"},
+    [MODEL_ROUTER] = {"router", "router", "routers"},
+    [MODEL_INSTANCE] = {"instance", "instance", "instances"},
+};
+
+/* The kind's name for messages: "host", "service level", ... */
+const char *model_kind_name(enum model_kind kind)
+{
+	return (unsigned int)kind < MODEL_N_KINDS ? kinds[kind].name : "object";
+}
+
+/* The kind's plural as used in REST paths and store keys: "service_levels". */
+const char *model_kind_plural(enum model_kind kind)
+{
+	return (unsigned int)kind < MODEL_N_KINDS ? kinds[kind].plural : "objects";
+}
+
+/* Sets '*kind' from its plural, its singular ("service_level") or its
+ * message name ("service level"). Returns false if 's' names no kind. */
+bool model_kind_from_string(const char *s, enum model_kind *kind)
+{
+	for (int k = 0; k < MODEL_N_KINDS; k++) {
+		if (!strcmp(s, kinds[k].plural) || !strcmp(s, kinds[k].singular) ||
+		    !strcmp(s, kinds[k].name)) {
+			*kind = (enum model_kind)k;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* True for a built-in service level (see model.h). */
+bool model_object_is_builtin(const struct model_object *obj)
+{
+	return obj && obj->kind == MODEL_SERVICE_LEVEL &&
+	       CONTAINER_OF(obj, const struct service_level, hdr)->builtin;
+}
+
+/* "/onm/<plural>/<id>". Caller frees. */
+char *model_object_key(const struct model_object *obj)
+{
+	return xasprintf("/onm/%s/%s", model_kind_plural(obj->kind), obj->id ? obj->id : "");
+}
+
+static void free_strings(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Frees a plain password after wiping it, so that it does not linger in
+ * freed memory. */
+static void free_secret(char *s)
+{
+	if (s) {
+		sodium_memzero(s, strlen(s));
+		free(s);
+	}
+}
+
+static void host_free(struct host *h)
+{
+	free(h->name);
+	free_strings(h->capabilities, h->n_capabilities);
+}
+
+static void link_free(struct link *l)
+{
+	free(l->a);
+	free(l->b);
+}
+
+static void service_level_free(struct service_level *sl)
+{
+	free(sl->name);
+	free(sl->via_capability);
+}
+
+static void tenant_free(struct tenant *t)
+{
+	free(t->name);
+	free(t->service_level);
+	for (size_t i = 0; t->users && i < t->n_users; i++) {
+		free(t->users[i].name);
+		free_secret(t->users[i].password);
+		free(t->users[i].password_hash);
+	}
+	free(t->users);
+}
+
+static void network_free(struct network *n)
+{
+	free(n->tenant);
+	free(n->name);
+	for (size_t i = 0; n->subnets && i < n->n_subnets; i++)
+		free(n->subnets[i].name);
+	free(n->subnets);
+	for (size_t i = 0; n->groups && i < n->n_groups; i++) {
+		struct security_group *g = &n->groups[i];
+
+		for (size_t j = 0; g->rules && j < g->n_rules; j++)
+			free(g->rules[j].remote_group);
+		free(g->rules);
+		free(g->name);
+	}
+	free(n->groups);
+}
+
+static void router_free(struct router *r)
+{
+	free(r->tenant);
+	free(r->network);
+	free(r->name);
+	for (size_t i = 0; r->interfaces && i < r->n_interfaces; i++) {
+		free(r->interfaces[i].name);
+		free(r->interfaces[i].subnet);
+	}
+	free(r->interfaces);
+	free(r->routes);
+}
+
+static void instance_free(struct instance *in)
+{
+	free(in->tenant);
+	free(in->network);
+	free(in->name);
+	free(in->subnet);
+	free(in->host);
+	free_strings(in->security_groups, in->n_security_groups);
+}
+
+/* Frees 'obj' and every field it owns, whatever its kind. Plain passwords
+ * are wiped first. NULL is fine. */
+void model_object_destroy(struct model_object *obj)
+{
+	if (!obj)
+		return;
+	switch (obj->kind) {
+	case MODEL_HOST:
+		host_free(CONTAINER_OF(obj, struct host, hdr));
+		break;
+	case MODEL_LINK:
+		link_free(CONTAINER_OF(obj, struct link, hdr));
+		break;
+	case MODEL_SERVICE_LEVEL:
+		service_level_free(CONTAINER_OF(obj, struct service_level, hdr));
+		break;
+	case MODEL_TENANT:
+		tenant_free(CONTAINER_OF(obj, struct tenant, hdr));
+		break;
+	case MODEL_NETWORK:
+		network_free(CONTAINER_OF(obj, struct network, hdr));
+		break;
+	case MODEL_ROUTER:
+		router_free(CONTAINER_OF(obj, struct router, hdr));
+		break;
+	case MODEL_INSTANCE:
+		instance_free(CONTAINER_OF(obj, struct instance, hdr));
+		break;
+	case MODEL_N_KINDS:
+		onm_abort("model_object_destroy: bad kind %d", (int)obj->kind);
+	}
+	free(obj->id);
+	free(obj->json);
+	/* 'hdr' is the first member of every object, so 'obj' is the allocation. */
+	free(obj);
+}
+
+/* A new empty topology; 'source' (may be NULL) names it in messages. */
+struct topology *topology_create(const char *source)
+{
+	struct topology *t = xzalloc(sizeof *t);
+
+	t->source = xstrdup(source ? source : "");
+	return t;
+}
+
+/* Appends 'obj'; the topology owns it from now on. */
+void topology_add(struct topology *t, struct model_object *obj)
+{
+	t->objects = xgrow(t->objects, &t->allocated, t->n_objects + 1, sizeof *t->objects);
+	t->objects[t->n_objects++] = obj;
+}
+
+/* Frees 't' and the objects it still holds (slots set to NULL by a consumer
+ * are skipped). NULL is fine. */
+void topology_destroy(struct topology *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n_objects; i++)
+		model_object_destroy(t->objects[i]);
+	free(t->objects);
+	free(t->source);
+	free(t);
+}

@@ -8,26 +8,26 @@
  * undo log; any failure replays the log backwards, so a failed commit
  * leaves the array exactly as it was.
  */
+#include "onm/store.h"
+#include "store-provider.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "onm/store.h"
-#include "store-provider.h"
-
 struct mem_entry {
-	char *key;                /* owned */
-	char *value;              /* owned, NUL-terminated */
-	size_t value_len;         /* bytes of 'value' without the NUL */
+	char *key;		  /* owned */
+	char *value;		  /* owned, NUL-terminated */
+	size_t value_len;	  /* bytes of 'value' without the NUL */
 	uint64_t create_revision; /* revision of the commit that created the key */
-	uint64_t mod_revision;    /* revision of the last commit that changed it */
+	uint64_t mod_revision;	  /* revision of the last commit that changed it */
 };
 
 struct store_memory {
 	struct store up;
 	struct mem_entry *entries; /* sorted by key, byte order */
-	size_t n;                  /* used entries */
-	size_t allocated;          /* allocated entries */
+	size_t n;		   /* used entries */
+	size_t allocated;	   /* allocated entries */
 };
 
 /* How to undo one applied operation. */
@@ -98,8 +98,8 @@ static void entry_to_kv(const struct mem_entry *entry, struct store_kv *kv)
 static int memory_open(const char *path, struct store **storep, char **error)
 {
 	if (*path) {
-		*error = xasprintf("bad store URL 'memory:%s': the memory store takes no path",
-				   path);
+		*error =
+		    xasprintf("bad store URL 'memory:%s': the memory store takes no path", path);
 		return -EINVAL;
 	}
 	struct store_memory *m = xzalloc(sizeof *m);
@@ -179,11 +179,11 @@ static bool apply_op(struct store_memory *m, const struct store_op *op, uint64_t
 			entry->mod_revision = revision;
 		} else {
 			struct mem_entry entry = {
-				.key = xstrdup(op->key),
-				.value = xmemdup0(op->value, op->value_len),
-				.value_len = op->value_len,
-				.create_revision = revision,
-				.mod_revision = revision,
+			    .key = xstrdup(op->key),
+			    .value = xmemdup0(op->value, op->value_len),
+			    .value_len = op->value_len,
+			    .create_revision = revision,
+			    .mod_revision = revision,
 			};
 			undo->type = UNDO_REMOVE;
 			insert_at(m, i, &entry);
@@ -283,11 +283,11 @@ static int memory_commit(struct store *store, struct store_op *ops, size_t n, ui
 }
 
 const struct store_class store_memory_class = {
-	.type = "memory",
-	.open = memory_open,
-	.close = memory_close,
-	.schema_version = memory_schema_version,
-	.get = memory_get,
-	.list = memory_list,
-	.commit = memory_commit,
+    .type = "memory",
+    .open = memory_open,
+    .close = memory_close,
+    .schema_version = memory_schema_version,
+    .get = memory_get,
+    .list = memory_list,
+    .commit = memory_commit,
 };

@@ -20,11 +20,11 @@
 #ifndef ONM_STORE_PROVIDER_H
 #define ONM_STORE_PROVIDER_H
 
+#include "onm/store.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "onm/store.h"
 
 struct store_class;
 struct store_watcher;
@@ -33,19 +33,19 @@ struct store_watcher;
  * as its first member and gets back to its own struct with CONTAINER_OF. */
 struct store {
 	const struct store_class *class; /* the backend */
-	uint64_t revision;               /* revision of the last successful commit */
+	uint64_t revision;		 /* revision of the last successful commit */
 
 	struct store_watcher **watchers; /* registration order */
-	size_t n_watchers;               /* used entries of 'watchers' */
-	size_t allocated_watchers;       /* allocated entries of 'watchers' */
-	uint64_t next_watch_id;          /* id the next store_watch() returns */
-	bool delivering;                 /* inside a watch callback */
+	size_t n_watchers;		 /* used entries of 'watchers' */
+	size_t allocated_watchers;	 /* allocated entries of 'watchers' */
+	uint64_t next_watch_id;		 /* id the next store_watch() returns */
+	bool delivering;		 /* inside a watch callback */
 
 	size_t fault_op; /* test hook: 1-based op at which the next commit fails, 0 none */
 };
 
 enum store_op_type {
-	STORE_OP_PUT,    /* set 'key' to 'value' */
+	STORE_OP_PUT,	 /* set 'key' to 'value' */
 	STORE_OP_DELETE, /* remove 'key' if present */
 	STORE_OP_EXPECT, /* compare: 'key' last modified at 'mod_revision' (0: absent) */
 };
@@ -53,11 +53,11 @@ enum store_op_type {
 /* One buffered operation of a transaction. */
 struct store_op {
 	enum store_op_type type;
-	char *key;             /* owned by the txn */
-	char *value;           /* PUT: owned by the txn, NUL-terminated; else NULL */
+	char *key;	       /* owned by the txn */
+	char *value;	       /* PUT: owned by the txn, NUL-terminated; else NULL */
 	size_t value_len;      /* PUT: bytes of 'value' without the NUL */
 	uint64_t mod_revision; /* EXPECT: the revision compared with */
-	bool changed;          /* set by commit(): this op changed the store (an event) */
+	bool changed;	       /* set by commit(): this op changed the store (an event) */
 };
 
 /* A backend. Every function returns 0 or a negative errno unless said

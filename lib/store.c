@@ -7,31 +7,31 @@
  */
 #include "onm/store.h"
 
+#include "store-provider.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store-provider.h"
-
 /* A registered watch. */
 struct store_watcher {
-	uint64_t id;        /* what store_watch() returned */
-	char *prefix;       /* keys starting with this are reported */
+	uint64_t id;	    /* what store_watch() returned */
+	char *prefix;	    /* keys starting with this are reported */
 	store_watch_cb *cb; /* NULL once unwatched during a delivery */
-	void *aux;          /* passed to 'cb' */
+	void *aux;	    /* passed to 'cb' */
 };
 
 struct store_txn {
-	struct store *store;   /* the store it commits to */
-	struct store_op *ops;  /* buffered operations, in call order */
-	size_t n_ops;          /* used entries of 'ops' */
-	size_t allocated_ops;  /* allocated entries of 'ops' */
-	const char *bad_key;   /* first invalid key seen, or NULL */
+	struct store *store;  /* the store it commits to */
+	struct store_op *ops; /* buffered operations, in call order */
+	size_t n_ops;	      /* used entries of 'ops' */
+	size_t allocated_ops; /* allocated entries of 'ops' */
+	const char *bad_key;  /* first invalid key seen, or NULL */
 };
 
 static const struct store_class *const store_classes[] = {
-	&store_sqlite_class,
-	&store_memory_class,
+    &store_sqlite_class,
+    &store_memory_class,
 };
 
 void store_kv_uninit(struct store_kv *kv)
@@ -85,8 +85,8 @@ int store_open(const char *url, struct store **storep, char **error)
 		int retval = class->open(colon + 1, &store, error);
 		if (retval) {
 			if (!*error)
-				*error = xasprintf("%s: cannot open store: %s", url,
-						   strerror(-retval));
+				*error =
+				    xasprintf("%s: cannot open store: %s", url, strerror(-retval));
 			return retval;
 		}
 		*storep = store;
@@ -240,11 +240,11 @@ static void deliver_events(struct store *store, const struct store_op *ops, size
 			continue;
 
 		struct store_event event = {
-			.type = op->type == STORE_OP_PUT ? STORE_EVENT_PUT : STORE_EVENT_DELETE,
-			.key = op->key,
-			.value = op->type == STORE_OP_PUT ? op->value : NULL,
-			.value_len = op->type == STORE_OP_PUT ? op->value_len : 0,
-			.revision = revision,
+		    .type = op->type == STORE_OP_PUT ? STORE_EVENT_PUT : STORE_EVENT_DELETE,
+		    .key = op->key,
+		    .value = op->type == STORE_OP_PUT ? op->value : NULL,
+		    .value_len = op->type == STORE_OP_PUT ? op->value_len : 0,
+		    .revision = revision,
 		};
 		for (size_t k = 0; k < n_watchers; k++) {
 			/* Re-read each time: a callback may have grown the array. */
@@ -317,8 +317,8 @@ uint64_t store_watch(struct store *store, const char *prefix, store_watch_cb *cb
 	w->cb = cb;
 	w->aux = aux;
 
-	store->watchers = xgrow(store->watchers, &store->allocated_watchers,
-				store->n_watchers + 1, sizeof *store->watchers);
+	store->watchers = xgrow(store->watchers, &store->allocated_watchers, store->n_watchers + 1,
+				sizeof *store->watchers);
 	store->watchers[store->n_watchers++] = w;
 	return w->id;
 }

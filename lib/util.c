@@ -56,9 +56,10 @@ char *xmemdup0(const char *s, size_t len)
 
 char *xvasprintf(const char *fmt, va_list args)
 {
+	char probe[1];
 	va_list copy;
 	va_copy(copy, args);
-	int len = vsnprintf(NULL, 0, fmt, copy);
+	int len = vsnprintf(probe, sizeof probe, fmt, copy);
 	va_end(copy);
 	if (len < 0)
 		onm_abort("bad format string '%s'", fmt);

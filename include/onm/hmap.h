@@ -2,8 +2,7 @@
 /*
  * Intrusive hash map (after OVS lib/hmap.h). A node is embedded in the
  * object; the caller computes the hash and compares keys, so one map type
- * serves every key shape. Buckets double when the load passes 2 and halve
- * below 1/4 on hmap_shrink(). Not thread-safe: the owner serializes access.
+ * serves every key shape. Buckets double when the load passes 2. Not thread-safe: the owner serializes access.
  */
 #ifndef ONM_HMAP_H
 #define ONM_HMAP_H

@@ -15,19 +15,20 @@
 #define WARN_UNUSED_RESULT __attribute__((warn_unused_result))
 #define PRINTF_FORMAT(fmt, args) __attribute__((format(printf, fmt, args)))
 #define NO_RETURN __attribute__((noreturn))
+#define RETURNS_NONNULL __attribute__((returns_nonnull))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Returns a pointer to the struct of type 'type' whose member 'member' is at 'ptr'. */
 #define CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
-void *xmalloc(size_t size);
-void *xzalloc(size_t size);
-void *xcalloc(size_t n, size_t size);
-void *xrealloc(void *p, size_t size);
-char *xstrdup(const char *s);
-char *xmemdup0(const char *s, size_t len);
-char *xasprintf(const char *fmt, ...) PRINTF_FORMAT(1, 2);
-char *xvasprintf(const char *fmt, va_list args) PRINTF_FORMAT(1, 0);
+void *xmalloc(size_t size) RETURNS_NONNULL;
+void *xzalloc(size_t size) RETURNS_NONNULL;
+void *xcalloc(size_t n, size_t size) RETURNS_NONNULL;
+void *xrealloc(void *p, size_t size) RETURNS_NONNULL;
+char *xstrdup(const char *s) RETURNS_NONNULL;
+char *xmemdup0(const char *s, size_t len) RETURNS_NONNULL;
+char *xasprintf(const char *fmt, ...) PRINTF_FORMAT(1, 2) RETURNS_NONNULL;
+char *xvasprintf(const char *fmt, va_list args) PRINTF_FORMAT(1, 0) RETURNS_NONNULL;
 
 /* Grows '*items' (of '*allocated' elements of 'elem_size' bytes) so that it
  * holds at least 'n' elements. Amortized doubling. */
