@@ -56,15 +56,9 @@ char *xmemdup0(const char *s, size_t len)
 
 char *xvasprintf(const char *fmt, va_list args)
 {
-	char probe[1];
-	va_list copy;
-	va_copy(copy, args);
-	int len = vsnprintf(probe, sizeof probe, fmt, copy);
-	va_end(copy);
-	if (len < 0)
-		onm_abort("bad format string '%s'", fmt);
-	char *s = xmalloc((size_t)len + 1);
-	vsnprintf(s, (size_t)len + 1, fmt, args);
+	char *s;
+	if (vasprintf(&s, fmt, args) < 0)
+		onm_abort("out of memory");
 	return s;
 }
 

@@ -271,9 +271,9 @@ static void expect_delete(struct ctl_state *state, enum model_kind kind, const c
 
 /* A temporary directory for SQLite stores, removed with its content. */
 struct tmpdir {
-	char path[64];
-	char url[128];
-	char db[128];
+	char path[64];  /* the directory */
+	char db[96];    /* the database file in it */
+	char url[128];  /* "sqlite:" + db */
 };
 
 static void tmpdir_create(struct tmpdir *t)
