@@ -36,6 +36,7 @@ struct http_client {
 	unsigned int timeout_ms; /* bound of one request */
 	struct event_base *base;
 	struct evhttp_connection *conn; /* NULL until the first request */
+	bool reused;			/* the last request used a kept-alive 'conn' */
 };
 
 /* One request in flight; lives on http_client_request()'s stack. */
@@ -336,7 +337,8 @@ static int failure(const struct http_client *client, const struct pending *p, ui
 	return -EIO;
 }
 
-int http_client_request(struct http_client *client, enum http_method method, const char *path,
+/* Sends one request and waits for its answer (see http_client_request()). */
+static int request_once(struct http_client *client, enum http_method method, const char *path,
 			const struct http_header *headers, size_t n_headers, const char *body,
 			size_t body_size, struct http_response *response, char **error)
 {
@@ -356,7 +358,10 @@ int http_client_request(struct http_client *client, enum http_method method, con
 		return -EINVAL;
 	}
 
-	if (!client->conn) {
+	if (client->conn) {
+		client->reused = true;
+	} else {
+		client->reused = false;
 		client->conn = evhttp_connection_base_new(client->base, NULL, client->host,
 							  (unsigned short)client->port);
 		if (!client->conn) {
@@ -390,13 +395,10 @@ int http_client_request(struct http_client *client, enum http_method method, con
 	}
 	for (size_t i = 0; i < n_headers; i++)
 		evhttp_add_header(out, headers[i].name, headers[i].value);
-	if (method == HTTP_POST || method == HTTP_PUT) {
-		if (body_size &&
-		    evbuffer_add(evhttp_request_get_output_buffer(req), body, body_size)) {
-			onm_abort("evbuffer_add failed");
-		}
-		if (!body_size)
-			evhttp_add_header(out, "Content-Length", "0");
+	/* libevent adds Content-Length to POST and PUT itself. */
+	if ((method == HTTP_POST || method == HTTP_PUT) && body_size &&
+	    evbuffer_add(evhttp_request_get_output_buffer(req), body, body_size)) {
+		onm_abort("evbuffer_add failed");
 	}
 
 	char *target = xasprintf("%s%s", client->prefix, path);
@@ -443,6 +445,24 @@ int http_client_request(struct http_client *client, enum http_method method, con
 	drop_connection(client);
 	http_response_uninit(response);
 	return failure(client, &p, elapsed_ms, error);
+}
+
+int http_client_request(struct http_client *client, enum http_method method, const char *path,
+			const struct http_header *headers, size_t n_headers, const char *body,
+			size_t body_size, struct http_response *response, char **error)
+{
+	int ret = request_once(client, method, path, headers, n_headers, body, body_size, response,
+			       error);
+
+	/* A kept-alive connection may have been closed by the server while
+	 * idle; then the request never reached it. Try once more on a fresh
+	 * connection, but only where a repeat cannot do harm (not POST). */
+	if (ret == -ECONNRESET && client->reused && method != HTTP_POST) {
+		free(*error);
+		ret = request_once(client, method, path, headers, n_headers, body, body_size,
+				   response, error);
+	}
+	return ret;
 }
 
 void http_response_uninit(struct http_response *response)

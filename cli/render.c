@@ -378,13 +378,22 @@ int render_resolve_id(const char *noun, const char *const *ids, size_t n, const 
 int render_resolve(const struct render_kind *kind, const json_t *items, const char *name,
 		   size_t *index, char **error)
 {
+	if (kind->sorted_id && !strchr(name, '/')) {
+		/* "h1" is one end of a link, and a link is named by both:
+		 * no short names here. */
+		*error = xasprintf("no %s '%s' (a %s is named by both ends: A/B)", kind->noun, name,
+				   kind->noun);
+		return -ENOENT;
+	}
+
 	size_t n = json_is_array(items) ? json_array_size(items) : 0;
 	char **ids = xcalloc(n ? n : 1, sizeof *ids);
 	char *norm = render_id_normalize(kind, name);
-
 	for (size_t i = 0; i < n; i++)
 		ids[i] = render_object_id(kind, json_array_get(items, i));
+
 	int ret = render_resolve_id(kind->noun, (const char *const *)ids, n, norm, index, error);
+
 	for (size_t i = 0; i < n; i++)
 		free(ids[i]);
 	free(ids);

@@ -63,7 +63,8 @@ int render_resolve_id(const char *noun, const char *const *ids, size_t n, const 
 		      size_t *index, char **error) WARN_UNUSED_RESULT;
 
 /* Like render_resolve_id() over the objects of list 'items' (a JSON array)
- * of 'kind'. */
+ * of 'kind'. A link is only found by its full id, in either order ("h2/h1"):
+ * one end alone does not name it. */
 int render_resolve(const struct render_kind *kind, const json_t *items, const char *name,
 		   size_t *index, char **error) WARN_UNUSED_RESULT;
 

@@ -48,24 +48,24 @@ struct ctl_api {
 	struct evhttp_bound_socket *bound; /* NULL once shut down */
 	struct ctl_state *state;
 	struct metrics *metrics;
-	char *token;      /* NULL: no token, loopback peers only */
-	size_t token_len; /* bytes of 'token' */
+	char *token;			     /* NULL: no token, loopback peers only */
+	size_t token_len;		     /* bytes of 'token' */
 	char address[INET6_ADDRSTRLEN + 16]; /* bound address, for messages */
-	bool stopping;                       /* shutdown started: answer 503 */
-	size_t n_sending;                    /* answers handed to evhttp, not yet sent */
-	ctl_api_idle_cb *idle_cb;            /* shutdown waits for n_sending == 0 */
+	bool stopping;			     /* shutdown started: answer 503 */
+	size_t n_sending;		     /* answers handed to evhttp, not yet sent */
+	ctl_api_idle_cb *idle_cb;	     /* shutdown waits for n_sending == 0 */
 	void *idle_aux;
 };
 
 /* What a path names. */
 enum target_type {
-	T_NONE,    /* no such path */
+	T_NONE,	   /* no such path */
 	T_HEALTHZ, /* /healthz */
 	T_METRICS, /* /metrics */
 	T_APPLY,   /* /v1/apply */
 	T_ROUTES,  /* /v1/routes */
 	T_ROUTE,   /* /v1/routes/TENANT/NETWORK/ROUTER/A.B.C.D/LEN */
-	T_KIND,    /* /v1/KIND */
+	T_KIND,	   /* /v1/KIND */
 	T_OBJECT,  /* /v1/KIND/ID */
 };
 
@@ -81,40 +81,42 @@ struct request {
 	struct ctl_api *api;
 	struct evhttp_request *req;
 	enum evhttp_cmd_type cmd;
-	const char *method;       /* static, for metrics and logs */
-	const char *route;        /* static route template, for metrics */
-	int status;               /* HTTP status of the answer */
+	const char *method;	  /* static, for metrics and logs */
+	const char *route;	  /* static route template, for metrics */
+	int status;		  /* HTTP status of the answer */
 	const char *content_type; /* static */
-	struct ds body;           /* the answer's body */
-	struct evkeyvalq query;   /* decoded query parameters */
+	struct ds body;		  /* the answer's body */
+	struct evkeyvalq query;	  /* decoded query parameters */
 };
 
 /* Metric route templates and the singular kind names of plans, per kind.
  * Checked against model_kind_plural() when a server is created. */
 static const char *const kind_routes[MODEL_N_KINDS][3] = {
-	[MODEL_HOST] = {"hosts", "/v1/hosts", "/v1/hosts/{id}"},
-	[MODEL_LINK] = {"links", "/v1/links", "/v1/links/{id}"},
-	[MODEL_SERVICE_LEVEL] = {"service_levels", "/v1/service_levels",
-				 "/v1/service_levels/{id}"},
-	[MODEL_TENANT] = {"tenants", "/v1/tenants", "/v1/tenants/{id}"},
-	[MODEL_NETWORK] = {"networks", "/v1/networks", "/v1/networks/{id}"},
-	[MODEL_ROUTER] = {"routers", "/v1/routers", "/v1/routers/{id}"},
-	[MODEL_INSTANCE] = {"instances", "/v1/instances", "/v1/instances/{id}"},
+    [MODEL_HOST] = {"hosts", "/v1/hosts", "/v1/hosts/{id}"},
+    [MODEL_LINK] = {"links", "/v1/links", "/v1/links/{id}"},
+    [MODEL_SERVICE_LEVEL] = {"service_levels", "/v1/service_levels", "/v1/service_levels/{id}"},
+    [MODEL_TENANT] = {"tenants", "/v1/tenants", "/v1/tenants/{id}"},
+    [MODEL_NETWORK] = {"networks", "/v1/networks", "/v1/networks/{id}"},
+    [MODEL_ROUTER] = {"routers", "/v1/routers", "/v1/routers/{id}"},
+    [MODEL_INSTANCE] = {"instances", "/v1/instances", "/v1/instances/{id}"},
 };
 static const char *const kind_singular[MODEL_N_KINDS] = {
-	[MODEL_HOST] = "host",		   [MODEL_LINK] = "link",
-	[MODEL_SERVICE_LEVEL] = "service_level", [MODEL_TENANT] = "tenant",
-	[MODEL_NETWORK] = "network",	   [MODEL_ROUTER] = "router",
-	[MODEL_INSTANCE] = "instance",
+    [MODEL_HOST] = "host",
+    [MODEL_LINK] = "link",
+    [MODEL_SERVICE_LEVEL] = "service_level",
+    [MODEL_TENANT] = "tenant",
+    [MODEL_NETWORK] = "network",
+    [MODEL_ROUTER] = "router",
+    [MODEL_INSTANCE] = "instance",
 };
 
 static const struct {
 	enum evhttp_cmd_type cmd;
 	const char *name;
 } methods[] = {
-	{EVHTTP_REQ_GET, "GET"},	 {EVHTTP_REQ_POST, "POST"},	  {EVHTTP_REQ_HEAD, "HEAD"},
-	{EVHTTP_REQ_PUT, "PUT"},	 {EVHTTP_REQ_DELETE, "DELETE"},	  {EVHTTP_REQ_OPTIONS, "OPTIONS"},
-	{EVHTTP_REQ_TRACE, "TRACE"}, {EVHTTP_REQ_CONNECT, "CONNECT"}, {EVHTTP_REQ_PATCH, "PATCH"},
+    {EVHTTP_REQ_GET, "GET"},	 {EVHTTP_REQ_POST, "POST"},	  {EVHTTP_REQ_HEAD, "HEAD"},
+    {EVHTTP_REQ_PUT, "PUT"},	 {EVHTTP_REQ_DELETE, "DELETE"},	  {EVHTTP_REQ_OPTIONS, "OPTIONS"},
+    {EVHTTP_REQ_TRACE, "TRACE"}, {EVHTTP_REQ_CONNECT, "CONNECT"}, {EVHTTP_REQ_PATCH, "PATCH"},
 };
 
 static const char *method_name(enum evhttp_cmd_type cmd)
@@ -184,7 +186,8 @@ static void resolve(char *path, struct target *t)
 		return;
 	}
 	for (int k = 0; k < MODEL_N_KINDS; k++) {
-		if (strlen(kind_routes[k][0]) == name_len && !memcmp(kind_routes[k][0], name, name_len)) {
+		if (strlen(kind_routes[k][0]) == name_len &&
+		    !memcmp(kind_routes[k][0], name, name_len)) {
 			t->kind = k;
 			t->type = rest ? T_OBJECT : T_KIND;
 			t->route = kind_routes[k][rest ? 2 : 1];
@@ -228,9 +231,9 @@ static void reply_state_error(struct request *r, int rc, char *msg)
 		int status;
 		const char *error;
 	} map[] = {
-		{-EBADMSG, 400, "malformed body"},  {-EINVAL, 422, "refused by validation"},
-		{-ENOENT, 404, "not found"},	     {-EEXIST, 409, "already exists"},
-		{-EBUSY, 409, "still referenced"}, {-EIO, 500, "store failure"},
+	    {-EBADMSG, 400, "malformed body"}, {-EINVAL, 422, "refused by validation"},
+	    {-ENOENT, 404, "not found"},       {-EEXIST, 409, "already exists"},
+	    {-EBUSY, 409, "still referenced"}, {-EIO, 500, "store failure"},
 	};
 	int status = 500;
 	const char *error = "internal error";
@@ -366,7 +369,8 @@ static bool authorize(struct request *r, const struct target *t)
 static bool query_check(struct request *r, const char *const *allowed)
 {
 	const struct evkeyval *kv;
-	TAILQ_FOREACH (kv, &r->query, next) {
+	TAILQ_FOREACH(kv, &r->query, next)
+	{
 		bool ok = false;
 		for (const char *const *a = allowed; *a; a++)
 			if (!strcmp(kv->key, *a))
@@ -571,15 +575,15 @@ static void do_apply(struct request *r)
 	}
 
 	static const char *const op_names[] = {
-		[MODEL_CREATE] = "create", [MODEL_UPDATE] = "update", [MODEL_DELETE] = "delete"};
+	    [MODEL_CREATE] = "create", [MODEL_UPDATE] = "update", [MODEL_DELETE] = "delete"};
 	json_int_t counts[3] = {0, 0, 0};
 	json_t *changes = json_array();
 	for (size_t i = 0; i < plan.n; i++) {
 		const struct model_change *c = &plan.changes[i];
 		counts[c->op]++;
-		json_array_append_new(changes, json_pack("{s:s, s:s, s:s}", "op", op_names[c->op],
-							 "kind", kind_singular[c->kind], "id",
-							 c->id));
+		json_array_append_new(changes,
+				      json_pack("{s:s, s:s, s:s}", "op", op_names[c->op], "kind",
+						kind_singular[c->kind], "id", c->id));
 	}
 	reply_json(r, 200,
 		   json_pack("{s:b, s:I, s:{s:I, s:I, s:I}, s:o}", "dry_run", dry_run, "revision",
@@ -589,8 +593,9 @@ static void do_apply(struct request *r)
 	if (!dry_run && plan.n)
 		LOG_INFO_RL("applied %s: %lld created, %lld updated, %lld deleted (revision "
 			    "%" PRIu64 ")",
-			    source, (long long)counts[MODEL_CREATE], (long long)counts[MODEL_UPDATE],
-			    (long long)counts[MODEL_DELETE], revision);
+			    source, (long long)counts[MODEL_CREATE],
+			    (long long)counts[MODEL_UPDATE], (long long)counts[MODEL_DELETE],
+			    revision);
 	model_diff_destroy(&plan);
 	free(source);
 }
@@ -655,7 +660,8 @@ static void do_route_add(struct request *r)
 	json_error_t jerr;
 	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		char *detail = xasprintf("request body:%d:%d: %s", jerr.line, jerr.column, jerr.text);
+		char *detail =
+		    xasprintf("request body:%d:%d: %s", jerr.line, jerr.column, jerr.text);
 		reply_error(r, 400, "malformed body", detail);
 		free(detail);
 		return;
@@ -669,7 +675,8 @@ static void do_route_add(struct request *r)
 	} else {
 		const char *key;
 		json_t *value;
-		json_object_foreach (root, key, value) {
+		json_object_foreach(root, key, value)
+		{
 			size_t k;
 			for (k = 0; k < ARRAY_SIZE(keys); k++)
 				if (!strcmp(key, keys[k]))
@@ -796,11 +803,11 @@ static void handle_request(struct evhttp_request *req, void *api_)
 {
 	uint64_t start = time_usec();
 	struct request r = {
-		.api = api_,
-		.req = req,
-		.cmd = evhttp_request_get_command(req),
-		.route = "other",
-		.status = 500,
+	    .api = api_,
+	    .req = req,
+	    .cmd = evhttp_request_get_command(req),
+	    .route = "other",
+	    .status = 500,
 	};
 	r.method = method_name(r.cmd);
 	ds_init(&r.body);
@@ -844,8 +851,7 @@ static void handle_request(struct evhttp_request *req, void *api_)
 				ds_put_format(&allow, "%s%s", allow.length ? ", " : "",
 					      methods[i].name);
 		}
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
-				  ds_cstr(&allow));
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", ds_cstr(&allow));
 		char *detail = xasprintf("%s %s: method not allowed (allowed: %s)", r.method,
 					 t.route, ds_cstr(&allow));
 		reply_error(&r, 405, "method not allowed", detail);
@@ -866,17 +872,37 @@ send:
 	free(path);
 }
 
-/* Parses "ADDR:PORT" strictly: a port must be written. */
+/* Parses "ADDR:PORT" or "[ADDR6]:PORT" strictly: numeric address, a port
+ * written out (0 allowed: the kernel picks one). */
 static bool parse_listen(const char *addr, struct sockaddr_storage *ss, int *sslen)
 {
 	const char *colon = strrchr(addr, ':');
-	if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+	if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    strlen(colon + 1) > 5 || atoi(colon + 1) > 65535)
 		return false;
-	if (addr[0] == '[' ? colon[-1] != ']' : strchr(addr, ':') != colon)
-		return false;
+	uint16_t port = (uint16_t)atoi(colon + 1);
+
 	memset(ss, 0, sizeof *ss);
-	*sslen = sizeof *ss;
-	return !evutil_parse_sockaddr_port(addr, (struct sockaddr *)ss, sslen);
+	if (addr[0] == '[') {
+		if (colon - addr < 3 || colon[-1] != ']')
+			return false;
+		char *host = xmemdup0(addr + 1, (size_t)(colon - addr - 2));
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+		bool ok = evutil_inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1;
+		free(host);
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		*sslen = sizeof *sin6;
+		return ok;
+	}
+	char *host = xmemdup0(addr, (size_t)(colon - addr));
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	bool ok = evutil_inet_pton(AF_INET, host, &sin->sin_addr) == 1;
+	free(host);
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	*sslen = sizeof *sin;
+	return ok;
 }
 
 static int listen_on(struct ctl_api *api, const char *addr, char **error)
@@ -965,9 +991,9 @@ int ctl_api_create(struct event_base *base, struct ctl_state *state, struct metr
 	evhttp_set_timeout(api->http, 60);
 	/* Every method reaches the callback, which answers 405 itself. */
 	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-						      EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-						      EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-						      EVHTTP_REQ_PATCH);
+						  EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+						  EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+						  EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(api->http, handle_request, api);
 
 	int rc = listen_on(api, address, error);

@@ -15,9 +15,9 @@
 #ifndef ONM_CONTROLLER_API_H
 #define ONM_CONTROLLER_API_H
 
-#include <stddef.h>
-
 #include "onm/util.h"
+
+#include <stddef.h>
 
 struct ctl_api;
 struct ctl_state;

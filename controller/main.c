@@ -34,10 +34,10 @@
 #define SHUTDOWN_GRACE_SEC 5
 
 struct options {
-	const char *store;      /* store URL */
-	const char *api;        /* REST listen address */
-	const char *ssh;        /* device SSH listen address (not served yet) */
-	const char *snmp;       /* device SNMP listen address (not served yet) */
+	const char *store;	/* store URL */
+	const char *api;	/* REST listen address */
+	const char *ssh;	/* device SSH listen address (not served yet) */
+	const char *snmp;	/* device SNMP listen address (not served yet) */
 	const char *token_file; /* NULL: $ONM_TOKEN or none */
 };
 
@@ -152,8 +152,7 @@ static void on_idle(void *ctl_)
 static void on_grace_expired(evutil_socket_t fd, short what, void *ctl_)
 {
 	struct controller *ctl = ctl_;
-	LOG_WARN("answers still unsent after %d s; closing their connections",
-		 SHUTDOWN_GRACE_SEC);
+	LOG_WARN("answers still unsent after %d s; closing their connections", SHUTDOWN_GRACE_SEC);
 	event_base_loopexit(ctl->base, NULL);
 }
 
@@ -181,21 +180,21 @@ int main(int argc, char *argv[])
 {
 	enum { OPT_STORE = 256, OPT_API, OPT_SSH, OPT_SNMP, OPT_TOKEN_FILE, OPT_LOG_LEVEL };
 	static const struct option long_options[] = {
-		{"store", required_argument, NULL, OPT_STORE},
-		{"api", required_argument, NULL, OPT_API},
-		{"ssh", required_argument, NULL, OPT_SSH},
-		{"snmp", required_argument, NULL, OPT_SNMP},
-		{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
-		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"store", required_argument, NULL, OPT_STORE},
+	    {"api", required_argument, NULL, OPT_API},
+	    {"ssh", required_argument, NULL, OPT_SSH},
+	    {"snmp", required_argument, NULL, OPT_SNMP},
+	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+	    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct options opt = {
-		.store = "sqlite:./onm-state/onm.db",
-		.api = "127.0.0.1:7080",
-		.ssh = "127.0.0.1:2222",
-		.snmp = "127.0.0.1:1161",
+	    .store = "sqlite:./onm-state/onm.db",
+	    .api = "127.0.0.1:7080",
+	    .ssh = "127.0.0.1:2222",
+	    .snmp = "127.0.0.1:1161",
 	};
 
 	for (;;) {
@@ -294,17 +293,21 @@ int main(int argc, char *argv[])
 	struct controller ctl = {.base = event_base_new()};
 	if (!ctl.base)
 		die("cannot create the event loop");
-	if (ctl_api_create(ctl.base, state, metrics, opt.api, token, &ctl.api, &error)) {
-		fprintf(stderr, "onm-controller: --api: %s\n", error);
-		free(error);
-		ctl_state_close(state);
-		return 1;
-	}
+	int rc = ctl_api_create(ctl.base, state, metrics, opt.api, token, &ctl.api, &error);
 	if (token) {
 		sodium_memzero(token, strlen(token));
 		free(token);
 	}
-	LOG_INFO("listening on http://%s (REST /v1/, /metrics, /healthz)", ctl_api_address(ctl.api));
+	if (rc) {
+		fprintf(stderr, "onm-controller: --api: %s\n", error);
+		free(error);
+		ctl_state_close(state);
+		event_base_free(ctl.base);
+		metrics_destroy(metrics);
+		return 1;
+	}
+	LOG_INFO("listening on http://%s (REST /v1/, /metrics, /healthz)",
+		 ctl_api_address(ctl.api));
 	LOG_INFO("device interfaces not served yet (ssh %s, snmp %s)", opt.ssh, opt.snmp);
 
 	struct event *sigterm = evsignal_new(ctl.base, SIGTERM, on_signal, &ctl);
@@ -314,7 +317,7 @@ int main(int argc, char *argv[])
 	    evsignal_add(sigint, NULL))
 		die("cannot set up signal handling");
 
-	int rc = event_base_dispatch(ctl.base);
+	rc = event_base_dispatch(ctl.base);
 
 	ctl_api_destroy(ctl.api);
 	uint64_t revision = ctl_state_revision(state);

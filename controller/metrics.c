@@ -6,33 +6,33 @@
  */
 #include "metrics.h"
 
+#include "onm/ds.h"
+#include "onm/hmap.h"
+#include "onm/model.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "onm/ds.h"
-#include "onm/hmap.h"
-#include "onm/model.h"
-
 /* Prometheus' default buckets, in microseconds. */
 static const uint64_t bucket_us[] = {
-	5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
+    5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
 };
 #define N_BUCKETS ARRAY_SIZE(bucket_us)
 
 struct histogram {
 	uint64_t counts[N_BUCKETS]; /* observations <= bucket_us[i] (not cumulative) */
-	uint64_t count;             /* all observations */
-	uint64_t sum_us;            /* their sum, microseconds */
+	uint64_t count;		    /* all observations */
+	uint64_t sum_us;	    /* their sum, microseconds */
 };
 
 struct request_counter {
 	struct hmap_node node; /* in metrics->requests */
 	const char *method;    /* static */
 	const char *route;     /* static */
-	int status;            /* HTTP status */
-	uint64_t count;        /* requests */
+	int status;	       /* HTTP status */
+	uint64_t count;	       /* requests */
 };
 
 struct route_latency {

@@ -26,7 +26,7 @@
 struct ctl_state {
 	struct store *store;
 	struct model *model;
-	char *store_url;            /* for messages */
+	char *store_url;		/* for messages */
 	ctl_state_commit_cb *commit_cb; /* may be NULL */
 	void *commit_aux;
 };
@@ -75,7 +75,8 @@ static bool key_parse(const char *key, enum model_kind *kind, const char **id)
 		return false;
 	for (int k = 0; k < MODEL_N_KINDS; k++) {
 		const char *name = model_kind_plural(k);
-		if (strlen(name) == (size_t)(slash - plural) && !memcmp(name, plural, strlen(name))) {
+		if (strlen(name) == (size_t)(slash - plural) &&
+		    !memcmp(name, plural, strlen(name))) {
 			*kind = k;
 			*id = slash + 1;
 			return true;
@@ -91,8 +92,8 @@ static int load(struct ctl_state *state, char **error)
 	size_t n;
 	int rc = store_list(state->store, KEY_PREFIX, &kvs, &n);
 	if (rc) {
-		*error = xasprintf("%s: cannot read the store: %s", state->store_url,
-				   strerror(-rc));
+		*error =
+		    xasprintf("%s: cannot read the store: %s", state->store_url, strerror(-rc));
 		return rc;
 	}
 
@@ -111,7 +112,8 @@ static int load(struct ctl_state *state, char **error)
 		}
 
 		struct model_object *obj;
-		char *msg = codec_object_parse_json(kind, kvs[i].value, kvs[i].value_len, key, &obj);
+		char *msg =
+		    codec_object_parse_json(kind, kvs[i].value, kvs[i].value_len, key, &obj);
 		if (msg) {
 			*error = xasprintf("%s: key %s: %s", state->store_url, key, msg);
 			free(msg);
@@ -468,8 +470,8 @@ int ctl_state_route_add(struct ctl_state *state, const char *router_id, const ch
 	struct ipv4_prefix prefix;
 	uint32_t via;
 	if (!ipv4_prefix_parse(prefix_s, &prefix)) {
-		*error = xasprintf("prefix: '%s' is not an IPv4 prefix such as 10.9.0.0/16",
-				   prefix_s);
+		*error =
+		    xasprintf("prefix: '%s' is not an IPv4 prefix such as 10.9.0.0/16", prefix_s);
 		return -EBADMSG;
 	}
 	if (!ipv4_parse(via_s, &via)) {
@@ -489,8 +491,8 @@ int ctl_state_route_add(struct ctl_state *state, const char *router_id, const ch
 	for (size_t i = 0; i < r->n_routes; i++) {
 		if (r->routes[i].prefix.addr == prefix.addr &&
 		    r->routes[i].prefix.len == prefix.len) {
-			*error = xasprintf("router %s: a route to %s already exists", router_id,
-					   pbuf);
+			*error =
+			    xasprintf("router %s: a route to %s already exists", router_id, pbuf);
 			json_decref(root);
 			return -EEXIST;
 		}
@@ -508,8 +510,8 @@ int ctl_state_route_delete(struct ctl_state *state, const char *router_id, const
 
 	struct ipv4_prefix prefix;
 	if (!ipv4_prefix_parse(prefix_s, &prefix)) {
-		*error = xasprintf("prefix: '%s' is not an IPv4 prefix such as 10.9.0.0/16",
-				   prefix_s);
+		*error =
+		    xasprintf("prefix: '%s' is not an IPv4 prefix such as 10.9.0.0/16", prefix_s);
 		return -EBADMSG;
 	}
 

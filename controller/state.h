@@ -21,12 +21,12 @@
 #ifndef ONM_CONTROLLER_STATE_H
 #define ONM_CONTROLLER_STATE_H
 
+#include "onm/model.h"
+#include "onm/util.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "onm/model.h"
-#include "onm/util.h"
 
 struct ctl_state;
 struct store;
@@ -61,7 +61,8 @@ int ctl_state_create(struct ctl_state *, enum model_kind, const char *body, size
 /* Replaces object 'id' (which must exist) with the body's object, whose id
  * must be 'id'. */
 int ctl_state_update(struct ctl_state *, enum model_kind, const char *id, const char *body,
-		     size_t len, const struct model_object **updated, char **error) WARN_UNUSED_RESULT;
+		     size_t len, const struct model_object **updated,
+		     char **error) WARN_UNUSED_RESULT;
 int ctl_state_delete(struct ctl_state *, enum model_kind, const char *id,
 		     char **error) WARN_UNUSED_RESULT;
 

@@ -392,7 +392,8 @@ static struct doc_node *build_node(struct yaml_builder *b, const yaml_event_t *e
 				yaml_event_delete(&child);
 				break;
 			}
-			key = build_node(b, &child, depth + 1, true);
+			/* A key nests nothing: it counts at the map's level. */
+			key = build_node(b, &child, depth, true);
 			yaml_event_delete(&child);
 			if (!key)
 				goto error;
@@ -611,9 +612,25 @@ char *doc_parse_json(const char *buf, size_t len, const char *source, struct doc
 	*root = NULL;
 	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
 	if (!j) {
+		/* jansson quotes the input near the error as is: escape it. */
+		struct ds text = DS_EMPTY_INITIALIZER;
+		char *msg;
+
+		for (const char *p = err.text; *p; p++) {
+			unsigned char c = (unsigned char)*p;
+
+			if (c < 0x20 || c > 0x7e)
+				ds_put_format(&text, "\\x%02x", c);
+			else
+				ds_put_char(&text, (char)c);
+		}
 		if (err.line > 0)
-			return xasprintf("%s:%d:%d: %s", source, err.line, err.column, err.text);
-		return xasprintf("%s: %s", source, err.text);
+			msg = xasprintf("%s:%d:%d: %s", source, err.line, err.column,
+					ds_cstr(&text));
+		else
+			msg = xasprintf("%s: %s", source, ds_cstr(&text));
+		ds_destroy(&text);
+		return msg;
 	}
 	*root = from_json(&b, j, 1);
 	json_decref(j);

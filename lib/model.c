@@ -10,12 +10,12 @@
  */
 #include "onm/model.h"
 
+#include "onm/codec.h"
+#include "onm/ds.h"
+
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "onm/codec.h"
-#include "onm/ds.h"
 
 #define VNI_MAX 16777215u
 #define VNI_FIRST_ALLOCATED 1000u
@@ -32,22 +32,22 @@
 /* An entry of a map keyed by a number: VNI -> network, MAC -> instance. */
 struct num_entry {
 	struct hmap_node node; /* hashed on 'key' */
-	uint64_t key;          /* VNI, or MAC as a 48-bit number */
-	void *owner;           /* the network or instance; NULL in scratch sets */
+	uint64_t key;	       /* VNI, or MAC as a 48-bit number */
+	void *owner;	       /* the network or instance; NULL in scratch sets */
 };
 
 /* One object that refers to a referent. */
 struct ref {
-	struct hmap_node node;    /* in the referent's 'users[obj->kind]', hashed on 'obj' */
+	struct hmap_node node;	  /* in the referent's 'users[obj->kind]', hashed on 'obj' */
 	struct model_object *obj; /* the referring object */
 };
 
 /* An address of a virtual network and who holds it. */
 struct ip_owner {
-	struct hmap_node node;    /* in the network referent's 'ips', hashed on 'ip' */
-	uint32_t ip;              /* host byte order */
+	struct hmap_node node;	  /* in the network referent's 'ips', hashed on 'ip' */
+	uint32_t ip;		  /* host byte order */
 	struct model_object *obj; /* instance or router */
-	const char *iface;        /* the router's interface name; NULL for an instance */
+	const char *iface;	  /* the router's interface name; NULL for an instance */
 };
 
 /* What refers to one host, service level, tenant or network. Keyed by id,
@@ -55,17 +55,17 @@ struct ip_owner {
  * with the same id; it goes away when the object is removed (which is only
  * allowed once nothing refers to it). */
 struct referent {
-	struct hmap_node node;            /* in model 'referents[kind]', hashed on 'id' */
-	char *id;                         /* the referred-to object's id */
+	struct hmap_node node;		  /* in model 'referents[kind]', hashed on 'id' */
+	char *id;			  /* the referred-to object's id */
 	struct hmap users[MODEL_N_KINDS]; /* struct ref, per kind of referrer */
-	struct hmap ips;                  /* networks only: struct ip_owner */
+	struct hmap ips;		  /* networks only: struct ip_owner */
 };
 
 struct model {
 	struct hmap objects[MODEL_N_KINDS];   /* struct model_object by id */
 	struct hmap referents[MODEL_N_KINDS]; /* struct referent by id */
-	struct hmap vnis;                     /* struct num_entry: VNI -> network */
-	struct hmap macs;                     /* struct num_entry: MAC -> instance */
+	struct hmap vnis;		      /* struct num_entry: VNI -> network */
+	struct hmap macs;		      /* struct num_entry: MAC -> instance */
 };
 
 /* The service levels of spec.md that every model has. */
@@ -75,17 +75,17 @@ static const struct builtin_sl {
 	uint64_t min_bandwidth_bps;
 	const char *via_capability;
 } builtin_sls[] = {
-	{"platinum", SL_MIN_LATENCY, 500000000, NULL},
-	{"gold", SL_MIN_LATENCY, 0, NULL},
-	{"silver", SL_MIN_COST, 0, NULL},
-	{"quarantine", SL_MIN_LATENCY, 0, "inspection"},
+    {"platinum", SL_MIN_LATENCY, 500000000, NULL},
+    {"gold", SL_MIN_LATENCY, 0, NULL},
+    {"silver", SL_MIN_COST, 0, NULL},
+    {"quarantine", SL_MIN_LATENCY, 0, "inspection"},
 };
 
 /* Small helpers. */
 
 /* Sets '*where' to 'pos' if that is known, and returns the formatted message. */
 static char *errf(struct src_pos *where, const struct src_pos *pos, const char *fmt, ...)
-	PRINTF_FORMAT(3, 4);
+    PRINTF_FORMAT(3, 4);
 
 static char *errf(struct src_pos *where, const struct src_pos *pos, const char *fmt, ...)
 {
@@ -728,7 +728,8 @@ static char *check_tenant(const struct model *m, const struct tenant *t, struct 
 		const struct user *u = &t->users[i];
 
 		if (!u->name || !codec_name_is_valid(u->name))
-			return errf(where, &u->pos, "invalid user name '%s'", str_or_empty(u->name));
+			return errf(where, &u->pos, "invalid user name '%s'",
+				    str_or_empty(u->name));
 		if ((unsigned)u->role > ROLE_ADMIN)
 			return errf(where, &u->pos, "user '%s': invalid role", u->name);
 		if (!u->password && u->password_hash &&
@@ -763,12 +764,13 @@ static char *check_rule(const struct network *n, const struct security_group *g,
 			    g->name, k + 1);
 	}
 	if (rule->port_min > rule->port_max)
-		return errf(where, &rule->pos, "security group '%s': rule %zu: empty port range %u-%u",
-			    g->name, k + 1, rule->port_min, rule->port_max);
+		return errf(where, &rule->pos,
+			    "security group '%s': rule %zu: empty port range %u-%u", g->name, k + 1,
+			    rule->port_min, rule->port_max);
 	if (rule->port_max && rule->proto != SG_PROTO_TCP && rule->proto != SG_PROTO_UDP)
 		return errf(where, &rule->pos,
-			    "security group '%s': rule %zu: ports apply to tcp and udp only", g->name,
-			    k + 1);
+			    "security group '%s': rule %zu: ports apply to tcp and udp only",
+			    g->name, k + 1);
 	return NULL;
 }
 
@@ -962,8 +964,9 @@ static char *check_router_addresses(const struct model *m, const struct router *
 		const struct ip_owner *owner = ip_find(net, ifc->ip);
 		if (owner) {
 			char *who = ip_owner_describe(owner);
-			reason = errf(where, &ifc->pos, "interface '%s': ip %s is already used by %s",
-				      ifc->name, ip_text(ifc->ip).s, who);
+			reason =
+			    errf(where, &ifc->pos, "interface '%s': ip %s is already used by %s",
+				 ifc->name, ip_text(ifc->ip).s, who);
 			free(who);
 		}
 	}
@@ -1009,8 +1012,8 @@ static char *check_instance_addresses(const struct model *m, const struct instan
 	free(net_id);
 	if (owner) {
 		char *who = ip_owner_describe(owner);
-		char *reason = errf(where, NULL, "ip %s is already used by %s", ip_text(inst->ip).s,
-				    who);
+		char *reason =
+		    errf(where, NULL, "ip %s is already used by %s", ip_text(inst->ip).s, who);
 		free(who);
 		return reason;
 	}
@@ -1085,8 +1088,8 @@ static char *check_network_dependents(const struct model *m, const struct networ
 		HMAP_FOR_EACH (ref, node, &r->users[kinds[k]]) {
 			const struct model_object *obj = ref->obj;
 			char *reason = obj->kind == MODEL_ROUTER
-					       ? check_router_fits(ROUTER(obj), n, NULL)
-					       : check_instance_fits(m, INSTANCE(obj), n, NULL);
+					   ? check_router_fits(ROUTER(obj), n, NULL)
+					   : check_instance_fits(m, INSTANCE(obj), n, NULL);
 			if (reason && (!worst || strcmp(obj->id, worst->id) < 0)) {
 				free(worst_reason);
 				worst = obj;
@@ -1096,9 +1099,9 @@ static char *check_network_dependents(const struct model *m, const struct networ
 			}
 		}
 		if (worst) {
-			char *msg = xasprintf("%s %s would no longer fit: %s",
-					      model_kind_name(worst->kind), worst->id,
-					      worst_reason);
+			char *msg =
+			    xasprintf("%s %s would no longer fit: %s", model_kind_name(worst->kind),
+				      worst->id, worst_reason);
 			free(worst_reason);
 			return msg;
 		}
@@ -1112,8 +1115,8 @@ static char *duplicate_reason(const struct model_object *obj, const struct model
 
 	switch (obj->kind) {
 	case MODEL_LINK:
-		what = xasprintf("duplicate link between '%s' and '%s'", LINK(obj)->a,
-				 LINK(obj)->b);
+		what =
+		    xasprintf("duplicate link between '%s' and '%s'", LINK(obj)->a, LINK(obj)->b);
 		break;
 	case MODEL_NETWORK:
 		what = xasprintf("duplicate network name '%s' in tenant %s", NETWORK(obj)->name,
@@ -1124,9 +1127,9 @@ static char *duplicate_reason(const struct model_object *obj, const struct model
 				 ROUTER(obj)->tenant, ROUTER(obj)->network);
 		break;
 	case MODEL_INSTANCE:
-		what = xasprintf("duplicate instance name '%s' in network %s/%s",
-				 INSTANCE(obj)->name, INSTANCE(obj)->tenant,
-				 INSTANCE(obj)->network);
+		what =
+		    xasprintf("duplicate instance name '%s' in network %s/%s", INSTANCE(obj)->name,
+			      INSTANCE(obj)->tenant, INSTANCE(obj)->network);
 		break;
 	case MODEL_HOST:
 	case MODEL_SERVICE_LEVEL:
@@ -1201,7 +1204,7 @@ static uint32_t lowest_free_vni(const struct hmap *used)
 static void mac_candidate(const char *id, uint32_t counter, struct eth_addr *mac)
 {
 	static const unsigned char key[crypto_shorthash_KEYBYTES] = {
-		'o', 'n', 'm', ' ', 'm', 'a', 'c', ' ', 'a', 'd', 'd', 'r', 'e', 's', 's', '1'};
+	    'o', 'n', 'm', ' ', 'm', 'a', 'c', ' ', 'a', 'd', 'd', 'r', 'e', 's', 's', '1'};
 	unsigned char out[crypto_shorthash_BYTES];
 	char *input = counter ? xasprintf("%s#%u", id, counter) : xstrdup(id);
 
@@ -1395,8 +1398,8 @@ static char *build_insert(struct model *m, struct model_object *obj, const struc
 	if (reason)
 		return reason;
 	if (obj->kind == MODEL_TENANT) {
-		const struct model_object *prev = old ? model_find(old, MODEL_TENANT, obj->id)
-						      : NULL;
+		const struct model_object *prev =
+		    old ? model_find(old, MODEL_TENANT, obj->id) : NULL;
 		reason = tenant_hash_passwords(TENANT(obj), prev ? TENANT(prev) : NULL, where);
 		if (reason)
 			return reason;

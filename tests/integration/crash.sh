@@ -52,7 +52,11 @@ done
 killed_at=
 for ((i = 0; i < 1200; i++)); do
 	if [ "$(n_acked)" -ge "$KILL_AFTER" ]; then
-		kill -KILL "$CTL_PID"
+		# Reaped at once, so that bash does not report the kill on stderr.
+		{
+			kill -KILL "$CTL_PID"
+			wait "$CTL_PID"
+		} 2>/dev/null
 		killed_at=$(n_acked)
 		break
 	fi

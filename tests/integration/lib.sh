@@ -131,10 +131,10 @@ start_controller() {
 			sleep 0.1
 		done
 		# Did not come up (port taken meanwhile, or slow): stop it, try another port.
-		if alive "$CTL_PID"; then
-			kill -KILL "$CTL_PID" 2>/dev/null
-		fi
-		wait "$CTL_PID" 2>/dev/null
+		{
+			kill -KILL "$CTL_PID"
+			wait "$CTL_PID"
+		} 2>/dev/null
 		CTL_PID=
 	done
 	return 1
@@ -146,14 +146,15 @@ stop_controller() {
 	local sig=${1:-TERM}
 	CTL_STATUS=
 	[ -n "$CTL_PID" ] || return 0
-	kill "-$sig" "$CTL_PID" 2>/dev/null
-	if ! wait_gone "$CTL_PID" 150; then
-		diag "controller $CTL_PID did not stop after SIG$sig; killing it"
-		kill -KILL "$CTL_PID" 2>/dev/null
-		wait_gone "$CTL_PID" 50
-	fi
-	wait "$CTL_PID" 2>/dev/null
-	CTL_STATUS=$?
+	{
+		kill "-$sig" "$CTL_PID"
+		if ! wait_gone "$CTL_PID" 150; then
+			diag "controller $CTL_PID did not stop after SIG$sig; killing it"
+			kill -KILL "$CTL_PID"
+		fi
+		wait "$CTL_PID"
+		CTL_STATUS=$?
+	} 2>/dev/null
 	CTL_PID=
 }
 
@@ -165,8 +166,10 @@ t_cleanup() {
 		fi
 	done
 	if [ -n "$CTL_PID" ] && alive "$CTL_PID"; then
-		kill -KILL "$CTL_PID" 2>/dev/null
-		wait "$CTL_PID" 2>/dev/null
+		{
+			kill -KILL "$CTL_PID"
+			wait "$CTL_PID"
+		} 2>/dev/null
 	fi
 	if [ -n "$T_DIR" ] && [ -d "$T_DIR" ]; then
 		rm -rf "$T_DIR"

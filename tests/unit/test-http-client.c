@@ -148,6 +148,7 @@ static int server_setup(void **state)
 	if (!server->base || !server->http)
 		return -1;
 	evhttp_set_gencb(server->http, handle, server);
+	evhttp_set_timeout(server->http, 1); /* idle connections are closed after 1 s */
 	evhttp_set_allowed_methods(server->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
 						     EVHTTP_REQ_DELETE);
 	struct evhttp_bound_socket *bound =
@@ -343,6 +344,27 @@ static void test_reconnect_and_prefix(void **state)
 	free(url);
 }
 
+static void test_idle_close(void **state)
+{
+	struct server *server = *state;
+	struct http_client *client = client_for(server, "", NULL);
+	struct http_response r;
+	char *error = NULL;
+
+	/* The server drops connections idle for a second; the client's kept
+	 * connection is dead by the second GET, which must still succeed. */
+	for (int i = 0; i < 2; i++) {
+		if (i)
+			usleep(1500 * 1000);
+		assert_int_equal(
+		    http_client_request(client, HTTP_GET, "/echo", NULL, 0, NULL, 0, &r, &error),
+		    0);
+		assert_int_equal(r.status, 200);
+		http_response_uninit(&r);
+	}
+	http_client_destroy(client);
+}
+
 static void test_bad_input(void **state)
 {
 	struct server *server = *state;
@@ -441,6 +463,7 @@ int main(void)
 	    cmocka_unit_test(test_get_and_post),
 	    cmocka_unit_test(test_status_and_big_body),
 	    cmocka_unit_test(test_reconnect_and_prefix),
+	    cmocka_unit_test(test_idle_close),
 	    cmocka_unit_test(test_bad_input),
 	    cmocka_unit_test(test_refused),
 	    cmocka_unit_test(test_timeout),

@@ -4,15 +4,18 @@
  * MAC addresses (every malformed form a user might write is refused),
  * formatting, and format/parse round trips over pseudo-random values.
  */
+/* cmocka.h needs these before it. */
+// clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
-
 #include <cmocka.h>
+// clang-format on
 
 #include "onm/net.h"
+
+#include <string.h>
 
 /* Deterministic pseudo-random numbers (xorshift64). */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -31,12 +34,12 @@ static void test_ipv4_parse_good(void **state)
 		const char *s;
 		uint32_t addr;
 	} cases[] = {
-		{"0.0.0.0", 0},
-		{"255.255.255.255", 0xffffffffu},
-		{"10.1.1.10", 0x0a01010au},
-		{"192.168.0.1", 0xc0a80001u},
-		{"1.2.3.4", 0x01020304u},
-		{"100.0.20.0", 0x64001400u},
+	    {"0.0.0.0", 0},
+	    {"255.255.255.255", 0xffffffffu},
+	    {"10.1.1.10", 0x0a01010au},
+	    {"192.168.0.1", 0xc0a80001u},
+	    {"1.2.3.4", 0x01020304u},
+	    {"100.0.20.0", 0x64001400u},
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -50,12 +53,11 @@ static void test_ipv4_parse_good(void **state)
 static void test_ipv4_parse_bad(void **state)
 {
 	static const char *const bad[] = {
-		"",		 "1.2.3",	"1.2.3.4.5",	 "256.1.1.1",	"1.2.3.256",
-		"010.1.1.1",	 "1.2.3.04",	"1.02.3.4",	 "00.1.1.1",	"1..2.3",
-		" 1.2.3.4",	 "1.2.3.4 ",	"1.2.3.-4",	 "1.2.3.4/24", "0x1.2.3.4",
-		"1.2.3.1234",	 "a.b.c.d",	"1.2.3.4.",	 ".1.2.3.4",	"1,2,3,4",
-		"1.2.3.4\n",	 "+1.2.3.4",	"4294967295",	 "1.2.3",	"1.2.3.4x",
-		"999.999.999.999",
+	    "",		"1.2.3",	   "1.2.3.4.5", "256.1.1.1",  "1.2.3.256",  "010.1.1.1",
+	    "1.2.3.04", "1.02.3.4",	   "00.1.1.1",	"1..2.3",     " 1.2.3.4",   "1.2.3.4 ",
+	    "1.2.3.-4", "1.2.3.4/24",	   "0x1.2.3.4", "1.2.3.1234", "a.b.c.d",    "1.2.3.4.",
+	    ".1.2.3.4", "1,2,3,4",	   "1.2.3.4\n", "+1.2.3.4",   "4294967295", "1.2.3",
+	    "1.2.3.4x", "999.999.999.999",
 	};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -94,9 +96,9 @@ static void test_prefix_parse_good(void **state)
 		uint32_t addr;
 		uint8_t len;
 	} cases[] = {
-		{"10.1.1.0/24", 0x0a010100u, 24}, {"0.0.0.0/0", 0, 0},
-		{"1.2.3.4/32", 0x01020304u, 32},  {"10.1.0.0/16", 0x0a010000u, 16},
-		{"128.0.0.0/1", 0x80000000u, 1}, {"10.1.1.8/29", 0x0a010108u, 29},
+	    {"10.1.1.0/24", 0x0a010100u, 24}, {"0.0.0.0/0", 0, 0},
+	    {"1.2.3.4/32", 0x01020304u, 32},  {"10.1.0.0/16", 0x0a010000u, 16},
+	    {"128.0.0.0/1", 0x80000000u, 1},  {"10.1.1.8/29", 0x0a010108u, 29},
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -114,11 +116,11 @@ static void test_prefix_parse_good(void **state)
 static void test_prefix_parse_bad(void **state)
 {
 	static const char *const bad[] = {
-		"10.1.1.5/24", /* host bits set */
-		"10.1.1.0/23", /* host bits set (bit 8) */
-		"0.0.0.1/0",   "10.1.1.0/33", "10.1.1.0/024", "10.1.1.0/",	 "10.1.1.0",
-		"10.1.1.0/24/1", "10.1.1.0/-1", "10.1.1.0/ 24", "0.0.0.0/00",	 "/24",
-		"10.1.1/24",	 "10.1.1.0/24 ", "010.1.1.0/24", "10.1.1.0/1000", "10.1.1.0/x",
+	    "10.1.1.5/24", /* host bits set */
+	    "10.1.1.0/23", /* host bits set (bit 8) */
+	    "0.0.0.1/0",     "10.1.1.0/33",  "10.1.1.0/024", "10.1.1.0/",     "10.1.1.0",
+	    "10.1.1.0/24/1", "10.1.1.0/-1",  "10.1.1.0/ 24", "0.0.0.0/00",    "/24",
+	    "10.1.1/24",     "10.1.1.0/24 ", "010.1.1.0/24", "10.1.1.0/1000", "10.1.1.0/x",
 	};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -173,17 +175,17 @@ static void test_prefix_round_trip(void **state)
 static void test_eth_addr(void **state)
 {
 	static const char *const bad[] = {
-		"",
-		"02:00:5e:10:00",
-		"02:00:5e:10:00:01:02",
-		"02-00-5e-10-00-01",
-		"2:00:5e:10:00:01",
-		"02:00:5e:10:00:0g",
-		"02:00:5e:10:00:011",
-		"02:00:5e:10:00:01 ",
-		"0200.5e10.0001",
-		"02:00:5e:10:00:",
-		"02::5e:10:00:01",
+	    "",
+	    "02:00:5e:10:00",
+	    "02:00:5e:10:00:01:02",
+	    "02-00-5e-10-00-01",
+	    "2:00:5e:10:00:01",
+	    "02:00:5e:10:00:0g",
+	    "02:00:5e:10:00:011",
+	    "02:00:5e:10:00:01 ",
+	    "0200.5e10.0001",
+	    "02:00:5e:10:00:",
+	    "02::5e:10:00:01",
 	};
 	struct eth_addr e, f;
 	char buf[ETH_ADDR_STRLEN];
@@ -223,10 +225,10 @@ static void test_eth_addr(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ipv4_parse_good),	  cmocka_unit_test(test_ipv4_parse_bad),
-		cmocka_unit_test(test_ipv4_format),	  cmocka_unit_test(test_prefix_parse_good),
-		cmocka_unit_test(test_prefix_parse_bad),  cmocka_unit_test(test_prefix_helpers),
-		cmocka_unit_test(test_prefix_round_trip), cmocka_unit_test(test_eth_addr),
+	    cmocka_unit_test(test_ipv4_parse_good),   cmocka_unit_test(test_ipv4_parse_bad),
+	    cmocka_unit_test(test_ipv4_format),	      cmocka_unit_test(test_prefix_parse_good),
+	    cmocka_unit_test(test_prefix_parse_bad),  cmocka_unit_test(test_prefix_helpers),
+	    cmocka_unit_test(test_prefix_round_trip), cmocka_unit_test(test_eth_addr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

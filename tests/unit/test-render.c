@@ -126,12 +126,17 @@ static void test_resolve(void **state)
 	const struct render_kind *link = render_kind_find("links");
 	assert_int_equal(render_resolve(link, links, "h3/h2", &index, &error), 0);
 	assert_int_equal(index, 1);
-	assert_int_equal(render_resolve(link, links, "h3", &index, &error), 0);
-	assert_int_equal(index, 1);
-	assert_int_equal(render_resolve(link, links, "h2", &index, &error), 0);
-	assert_int_equal(index, 0); /* "h1/h2" ends in h2; "h2/h3" does not */
+	assert_int_equal(render_resolve(link, links, "h1/h2", &index, &error), 0);
+	assert_int_equal(index, 0);
+	/* One end does not name a link, even when it would be unique. */
+	assert_int_equal(render_resolve(link, links, "h3", &index, &error), -ENOENT);
+	assert_string_equal(error, "no link 'h3' (a link is named by both ends: A/B)");
+	free(error);
 	assert_int_equal(render_resolve(link, links, "h9", &index, &error), -ENOENT);
-	assert_string_equal(error, "no link 'h9'");
+	assert_string_equal(error, "no link 'h9' (a link is named by both ends: A/B)");
+	free(error);
+	assert_int_equal(render_resolve(link, links, "h1/h9", &index, &error), -ENOENT);
+	assert_string_equal(error, "no link 'h1/h9'");
 	free(error);
 	json_decref(links);
 }

@@ -22,88 +22,89 @@
 #include <string.h>
 #include <unistd.h>
 /* cmocka.h needs <stdarg.h>, <stddef.h> and <setjmp.h> first. */
-#include <cmocka.h>
-
 #include "onm/model.h"
 #include "onm/store.h"
 #include "onm/util.h"
 
+#include <cmocka.h>
+
 /* The example of spec.md, verbatim. */
 static const char demo_yaml[] =
-	"substrate:\n"
-	"  hosts:\n"
-	"    - {name: h1}\n"
-	"    - {name: h2}\n"
-	"    - {name: h3}\n"
-	"    - {name: h4}\n"
-	"    - {name: scan1, capabilities: [inspection]}\n"
-	"  links:                                  # undirected; each a real link in the lab\n"
-	"    - {a: h1, b: h2, latency: 1ms,  bandwidth: 1gbit,   cost: 10}\n"
-	"    - {a: h2, b: h3, latency: 1ms,  bandwidth: 1gbit,   cost: 10}\n"
-	"    - {a: h1, b: h4, latency: 15ms, bandwidth: 100mbit, cost: 1}\n"
-	"    - {a: h4, b: h3, latency: 15ms, bandwidth: 100mbit, cost: 1}\n"
-	"    - {a: h1, b: scan1, latency: 2ms, bandwidth: 1gbit, cost: 5}\n"
-	"    - {a: scan1, b: h3, latency: 2ms, bandwidth: 1gbit, cost: 5}\n"
-	"\n"
-	"service_levels:          # optional; these four are built in with these meanings\n"
-	"  platinum:   {minimize: latency, min_bandwidth: 500mbit}\n"
-	"  gold:       {minimize: latency}\n"
-	"  silver:     {minimize: cost}\n"
-	"  quarantine: {minimize: latency, via_capability: inspection}\n"
-	"\n"
-	"tenants:\n"
-	"  - name: acme\n"
-	"    service_level: platinum\n"
-	"    users:\n"
-	"      - {name: alice, role: admin,  password: \"correct horse\"}   # or password_hash\n"
-	"      - {name: victor, role: viewer, password: \"battery staple\"}\n"
-	"    networks:\n"
-	"      - name: blue                      # VNI allocated unless given: {vni: 1001}\n"
-	"        subnets:\n"
-	"          - {name: web, cidr: 10.1.1.0/24}\n"
-	"          - {name: db,  cidr: 10.1.2.0/24}\n"
-	"        routers:\n"
-	"          - name: r1                    # a simulated device\n"
-	"            interfaces:\n"
-	"              - {name: GigabitEthernet0/0, subnet: web, ip: 10.1.1.1}\n"
-	"              - {name: GigabitEthernet0/1, subnet: db,  ip: 10.1.2.1}\n"
-	"            routes: []                  # static routes\n"
-	"        security_groups:\n"
-	"          - name: web\n"
-	"            rules:\n"
-	"              - {dir: in, proto: tcp,  ports: 80, from: 0.0.0.0/0}\n"
-	"              - {dir: in, proto: icmp, from: 10.1.0.0/16}\n"
-	"          - name: db\n"
-	"            rules:\n"
-	"              - {dir: in, proto: tcp,  ports: 5432, from_group: web}\n"
-	"              - {dir: in, proto: icmp, from: 10.1.0.0/16}\n"
-	"        instances:\n"
-	"          - {name: web1, subnet: web, host: h1, ip: 10.1.1.10, security_groups: [web]}\n"
-	"          - {name: db1,  subnet: db,  host: h3, ip: 10.1.2.10, security_groups: [db]}\n"
-	"  - name: globex\n"
-	"    service_level: silver\n"
-	"    networks:\n"
-	"      - name: red\n"
-	"        subnets: [{name: main, cidr: 10.1.1.0/24}]      # overlaps acme: isolation holds\n"
-	"        instances:\n"
-	"          - {name: app1, subnet: main, host: h1, ip: 10.1.1.10}\n"
-	"          - {name: app2, subnet: main, host: h3, ip: 10.1.1.20}\n";
+    "substrate:\n"
+    "  hosts:\n"
+    "    - {name: h1}\n"
+    "    - {name: h2}\n"
+    "    - {name: h3}\n"
+    "    - {name: h4}\n"
+    "    - {name: scan1, capabilities: [inspection]}\n"
+    "  links:                                  # undirected; each a real link in the lab\n"
+    "    - {a: h1, b: h2, latency: 1ms,  bandwidth: 1gbit,   cost: 10}\n"
+    "    - {a: h2, b: h3, latency: 1ms,  bandwidth: 1gbit,   cost: 10}\n"
+    "    - {a: h1, b: h4, latency: 15ms, bandwidth: 100mbit, cost: 1}\n"
+    "    - {a: h4, b: h3, latency: 15ms, bandwidth: 100mbit, cost: 1}\n"
+    "    - {a: h1, b: scan1, latency: 2ms, bandwidth: 1gbit, cost: 5}\n"
+    "    - {a: scan1, b: h3, latency: 2ms, bandwidth: 1gbit, cost: 5}\n"
+    "\n"
+    "service_levels:          # optional; these four are built in with these meanings\n"
+    "  platinum:   {minimize: latency, min_bandwidth: 500mbit}\n"
+    "  gold:       {minimize: latency}\n"
+    "  silver:     {minimize: cost}\n"
+    "  quarantine: {minimize: latency, via_capability: inspection}\n"
+    "\n"
+    "tenants:\n"
+    "  - name: acme\n"
+    "    service_level: platinum\n"
+    "    users:\n"
+    "      - {name: alice, role: admin,  password: \"correct horse\"}   # or password_hash\n"
+    "      - {name: victor, role: viewer, password: \"battery staple\"}\n"
+    "    networks:\n"
+    "      - name: blue                      # VNI allocated unless given: {vni: 1001}\n"
+    "        subnets:\n"
+    "          - {name: web, cidr: 10.1.1.0/24}\n"
+    "          - {name: db,  cidr: 10.1.2.0/24}\n"
+    "        routers:\n"
+    "          - name: r1                    # a simulated device\n"
+    "            interfaces:\n"
+    "              - {name: GigabitEthernet0/0, subnet: web, ip: 10.1.1.1}\n"
+    "              - {name: GigabitEthernet0/1, subnet: db,  ip: 10.1.2.1}\n"
+    "            routes: []                  # static routes\n"
+    "        security_groups:\n"
+    "          - name: web\n"
+    "            rules:\n"
+    "              - {dir: in, proto: tcp,  ports: 80, from: 0.0.0.0/0}\n"
+    "              - {dir: in, proto: icmp, from: 10.1.0.0/16}\n"
+    "          - name: db\n"
+    "            rules:\n"
+    "              - {dir: in, proto: tcp,  ports: 5432, from_group: web}\n"
+    "              - {dir: in, proto: icmp, from: 10.1.0.0/16}\n"
+    "        instances:\n"
+    "          - {name: web1, subnet: web, host: h1, ip: 10.1.1.10, security_groups: [web]}\n"
+    "          - {name: db1,  subnet: db,  host: h3, ip: 10.1.2.10, security_groups: [db]}\n"
+    "  - name: globex\n"
+    "    service_level: silver\n"
+    "    networks:\n"
+    "      - name: red\n"
+    "        subnets: [{name: main, cidr: 10.1.1.0/24}]      # overlaps acme: isolation holds\n"
+    "        instances:\n"
+    "          - {name: app1, subnet: main, host: h1, ip: 10.1.1.10}\n"
+    "          - {name: app2, subnet: main, host: h3, ip: 10.1.1.20}\n";
 
 /* A small topology without passwords (cheap to apply): two hosts, a link,
  * one tenant with a network, a router and an instance. */
-static const char small_yaml[] = "substrate:\n"
-				 "  hosts: [{name: h1}, {name: h2}]\n"
-				 "  links: [{a: h2, b: h1, latency: 1ms}]\n"
-				 "tenants:\n"
-				 "  - name: acme\n"
-				 "    networks:\n"
-				 "      - name: blue\n"
-				 "        subnets: [{name: web, cidr: 10.1.1.0/24}]\n"
-				 "        routers:\n"
-				 "          - name: r1\n"
-				 "            interfaces: [{name: ge0, subnet: web, ip: 10.1.1.1}]\n"
-				 "        instances:\n"
-				 "          - {name: web1, subnet: web, host: h1, ip: 10.1.1.10}\n";
+static const char small_yaml[] =
+    "substrate:\n"
+    "  hosts: [{name: h1}, {name: h2}]\n"
+    "  links: [{a: h2, b: h1, latency: 1ms}]\n"
+    "tenants:\n"
+    "  - name: acme\n"
+    "    networks:\n"
+    "      - name: blue\n"
+    "        subnets: [{name: web, cidr: 10.1.1.0/24}]\n"
+    "        routers:\n"
+    "          - name: r1\n"
+    "            interfaces: [{name: ge0, subnet: web, ip: 10.1.1.1}]\n"
+    "        instances:\n"
+    "          - {name: web1, subnet: web, host: h1, ip: 10.1.1.10}\n";
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -240,8 +241,8 @@ static void expect_update(struct ctl_state *state, enum model_kind kind, const c
 	const struct model_object *updated = NULL;
 	int rc = ctl_state_update(state, kind, id, body, strlen(body), &updated, &error);
 	if (rc != expect)
-		fail_msg("update %s %s: got %d (%s), expected %d", id, body, rc,
-			 error ? error : "", expect);
+		fail_msg("update %s %s: got %d (%s), expected %d", id, body, rc, error ? error : "",
+			 expect);
 	if (expect) {
 		assert_non_null(error);
 		assert_null(updated);
@@ -253,14 +254,12 @@ static void expect_update(struct ctl_state *state, enum model_kind kind, const c
 	assert_store_matches_model(state);
 }
 
-static void expect_delete(struct ctl_state *state, enum model_kind kind, const char *id,
-			  int expect)
+static void expect_delete(struct ctl_state *state, enum model_kind kind, const char *id, int expect)
 {
 	char *error = NULL;
 	int rc = ctl_state_delete(state, kind, id, &error);
 	if (rc != expect)
-		fail_msg("delete %s: got %d (%s), expected %d", id, rc, error ? error : "",
-			 expect);
+		fail_msg("delete %s: got %d (%s), expected %d", id, rc, error ? error : "", expect);
 	if (expect)
 		assert_non_null(error);
 	else
@@ -271,9 +270,9 @@ static void expect_delete(struct ctl_state *state, enum model_kind kind, const c
 
 /* A temporary directory for SQLite stores, removed with its content. */
 struct tmpdir {
-	char path[64];  /* the directory */
-	char db[96];    /* the database file in it */
-	char url[128];  /* "sqlite:" + db */
+	char path[64]; /* the directory */
+	char db[96];   /* the database file in it */
+	char url[128]; /* "sqlite:" + db */
 };
 
 static void tmpdir_create(struct tmpdir *t)
@@ -359,7 +358,7 @@ static void test_apply_dry_run(void **unused)
 {
 	(void)unused;
 	struct ctl_state *state = open_ok("memory:");
-	apply_ok(state, small_yaml, 6);
+	apply_ok(state, small_yaml, 7);
 	assert_int_equal(ctl_state_revision(state), 1);
 
 	/* Without the instance and with a changed link. */
@@ -410,7 +409,7 @@ static void test_apply_errors(void **unused)
 {
 	(void)unused;
 	struct ctl_state *state = open_ok("memory:");
-	apply_ok(state, small_yaml, 6);
+	apply_ok(state, small_yaml, 7);
 
 	struct model_diff plan;
 	char *error = NULL;
@@ -421,22 +420,22 @@ static void test_apply_errors(void **unused)
 	free(error);
 
 	/* Unknown key: the message names the file, the line and the key. */
-	assert_int_equal(apply(state, "tenants:\n  - name: x\n    bogus: 1\n", false, false,
-			       &plan, &error),
-			 -EBADMSG);
+	assert_int_equal(
+	    apply(state, "tenants:\n  - name: x\n    bogus: 1\n", false, false, &plan, &error),
+	    -EBADMSG);
 	assert_non_null(strstr(error, "test.yaml:3"));
 	assert_non_null(strstr(error, "bogus"));
 	free(error);
 
 	/* Valid alone, refused across objects: an instance on an unknown host. */
 	static const char unknown_host[] =
-		"substrate: {hosts: [{name: h1}]}\n"
-		"tenants:\n"
-		"  - name: acme\n"
-		"    networks:\n"
-		"      - name: blue\n"
-		"        subnets: [{name: web, cidr: 10.1.1.0/24}]\n"
-		"        instances: [{name: w, subnet: web, host: h99, ip: 10.1.1.10}]\n";
+	    "substrate: {hosts: [{name: h1}]}\n"
+	    "tenants:\n"
+	    "  - name: acme\n"
+	    "    networks:\n"
+	    "      - name: blue\n"
+	    "        subnets: [{name: web, cidr: 10.1.1.0/24}]\n"
+	    "        instances: [{name: w, subnet: web, host: h99, ip: 10.1.1.10}]\n";
 	assert_int_equal(apply(state, unknown_host, false, false, &plan, &error), -EINVAL);
 	assert_non_null(strstr(error, "h99"));
 	free(error);
@@ -448,14 +447,14 @@ static void test_apply_errors(void **unused)
 
 	/* JSON is read as JSON: the same topology in JSON changes nothing. */
 	static const char small_json[] =
-		"{\"substrate\": {\"hosts\": [{\"name\": \"h1\"}, {\"name\": \"h2\"}],"
-		" \"links\": [{\"a\": \"h1\", \"b\": \"h2\", \"latency\": \"1ms\"}]},"
-		" \"tenants\": [{\"name\": \"acme\", \"networks\": [{\"name\": \"blue\","
-		" \"subnets\": [{\"name\": \"web\", \"cidr\": \"10.1.1.0/24\"}],"
-		" \"routers\": [{\"name\": \"r1\", \"interfaces\": [{\"name\": \"ge0\","
-		" \"subnet\": \"web\", \"ip\": \"10.1.1.1\"}]}],"
-		" \"instances\": [{\"name\": \"web1\", \"subnet\": \"web\", \"host\": \"h1\","
-		" \"ip\": \"10.1.1.10\"}]}]}]}";
+	    "{\"substrate\": {\"hosts\": [{\"name\": \"h1\"}, {\"name\": \"h2\"}],"
+	    " \"links\": [{\"a\": \"h2\", \"b\": \"h1\", \"latency\": \"1ms\"}]},"
+	    " \"tenants\": [{\"name\": \"acme\", \"networks\": [{\"name\": \"blue\","
+	    " \"subnets\": [{\"name\": \"web\", \"cidr\": \"10.1.1.0/24\"}],"
+	    " \"routers\": [{\"name\": \"r1\", \"interfaces\": [{\"name\": \"ge0\","
+	    " \"subnet\": \"web\", \"ip\": \"10.1.1.1\"}]}],"
+	    " \"instances\": [{\"name\": \"web1\", \"subnet\": \"web\", \"host\": \"h1\","
+	    " \"ip\": \"10.1.1.10\"}]}]}]}";
 	assert_int_equal(apply(state, small_json, true, false, &plan, &error), 0);
 	assert_int_equal(plan.n, 0);
 	model_diff_destroy(&plan);
@@ -472,7 +471,7 @@ static void test_objects(void **unused)
 {
 	(void)unused;
 	struct ctl_state *state = open_ok("memory:");
-	apply_ok(state, small_yaml, 6);
+	apply_ok(state, small_yaml, 7);
 
 	/* Create. */
 	expect_create(state, MODEL_HOST, "{\"name\": \"h9\"}", 0, NULL);
@@ -557,7 +556,7 @@ static void test_builtin_service_levels(void **unused)
 {
 	(void)unused;
 	struct ctl_state *state = open_ok("memory:");
-	apply_ok(state, small_yaml, 6);
+	apply_ok(state, small_yaml, 7);
 
 	/* Built in: in the model, never in the store. */
 	const struct model_object *gold = find(state, MODEL_SERVICE_LEVEL, "gold");
@@ -602,7 +601,7 @@ static void test_routes(void **unused)
 {
 	(void)unused;
 	struct ctl_state *state = open_ok("memory:");
-	apply_ok(state, small_yaml, 6);
+	apply_ok(state, small_yaml, 7);
 	const char *r1 = "acme/blue/r1";
 	char *error = NULL;
 	uint64_t revision = ctl_state_revision(state);
@@ -626,15 +625,14 @@ static void test_routes(void **unused)
 			 -EBADMSG);
 	assert_non_null(strstr(error, "10.9.0.1/16"));
 	free(error);
-	assert_int_equal(ctl_state_route_add(state, r1, "10.7.0.0/16", "10.1.1", &error),
-			 -EBADMSG);
+	assert_int_equal(ctl_state_route_add(state, r1, "10.7.0.0/16", "10.1.1", &error), -EBADMSG);
 	free(error);
 	assert_int_equal(ctl_state_route_add(state, r1, "10.7.0.0/16", "192.168.0.1", &error),
 			 -EINVAL);
 	free(error);
-	assert_int_equal(ctl_state_route_add(state, "acme/blue/r9", "10.7.0.0/16", "10.1.1.20",
-					     &error),
-			 -ENOENT);
+	assert_int_equal(
+	    ctl_state_route_add(state, "acme/blue/r9", "10.7.0.0/16", "10.1.1.20", &error),
+	    -ENOENT);
 	free(error);
 	assert_int_equal(router_n_routes(state, r1), 2);
 	assert_store_matches_model(state);
@@ -693,7 +691,7 @@ static void test_sqlite_reopen(void **unused)
 	apply_ok(state, demo_yaml, 24);
 	char *error = NULL;
 	assert_int_equal(
-		ctl_state_route_add(state, "acme/blue/r1", "10.9.0.0/16", "10.1.2.20", &error), 0);
+	    ctl_state_route_add(state, "acme/blue/r1", "10.9.0.0/16", "10.1.2.20", &error), 0);
 	expect_create(state, MODEL_HOST, "{\"name\": \"h9\"}", 0, NULL);
 	uint64_t revision = ctl_state_revision(state);
 	assert_int_equal(revision, 3);
@@ -760,7 +758,7 @@ static void test_bad_store(void **unused)
 	struct tmpdir dir;
 	tmpdir_create(&dir);
 	struct ctl_state *state = open_ok(dir.url);
-	apply_ok(state, small_yaml, 6);
+	apply_ok(state, small_yaml, 7);
 	ctl_state_close(state);
 
 	/* A value that is not a valid host. */
@@ -797,7 +795,7 @@ static void test_store_failure(void **unused)
 	struct tmpdir dir;
 	tmpdir_create(&dir);
 	struct ctl_state *state = open_ok(dir.url);
-	apply_ok(state, small_yaml, 6);
+	apply_ok(state, small_yaml, 7);
 	uint64_t revision = ctl_state_revision(state);
 	char *before = snapshot(state);
 
@@ -813,9 +811,8 @@ static void test_store_failure(void **unused)
 	expect_update(state, MODEL_HOST, "h2", "{\"name\": \"h2\", \"capabilities\": [\"gpu\"]}",
 		      -EIO);
 	expect_delete(state, MODEL_INSTANCE, "acme/blue/web1", -EIO);
-	assert_int_equal(ctl_state_route_add(state, "acme/blue/r1", "10.9.0.0/16", "10.1.1.20",
-					     &error),
-			 -EIO);
+	assert_int_equal(
+	    ctl_state_route_add(state, "acme/blue/r1", "10.9.0.0/16", "10.1.1.20", &error), -EIO);
 	free(error);
 
 	char *after = snapshot(state);
@@ -855,10 +852,10 @@ static void test_id_normalize(void **unused)
 		enum model_kind kind;
 		const char *in, *out;
 	} cases[] = {
-		{MODEL_LINK, "h1/h2", "h1/h2"},	  {MODEL_LINK, "h2/h1", "h1/h2"},
-		{MODEL_LINK, "h1/h1", "h1/h1"},	  {MODEL_LINK, "h10/h1", "h1/h10"},
-		{MODEL_LINK, "a/b/c", "a/b/c"},	  {MODEL_LINK, "h1", "h1"},
-		{MODEL_NETWORK, "b/a", "b/a"},	  {MODEL_HOST, "h2", "h2"},
+	    {MODEL_LINK, "h1/h2", "h1/h2"}, {MODEL_LINK, "h2/h1", "h1/h2"},
+	    {MODEL_LINK, "h1/h1", "h1/h1"}, {MODEL_LINK, "h10/h1", "h1/h10"},
+	    {MODEL_LINK, "a/b/c", "a/b/c"}, {MODEL_LINK, "h1", "h1"},
+	    {MODEL_NETWORK, "b/a", "b/a"},  {MODEL_HOST, "h2", "h2"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		char *id = ctl_state_id_normalize(cases[i].kind, cases[i].in);
@@ -870,17 +867,12 @@ static void test_id_normalize(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_id_normalize),
-		cmocka_unit_test(test_apply_demo),
-		cmocka_unit_test(test_apply_dry_run),
-		cmocka_unit_test(test_apply_errors),
-		cmocka_unit_test(test_objects),
-		cmocka_unit_test(test_builtin_service_levels),
-		cmocka_unit_test(test_routes),
-		cmocka_unit_test(test_sqlite_reopen),
-		cmocka_unit_test(test_bad_store),
-		cmocka_unit_test(test_store_failure),
-		cmocka_unit_test(test_open_errors),
+	    cmocka_unit_test(test_id_normalize),  cmocka_unit_test(test_apply_demo),
+	    cmocka_unit_test(test_apply_dry_run), cmocka_unit_test(test_apply_errors),
+	    cmocka_unit_test(test_objects),	  cmocka_unit_test(test_builtin_service_levels),
+	    cmocka_unit_test(test_routes),	  cmocka_unit_test(test_sqlite_reopen),
+	    cmocka_unit_test(test_bad_store),	  cmocka_unit_test(test_store_failure),
+	    cmocka_unit_test(test_open_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,16 +4,19 @@
  * percentages, exact values (no float rounding), canonical formatting and
  * its round trip, and each rejection with the exact message users see.
  */
+/* cmocka.h needs these before it. */
+// clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include <cmocka.h>
+// clang-format on
 
 #include "onm/units.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 
@@ -31,20 +34,20 @@ static void test_duration_good(void **state)
 		const char *s;
 		uint64_t us;
 	} cases[] = {
-		{"0us", 0},
-		{"250us", 250},
-		{"1ms", 1000},
-		{"15ms", 15000},
-		{"1.5ms", 1500},
-		{"1.50ms", 1500},
-		{"0.001ms", 1},
-		{"1s", 1000000},
-		{"0.5s", 500000},
-		{"0.000001s", 1},
-		{"86400s", UINT64_C(86400000000)},
-		{"86400000ms", UINT64_C(86400000000)},
-		{"0.0ms", 0},
-		{"2.000000000000000000000000000000s", 2000000},
+	    {"0us", 0},
+	    {"250us", 250},
+	    {"1ms", 1000},
+	    {"15ms", 15000},
+	    {"1.5ms", 1500},
+	    {"1.50ms", 1500},
+	    {"0.001ms", 1},
+	    {"1s", 1000000},
+	    {"0.5s", 500000},
+	    {"0.000001s", 1},
+	    {"86400s", UINT64_C(86400000000)},
+	    {"86400000ms", UINT64_C(86400000000)},
+	    {"0.0ms", 0},
+	    {"2.000000000000000000000000000000s", 2000000},
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -79,29 +82,29 @@ static void check_bad_duration(const struct bad_case *c, size_t n)
 static void test_duration_bad(void **state)
 {
 	static const struct bad_case cases[] = {
-		{"1 ms", "\"1 ms\" is not a duration (a number and a unit: us, ms or s)"},
-		{"1", "\"1\" has no unit (us, ms or s)"},
-		{"ms", "\"ms\" is not a duration (a number and a unit: us, ms or s)"},
-		{"-1ms", "\"-1ms\" is not a duration (a number and a unit: us, ms or s)"},
-		{"+1ms", "\"+1ms\" is not a duration (a number and a unit: us, ms or s)"},
-		{"1.5.2ms", "\"1.5.2ms\" is not a duration (a number and a unit: us, ms or s)"},
-		{"", "\"\" is not a duration (a number and a unit: us, ms or s)"},
-		{"1.ms", "\"1.ms\" is not a duration (a number and a unit: us, ms or s)"},
-		{".5ms", "\".5ms\" is not a duration (a number and a unit: us, ms or s)"},
-		{"01ms", "\"01ms\" is not a duration (a number and a unit: us, ms or s)"},
-		{"1e3us", "\"1e3us\" has an unknown unit (expected us, ms or s)"},
-		{"1MS", "\"1MS\" has an unknown unit (expected us, ms or s)"},
-		{"1m", "\"1m\" has an unknown unit (expected us, ms or s)"},
-		{"1msec", "\"1msec\" has an unknown unit (expected us, ms or s)"},
-		{"1ms ", "\"1ms \" has an unknown unit (expected us, ms or s)"},
-		{"1.5us", "\"1.5us\" is finer than 1us"},
-		{"0.0001ms", "\"0.0001ms\" is finer than 1us"},
-		{"86401s", "\"86401s\" is more than 1 day (86400s)"},
-		{"86400.000001s", "\"86400.000001s\" is more than 1 day (86400s)"},
-		{"18446744073709551616us", "\"18446744073709551616us\" is more than 1 day (86400s)"},
-		{"99999999999999999999999999s",
-		 "\"99999999999999999999999999s\" is more than 1 day (86400s)"},
-		{"1\nms", "\"1\\nms\" is not a duration (a number and a unit: us, ms or s)"},
+	    {"1 ms", "\"1 ms\" is not a duration (a number and a unit: us, ms or s)"},
+	    {"1", "\"1\" has no unit (us, ms or s)"},
+	    {"ms", "\"ms\" is not a duration (a number and a unit: us, ms or s)"},
+	    {"-1ms", "\"-1ms\" is not a duration (a number and a unit: us, ms or s)"},
+	    {"+1ms", "\"+1ms\" is not a duration (a number and a unit: us, ms or s)"},
+	    {"1.5.2ms", "\"1.5.2ms\" is not a duration (a number and a unit: us, ms or s)"},
+	    {"", "\"\" is not a duration (a number and a unit: us, ms or s)"},
+	    {"1.ms", "\"1.ms\" is not a duration (a number and a unit: us, ms or s)"},
+	    {".5ms", "\".5ms\" is not a duration (a number and a unit: us, ms or s)"},
+	    {"01ms", "\"01ms\" is not a duration (a number and a unit: us, ms or s)"},
+	    {"1e3us", "\"1e3us\" has an unknown unit (expected us, ms or s)"},
+	    {"1MS", "\"1MS\" has an unknown unit (expected us, ms or s)"},
+	    {"1m", "\"1m\" has an unknown unit (expected us, ms or s)"},
+	    {"1msec", "\"1msec\" has an unknown unit (expected us, ms or s)"},
+	    {"1ms ", "\"1ms \" has an unknown unit (expected us, ms or s)"},
+	    {"1.5us", "\"1.5us\" is finer than 1us"},
+	    {"0.0001ms", "\"0.0001ms\" is finer than 1us"},
+	    {"86401s", "\"86401s\" is more than 1 day (86400s)"},
+	    {"86400.000001s", "\"86400.000001s\" is more than 1 day (86400s)"},
+	    {"18446744073709551616us", "\"18446744073709551616us\" is more than 1 day (86400s)"},
+	    {"99999999999999999999999999s",
+	     "\"99999999999999999999999999s\" is more than 1 day (86400s)"},
+	    {"1\nms", "\"1\\nms\" is not a duration (a number and a unit: us, ms or s)"},
 	};
 
 	check_bad_duration(cases, sizeof cases / sizeof cases[0]);
@@ -113,31 +116,31 @@ static void test_rate(void **state)
 		const char *s;
 		uint64_t bps;
 	} good[] = {
-		{"1bit", 1},
-		{"1kbit", 1000},
-		{"100mbit", 100000000},
-		{"500mbit", 500000000},
-		{"1gbit", 1000000000},
-		{"1.5gbit", 1500000000},
-		{"2tbit", UINT64_C(2000000000000)},
-		{"0.001kbit", 1},
-		{"18446744073709551615bit", UINT64_MAX},
-		{"18446744.073709551615tbit", UINT64_MAX},
+	    {"1bit", 1},
+	    {"1kbit", 1000},
+	    {"100mbit", 100000000},
+	    {"500mbit", 500000000},
+	    {"1gbit", 1000000000},
+	    {"1.5gbit", 1500000000},
+	    {"2tbit", UINT64_C(2000000000000)},
+	    {"0.001kbit", 1},
+	    {"18446744073709551615bit", UINT64_MAX},
+	    {"18446744.073709551615tbit", UINT64_MAX},
 	};
 	static const struct bad_case bad[] = {
-		{"1kb", "\"1kb\" has an unknown unit (expected bit, kbit, mbit, gbit or tbit)"},
-		{"1Gbit", "\"1Gbit\" has an unknown unit (expected bit, kbit, mbit, gbit or tbit)"},
-		{"1mbps", "\"1mbps\" has an unknown unit (expected bit, kbit, mbit, gbit or tbit)"},
-		{"100", "\"100\" has no unit (bit, kbit, mbit, gbit or tbit)"},
-		{"-1gbit",
-		 "\"-1gbit\" is not a rate (a number and a unit: bit, kbit, mbit, gbit or tbit)"},
-		{"0gbit", "\"0gbit\" is zero (a rate must be more than 0)"},
-		{"0bit", "\"0bit\" is zero (a rate must be more than 0)"},
-		{"1.5bit", "\"1.5bit\" is finer than 1bit"},
-		{"0.0001kbit", "\"0.0001kbit\" is finer than 1bit"},
-		{"18446744073709551616bit", "\"18446744073709551616bit\" is too large"},
-		{"18446744.073709551616tbit", "\"18446744.073709551616tbit\" is too large"},
-		{"20000000tbit", "\"20000000tbit\" is too large"},
+	    {"1kb", "\"1kb\" has an unknown unit (expected bit, kbit, mbit, gbit or tbit)"},
+	    {"1Gbit", "\"1Gbit\" has an unknown unit (expected bit, kbit, mbit, gbit or tbit)"},
+	    {"1mbps", "\"1mbps\" has an unknown unit (expected bit, kbit, mbit, gbit or tbit)"},
+	    {"100", "\"100\" has no unit (bit, kbit, mbit, gbit or tbit)"},
+	    {"-1gbit",
+	     "\"-1gbit\" is not a rate (a number and a unit: bit, kbit, mbit, gbit or tbit)"},
+	    {"0gbit", "\"0gbit\" is zero (a rate must be more than 0)"},
+	    {"0bit", "\"0bit\" is zero (a rate must be more than 0)"},
+	    {"1.5bit", "\"1.5bit\" is finer than 1bit"},
+	    {"0.0001kbit", "\"0.0001kbit\" is finer than 1bit"},
+	    {"18446744073709551616bit", "\"18446744073709551616bit\" is too large"},
+	    {"18446744.073709551616tbit", "\"18446744.073709551616tbit\" is too large"},
+	    {"20000000tbit", "\"20000000tbit\" is too large"},
 	};
 
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
@@ -166,22 +169,29 @@ static void test_percent(void **state)
 		const char *s;
 		uint32_t ppm;
 	} good[] = {
-		{"0%", 0},	    {"0.5%", 5000},	 {"100%", 1000000}, {"100.0000%", 1000000},
-		{"0.0001%", 1},	    {"1.234%", 12340},	 {"1.2340%", 12340}, {"12.5%", 125000},
-		{"99.9999%", 999999}, {"1.23450000%", 12345},
+	    {"0%", 0},
+	    {"0.5%", 5000},
+	    {"100%", 1000000},
+	    {"100.0000%", 1000000},
+	    {"0.0001%", 1},
+	    {"1.234%", 12340},
+	    {"1.2340%", 12340},
+	    {"12.5%", 125000},
+	    {"99.9999%", 999999},
+	    {"1.23450000%", 12345},
 	};
 	static const struct bad_case bad[] = {
-		{"101%", "\"101%\" is more than 100%"},
-		{"100.0001%", "\"100.0001%\" is more than 100%"},
-		{"1.23456%", "\"1.23456%\" has more than 4 decimals"},
-		{"0.00001%", "\"0.00001%\" has more than 4 decimals"},
-		{"5", "\"5\" has no unit (%)"},
-		{"5 %", "\"5 %\" is not a percentage (a number and a unit: %)"},
-		{"-1%", "\"-1%\" is not a percentage (a number and a unit: %)"},
-		{"0.5", "\"0.5\" has no unit (%)"},
-		{"0.5%%", "\"0.5%%\" has an unknown unit (expected %)"},
-		{"5pct", "\"5pct\" has an unknown unit (expected %)"},
-		{"99999999999999999999%", "\"99999999999999999999%\" is more than 100%"},
+	    {"101%", "\"101%\" is more than 100%"},
+	    {"100.0001%", "\"100.0001%\" is more than 100%"},
+	    {"1.23456%", "\"1.23456%\" has more than 4 decimals"},
+	    {"0.00001%", "\"0.00001%\" has more than 4 decimals"},
+	    {"5", "\"5\" has no unit (%)"},
+	    {"5 %", "\"5 %\" is not a percentage (a number and a unit: %)"},
+	    {"-1%", "\"-1%\" is not a percentage (a number and a unit: %)"},
+	    {"0.5", "\"0.5\" has no unit (%)"},
+	    {"0.5%%", "\"0.5%%\" has an unknown unit (expected %)"},
+	    {"5pct", "\"5pct\" has an unknown unit (expected %)"},
+	    {"99999999999999999999%", "\"99999999999999999999%\" is more than 100%"},
 	};
 
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
@@ -207,16 +217,16 @@ static void test_percent(void **state)
 static void test_uint(void **state)
 {
 	static const struct bad_case bad[] = {
-		{"1.5", "\"1.5\" is not a non-negative integer"},
-		{"-1", "\"-1\" is not a non-negative integer"},
-		{"0x10", "\"0x10\" is not a non-negative integer"},
-		{"", "\"\" is not a non-negative integer"},
-		{" 1", "\" 1\" is not a non-negative integer"},
-		{"1 ", "\"1 \" is not a non-negative integer"},
-		{"1e3", "\"1e3\" is not a non-negative integer"},
-		{"010", "\"010\" has a leading zero"},
-		{"65536", "\"65536\" is more than 65535"},
-		{"18446744073709551616", "\"18446744073709551616\" is more than 65535"},
+	    {"1.5", "\"1.5\" is not a non-negative integer"},
+	    {"-1", "\"-1\" is not a non-negative integer"},
+	    {"0x10", "\"0x10\" is not a non-negative integer"},
+	    {"", "\"\" is not a non-negative integer"},
+	    {" 1", "\" 1\" is not a non-negative integer"},
+	    {"1 ", "\"1 \" is not a non-negative integer"},
+	    {"1e3", "\"1e3\" is not a non-negative integer"},
+	    {"010", "\"010\" has a leading zero"},
+	    {"65536", "\"65536\" is more than 65535"},
+	    {"18446744073709551616", "\"18446744073709551616\" is more than 65535"},
 	};
 	uint64_t v = 99;
 	char *msg;
@@ -354,10 +364,10 @@ static void test_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_duration_good), cmocka_unit_test(test_duration_bad),
-		cmocka_unit_test(test_rate),	      cmocka_unit_test(test_percent),
-		cmocka_unit_test(test_uint),	      cmocka_unit_test(test_format),
-		cmocka_unit_test(test_canonical),     cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_duration_good), cmocka_unit_test(test_duration_bad),
+	    cmocka_unit_test(test_rate),	  cmocka_unit_test(test_percent),
+	    cmocka_unit_test(test_uint),	  cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_canonical),	  cmocka_unit_test(test_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
