@@ -266,29 +266,34 @@ static int call(struct cli *cli, enum http_method method, const char *path,
 	return ret;
 }
 
-/* GET /v1/KIND: returns the list's "items" array (a new reference) or NULL
- * after printing why, with the exit status in '*status'. */
-static json_t *get_items(struct cli *cli, const char *plural, int *status)
+/* GETs the list at 'path': returns its "items" array (a new reference) or
+ * NULL after printing why, with the exit status in '*status'. */
+static json_t *get_list(struct cli *cli, const char *path, int *status)
 {
-	char *path = xasprintf("/v1/%s", plural);
 	json_t *answer, *items;
 
 	*status = call(cli, HTTP_GET, path, NULL, 0, NULL, 0, &answer, NULL);
-	if (*status) {
-		free(path);
+	if (*status)
 		return NULL;
-	}
 	items = json_is_array(answer) ? answer : json_object_get(answer, "items");
 	if (!json_is_array(items)) {
 		fail("malformed answer from the controller at %s to GET %s: no \"items\" list",
 		     cli->url, path);
 		json_decref(answer);
-		free(path);
 		*status = EXIT_UNREACHABLE;
 		return NULL;
 	}
 	json_incref(items);
 	json_decref(answer);
+	return items;
+}
+
+/* GET /v1/KIND (see get_list()). */
+static json_t *get_items(struct cli *cli, const char *plural, int *status)
+{
+	char *path = xasprintf("/v1/%s", plural);
+	json_t *items = get_list(cli, path, status);
+
 	free(path);
 	return items;
 }
@@ -413,43 +418,6 @@ static int cmd_apply(struct cli *cli, int argc, char **argv)
 	return status;
 }
 
-/* Keeps the routes of 'items' whose router is the one 'name' designates. */
-static json_t *filter_routes(json_t *items, const char *name, int *status)
-{
-	size_t n = json_array_size(items), n_routers = 0, index;
-	const char **routers = xcalloc(n ? n : 1, sizeof *routers);
-	char *error;
-	json_t *kept;
-
-	*status = EXIT_OK;
-	for (size_t i = 0; i < n; i++) {
-		const char *router =
-		    json_string_value(json_object_get(json_array_get(items, i), "router"));
-		bool seen = false;
-		for (size_t j = 0; j < n_routers && !seen; j++)
-			seen = router && !strcmp(routers[j], router);
-		if (router && !seen)
-			routers[n_routers++] = router;
-	}
-	if (render_resolve_id("router with routes", routers, n_routers, name, &index, &error)) {
-		fail("%s", error);
-		free(error);
-		free(routers);
-		*status = EXIT_USER;
-		return NULL;
-	}
-
-	kept = json_array();
-	for (size_t i = 0; i < n; i++) {
-		json_t *route = json_array_get(items, i);
-		const char *router = json_string_value(json_object_get(route, "router"));
-		if (router && !strcmp(router, routers[index]))
-			json_array_append(kept, route);
-	}
-	free(routers);
-	return kept;
-}
-
 /* onm get KIND [NAME] [-o json|table] */
 static int cmd_get(struct cli *cli, int argc, char **argv)
 {
@@ -485,10 +453,15 @@ static int cmd_get(struct cli *cli, int argc, char **argv)
 	if (!name) {
 		shown = get_items(cli, kind->plural, &status);
 	} else if (!strcmp(kind->plural, "routes")) {
-		json_t *items = get_items(cli, kind->plural, &status);
-		if (items) {
-			shown = filter_routes(items, name, &status);
-			json_decref(items);
+		/* NAME is a router: its routes, filtered by the controller. */
+		char *router = resolve_name(cli, render_kind_find("routers"), name, &status);
+		if (router) {
+			char *enc = evhttp_uriencode(router, -1, 0);
+			char *path = xasprintf("/v1/routes?router=%s", enc);
+			shown = get_list(cli, path, &status);
+			free(path);
+			free(enc);
+			free(router);
 		}
 	} else {
 		char *id = resolve_name(cli, kind, name, &status);
@@ -665,20 +638,18 @@ static int cmd_help(struct cli *cli, int argc, char **argv)
 }
 
 static const struct command commands[] = {
-    {"apply", "FILE [--dry-run]", "make the controller's state match FILE (YAML; JSON if *.json)",
+    {"apply", "FILE [--dry-run]", "create, update, delete to match FILE (YAML, or *.json)",
      cmd_apply},
-    {"get", "KIND [NAME] [-o json|table]",
-     "list KIND, or show one (full id or its unique last part)", cmd_get},
+    {"get", "KIND [NAME] [-o json|table]", "list the objects of KIND, or show one", cmd_get},
     {"delete", "KIND NAME", "delete one object", cmd_delete},
-    {"link", "set A B up|down", "set the maintenance state of a substrate link", cmd_link},
+    {"link", "set A B up|down", "maintenance state of a link", cmd_link},
     {"help", "", "show this help", cmd_help},
     /* Later parts of onm (spec.md). */
-    {"lab", "up FILE|status|down|exec INST -- CMD", "an emulated substrate in network namespaces",
-     NULL},
-    {"route", "show NETWORK", "a VN's routing table and substrate paths", NULL},
-    {"tenant", "quarantine NAME [--off]", "send a tenant's traffic through inspection", NULL},
-    {"console", "NETWORK/DEVICE", "the device CLI on this terminal", NULL},
-    {"trace", "INSTANCE DST [--proto P --port N]", "logical trace of one packet", NULL},
+    {"lab", "up FILE|status|down|exec INST -- CMD", "a lab in network namespaces", NULL},
+    {"route", "show NETWORK", "routes and substrate paths", NULL},
+    {"tenant", "quarantine NAME [--off]", "traffic through inspection", NULL},
+    {"console", "NETWORK/DEVICE", "the device CLI", NULL},
+    {"trace", "INSTANCE DST [--proto P --port N]", "trace one packet", NULL},
 };
 
 static const struct command *command_find(const char *name)
@@ -708,6 +679,8 @@ static void print_usage(FILE *stream)
 	fprintf(stream,
 		"\n"
 		"kinds: %s\n"
+		"NAME is an object's id (acme/blue/web1; a link's is A/B) or its last part when\n"
+		"that is unique (web1); for routes, NAME is a router.\n"
 		"\n"
 		"options:\n"
 		"  --controller URL  controller to talk to (default $ONM_CONTROLLER, else %s)\n"

@@ -204,23 +204,34 @@ static void reply_json(struct request *r, int status, json_t *j)
 	r->status = status;
 	r->content_type = CONTENT_JSON;
 	ds_clear(&r->body);
-	char *s = json_dumps(j, JSON_COMPACT);
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (!s)
+		onm_abort("api: cannot serialize an answer");
 	ds_put_cstr(&r->body, s);
 	free(s);
 	json_decref(j);
 }
 
-/* Error answer; 'detail' is made one line. */
+/* Error answer. 'detail' (which may quote what the client sent) is made
+ * one line of text: control characters become spaces and, unless it is
+ * valid UTF-8, bytes above ASCII become '?'. */
 static void reply_error(struct request *r, int status, const char *error, const char *detail)
 {
 	char *line = xstrdup(detail);
 	for (char *p = line; *p; p++)
-		if (*p == '\n' || *p == '\r')
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
-	reply_json(r, status, json_pack("{s:s, s:s}", "error", error, "detail", line));
-	free(line);
+	json_t *j = json_pack("{s:s, s:s}", "error", error, "detail", line);
+	if (!j) {
+		for (char *p = line; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
+		j = json_pack("{s:s, s:s}", "error", error, "detail", line);
+	}
+	reply_json(r, status, j);
 	if (status >= 500)
-		LOG_WARN_RL("%s %s: %d %s", r->method, r->route, status, detail);
+		LOG_WARN_RL("%s %s: %d %s", r->method, r->route, status, line);
+	free(line);
 }
 
 /* Answers a negative errno of state.h with its message (taken). */
@@ -278,6 +289,14 @@ static void send_answer(struct request *r, uint64_t start_us)
 		evhttp_add_header(out, "Connection", "close");
 
 	size_t len = r->body.length;
+	if (r->cmd == EVHTTP_REQ_HEAD) {
+		/* evhttp would send a HEAD answer's body (without its length),
+		 * breaking the connection's next answer: send the length only. */
+		char length[24];
+		snprintf(length, sizeof length, "%zu", len);
+		evhttp_add_header(out, "Content-Length", length);
+		len = 0;
+	}
 	if (len) {
 		char *s = ds_steal_cstr(&r->body);
 		struct evbuffer *buf = evhttp_request_get_output_buffer(r->req);
@@ -984,7 +1003,7 @@ int ctl_api_create(struct event_base *base, struct ctl_state *state, struct metr
 		ctl_api_destroy(api);
 		return -ENOMEM;
 	}
-	evhttp_set_max_body_size(api->http, CTL_API_MAX_BODY_SIZE);
+	evhttp_set_max_body_size(api->http, (ev_ssize_t)CTL_API_MAX_BODY_SIZE);
 	/* Read what is left of an oversized body so that the client sees the
 	 * 413 rather than a reset connection. */
 	evhttp_set_flags(api->http, EVHTTP_SERVER_LINGERING_CLOSE);

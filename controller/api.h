@@ -25,7 +25,7 @@ struct event_base;
 struct metrics;
 
 /* Request bodies above this size are refused with 413. */
-#define CTL_API_MAX_BODY_SIZE (64u * 1024 * 1024)
+#define CTL_API_MAX_BODY_SIZE ((size_t)64 << 20)
 
 /* Creates the server on 'base', serving 'state' and counting into 'metrics'
  * (both stay the caller's and must outlive the server), and starts

@@ -270,27 +270,63 @@ static bool walk_map(struct walk *w, const struct doc_node *node, const struct s
 	return !s->check || s->check(w, node, obj);
 }
 
-/* Returns the index of the first of 'names' equal to an earlier one, or
- * SIZE_MAX. Linear time (lists in a hostile body can be long). */
-static size_t find_duplicate(char *const *names, size_t n)
+/* A hash index over an array of names, so that lists in a hostile body,
+ * however long, are checked in linear time. */
+struct name_index {
+	char *const *names; /* not owned */
+	size_t *slots;	    /* index into 'names' + 1; 0 = empty */
+	size_t mask;	    /* number of slots - 1 */
+};
+
+static void name_index_init(struct name_index *ix, char *const *names, size_t n)
 {
-	size_t n_slots = 16, *slots, dup = SIZE_MAX;
+	size_t n_slots = 16;
 
 	while (n_slots < n * 2)
 		n_slots *= 2;
-	slots = xcalloc(n_slots, sizeof *slots);
-	for (size_t i = 0; i < n && dup == SIZE_MAX; i++) {
-		size_t h = hash_string(names[i], 0) & (n_slots - 1);
+	ix->names = names;
+	ix->slots = xcalloc(n_slots, sizeof *ix->slots);
+	ix->mask = n_slots - 1;
+}
 
-		for (; slots[h]; h = (h + 1) & (n_slots - 1)) {
-			if (!strcmp(names[slots[h] - 1], names[i])) {
-				dup = i;
-				break;
-			}
+static void name_index_uninit(struct name_index *ix)
+{
+	free(ix->slots);
+}
+
+/* Returns the slot holding 'name', or the empty slot where it would go. */
+static size_t name_index_slot(const struct name_index *ix, const char *name)
+{
+	size_t h = hash_string(name, 0) & ix->mask;
+
+	while (ix->slots[h] && strcmp(ix->names[ix->slots[h] - 1], name))
+		h = (h + 1) & ix->mask;
+	return h;
+}
+
+static bool name_index_contains(const struct name_index *ix, const char *name)
+{
+	return ix->slots[name_index_slot(ix, name)] != 0;
+}
+
+/* Returns the index of the first of 'names' equal to an earlier one, or
+ * SIZE_MAX. */
+static size_t find_duplicate(char *const *names, size_t n)
+{
+	struct name_index ix;
+	size_t dup = SIZE_MAX;
+
+	name_index_init(&ix, names, n);
+	for (size_t i = 0; i < n; i++) {
+		size_t slot = name_index_slot(&ix, names[i]);
+
+		if (ix.slots[slot]) {
+			dup = i;
+			break;
 		}
-		slots[h] = i + 1;
+		ix.slots[slot] = i + 1;
 	}
-	free(slots);
+	name_index_uninit(&ix);
 	return dup;
 }
 
@@ -743,8 +779,11 @@ static bool p_password_hash(struct walk *w, const struct doc_node *node, void *o
 				    "the password hash has a character outside "
 				    "printable ASCII");
 	}
+	/* Not quoted: it might be a password written under the wrong key. */
 	if (!str_has_prefix(s, "$argon2id$"))
-		return fail_value(w, node, s, "is not an argon2id hash (\"$argon2id$...\")");
+		return fail(w, node,
+			    "not an argon2id hash (\"$argon2id$...\"; a plain password goes "
+			    "under password)");
 	((struct user *)obj)->password_hash = xstrdup(s);
 	return true;
 }
@@ -1001,40 +1040,49 @@ static const struct field tenant_fields[] = {
 static bool network_check(struct walk *w, const struct doc_node *map, void *obj)
 {
 	const struct network *n = obj;
+	struct name_index groups;
+	char **names;
+	bool ok = true;
 
-	/* A rule's group must be one of this network's groups. */
-	for (size_t i = 0; i < n->n_groups; i++) {
+	if (!n->n_groups)
+		return true;
+	/* A rule's group must be one of this network's groups (names are
+	 * unique already). */
+	names = xcalloc(n->n_groups, sizeof *names);
+	for (size_t i = 0; i < n->n_groups; i++)
+		names[i] = n->groups[i].name;
+	name_index_init(&groups, names, n->n_groups);
+	for (size_t i = 0; i < n->n_groups; i++)
+		groups.slots[name_index_slot(&groups, names[i])] = i + 1;
+
+	for (size_t i = 0; i < n->n_groups && ok; i++) {
 		const struct security_group *g = &n->groups[i];
 
-		for (size_t j = 0; j < g->n_rules; j++) {
+		for (size_t j = 0; j < g->n_rules && ok; j++) {
 			const struct sg_rule *r = &g->rules[j];
-			const struct doc_node *groups_list, *rule_map;
+			const struct doc_node *rule_map;
 			const char *key;
-			size_t k, old;
+			size_t old;
 
-			if (!r->remote_group)
+			if (!r->remote_group || name_index_contains(&groups, r->remote_group))
 				continue;
-			for (k = 0; k < n->n_groups; k++) {
-				if (!strcmp(n->groups[k].name, r->remote_group))
-					break;
-			}
-			if (k < n->n_groups)
-				continue;
-			groups_list = doc_map_get(map, "security_groups");
-			rule_map = doc_map_get(groups_list->items[i], "rules")->items[j];
+			rule_map =
+			    doc_map_get(doc_map_get(map, "security_groups")->items[i], "rules")
+				->items[j];
 			key = r->dir == SG_IN ? "from_group" : "to_group";
 			old = path_push_key(w, "security_groups");
 			path_push_index(w, i);
 			path_push_key(w, "rules");
 			path_push_index(w, j);
 			path_push_key(w, key);
-			fail_quoted(w, doc_map_get(rule_map, key), "no security group ",
-				    r->remote_group, " in this network");
+			ok = fail_quoted(w, doc_map_get(rule_map, key), "no security group ",
+					 r->remote_group, " in this network");
 			path_pop(w, old);
-			return false;
 		}
 	}
-	return true;
+	name_index_uninit(&groups);
+	free(names);
+	return ok;
 }
 
 static const struct field network_fields[] = {

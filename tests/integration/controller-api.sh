@@ -77,6 +77,19 @@ check "logs the store's revision and object count" \
 expect_http "GET /healthz" 200 GET /healthz
 check "/healthz body" has "$BODY" '^\{"status":"ok","revision":0\}$'
 expect_http "HEAD /healthz" 200 HEAD /healthz -I
+# HEAD then GET on one connection: the HEAD answer must not carry a body.
+head_then_get() {
+	local out
+	out=$(
+		exec 3<>"/dev/tcp/127.0.0.1/$CTL_PORT" || exit 1
+		printf 'HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n' >&3
+		printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3
+		timeout 5 cat <&3
+	)
+	[ "$(grep -c '^HTTP/1.1 200' <<<"$out")" = 2 ] &&
+		[ "$(grep -o '"status":"ok"' <<<"$out" | wc -l)" = 1 ]
+}
+check "HEAD answers without a body on a kept-alive connection" head_then_get
 expect_http "unknown path is 404" 404 GET /v1/widgets
 expect_http "path outside /v1 is 404" 404 GET /index.html
 expect_http "PATCH on a collection is 405" 405 PATCH /v1/hosts

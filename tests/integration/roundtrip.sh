@@ -93,6 +93,17 @@ check "route of r1" row_has "$OUT" acme/blue/r1 10.9.0.0/16 10.1.2.20
 expect_run "get routes of r1 by its short name" 0 get routes r1
 check "route of r1 (filtered)" row_has "$OUT" acme/blue/r1 10.9.0.0/16 10.1.2.20
 
+# --- the controller's URL from $ONM_CONTROLLER or --controller=URL ---------------------
+# quiet CMD...: runs CMD with its output thrown away.
+quiet() {
+	"$@" >/dev/null 2>&1
+}
+check "\$ONM_CONTROLLER names the controller" \
+	quiet env ONM_CONTROLLER="$CTL_URL" timeout 60 "$ONM_BIN" get host h1
+check "--controller=URL wins over \$ONM_CONTROLLER" quiet env ONM_CONTROLLER=http://127.0.0.1:1 \
+	timeout 60 "$ONM_BIN" --controller="$CTL_URL" get host h1
+expect_run "a bad controller URL is a user error: exit 1" 1 --controller ftp://x get hosts
+
 # --- get one object, by full id and by a unique short name --------------------------
 expect_run "get instance acme/blue/web1 -o json" 0 get instance acme/blue/web1 -o json
 check "its JSON has the IP" has "$OUT" '"ip": "10\.1\.1\.10"'
@@ -181,6 +192,9 @@ expect_run "h1 still there" 0 get host h1
 expect_run "delete route r1/10.9.0.0/16" 0 delete route acme/blue/r1/10.9.0.0/16
 onm_run get routes
 check "no routes left" test -z "$(grep 10.9.0.0 <<<"$OUT")"
+expect_run "get routes r1 without routes: exit 0" 0 get routes r1
+check "and says there are none" test "$ERR" = "no routes"
+expect_run "get routes of a router that does not exist: exit 1" 1 get routes acme/blue/nosuch
 
 # --- errors in files -----------------------------------------------------------------
 cat >bad.yaml <<'EOF'

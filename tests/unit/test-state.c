@@ -12,6 +12,8 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <libgen.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -296,6 +298,23 @@ static void tmpdir_destroy(struct tmpdir *t)
 	assert_int_equal(nftw(t->path, remove_one, 8, FTW_DEPTH | FTW_PHYS), 0);
 }
 
+/* cmocka fixture: a temporary directory, removed even when the test fails. */
+static int tmpdir_setup(void **fixture)
+{
+	struct tmpdir *t = xzalloc(sizeof *t);
+	tmpdir_create(t);
+	*fixture = t;
+	return 0;
+}
+
+static int tmpdir_teardown(void **fixture)
+{
+	struct tmpdir *t = *fixture;
+	tmpdir_destroy(t);
+	free(t);
+	return 0;
+}
+
 static void raw_exec(const char *db_path, const char *sql)
 {
 	sqlite3 *db;
@@ -352,6 +371,82 @@ static void test_apply_demo(void **unused)
 	assert_store_matches_model(state);
 
 	ctl_state_close(state);
+}
+
+/* Reads the repository's examples/demo.yaml, found from this source file's
+ * path (absolute, or relative to the build directory, which holds
+ * tests/test-state) or from the working directory. NULL if absent. */
+static char *demo_file_read(void)
+{
+	static const char self[] = "tests/unit/test-state.c";
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	char *candidates[2] = {NULL, xstrdup("examples/demo.yaml")};
+	if (str_has_suffix(__FILE__, self) && (__FILE__[0] == '/' || n > 0)) {
+		char *file;
+		if (__FILE__[0] == '/') {
+			file = xstrdup(__FILE__);
+		} else {
+			exe[n] = '\0';
+			file = xasprintf("%s/%s", dirname(dirname(exe)), __FILE__);
+		}
+		file[strlen(file) - strlen(self)] = '\0';
+		candidates[0] = xasprintf("%sexamples/demo.yaml", file);
+		free(file);
+	}
+
+	char *text = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
+		size_t len;
+		if (!text && candidates[i] && read_file(candidates[i], &text, &len))
+			text = NULL;
+		free(candidates[i]);
+	}
+	return text;
+}
+
+/* The demo of 'make demo', whatever it holds: every object it describes is
+ * created, in one revision; applying it again changes nothing. */
+static void test_apply_demo_file(void **unused)
+{
+	(void)unused;
+	char *text = demo_file_read();
+	if (!text) {
+		/* The inline copy of the spec's example is tested above. */
+		skip();
+		return;
+	}
+	struct ctl_state *state = open_ok("memory:");
+	struct model_diff plan;
+	char *error = NULL;
+	int rc = apply(state, text, false, false, &plan, &error);
+	if (rc)
+		fail_msg("examples/demo.yaml: %s", error);
+	size_t n_stored = 0;
+	for (int k = 0; k < MODEL_N_KINDS; k++) {
+		size_t n;
+		struct model_object **objs = model_list(ctl_state_model(state), k, &n);
+		for (size_t i = 0; i < n; i++) {
+			if (model_object_is_builtin(objs[i]))
+				continue;
+			n_stored++;
+			assert_int_equal(plan_count(&plan, MODEL_CREATE, k) > 0, true);
+		}
+		free(objs);
+	}
+	assert_true(n_stored > 0);
+	assert_int_equal(plan.n, n_stored);
+	assert_int_equal(plan_count(&plan, MODEL_UPDATE, MODEL_HOST), 0);
+	model_diff_destroy(&plan);
+	assert_int_equal(ctl_state_revision(state), 1);
+	assert_store_matches_model(state);
+
+	assert_int_equal(apply(state, text, false, false, &plan, &error), 0);
+	assert_int_equal(plan.n, 0);
+	model_diff_destroy(&plan);
+	assert_int_equal(ctl_state_revision(state), 1);
+	ctl_state_close(state);
+	free(text);
 }
 
 static void test_apply_dry_run(void **unused)
@@ -681,13 +776,11 @@ static char *snapshot(struct ctl_state *state)
 	return out;
 }
 
-static void test_sqlite_reopen(void **unused)
+static void test_sqlite_reopen(void **fixture)
 {
-	(void)unused;
-	struct tmpdir dir;
-	tmpdir_create(&dir);
+	struct tmpdir *dir = *fixture;
 
-	struct ctl_state *state = open_ok(dir.url);
+	struct ctl_state *state = open_ok(dir->url);
 	apply_ok(state, demo_yaml, 24);
 	char *error = NULL;
 	assert_int_equal(
@@ -698,7 +791,7 @@ static void test_sqlite_reopen(void **unused)
 	char *before = snapshot(state);
 	ctl_state_close(state);
 
-	state = open_ok(dir.url);
+	state = open_ok(dir->url);
 	assert_int_equal(ctl_state_revision(state), revision);
 	char *after = snapshot(state);
 	assert_string_equal(after, before);
@@ -716,7 +809,6 @@ static void test_sqlite_reopen(void **unused)
 
 	free(before);
 	free(after);
-	tmpdir_destroy(&dir);
 }
 
 /* Opens 'url' expecting refusal with a message that holds 'needle'. */
@@ -752,55 +844,50 @@ static void store_delete_raw(const char *url, const char *key)
 	store_close(store);
 }
 
-static void test_bad_store(void **unused)
+static void test_bad_store(void **fixture)
 {
-	(void)unused;
-	struct tmpdir dir;
-	tmpdir_create(&dir);
-	struct ctl_state *state = open_ok(dir.url);
+	struct tmpdir *dir = *fixture;
+	struct ctl_state *state = open_ok(dir->url);
 	apply_ok(state, small_yaml, 7);
 	ctl_state_close(state);
 
 	/* A value that is not a valid host. */
-	store_put_raw(dir.url, "/onm/hosts/h3", "{\"name\": \"h3\", \"colour\": \"red\"}");
-	expect_open_refused(dir.url, "/onm/hosts/h3");
-	store_put_raw(dir.url, "/onm/hosts/h3", "{\"name\": ");
-	expect_open_refused(dir.url, "/onm/hosts/h3");
+	store_put_raw(dir->url, "/onm/hosts/h3", "{\"name\": \"h3\", \"colour\": \"red\"}");
+	expect_open_refused(dir->url, "/onm/hosts/h3");
+	store_put_raw(dir->url, "/onm/hosts/h3", "{\"name\": ");
+	expect_open_refused(dir->url, "/onm/hosts/h3");
 	/* A value whose id is not its key's. */
-	store_put_raw(dir.url, "/onm/hosts/h3", "{\"name\": \"h4\"}");
-	expect_open_refused(dir.url, "/onm/hosts/h3");
-	store_delete_raw(dir.url, "/onm/hosts/h3");
+	store_put_raw(dir->url, "/onm/hosts/h3", "{\"name\": \"h4\"}");
+	expect_open_refused(dir->url, "/onm/hosts/h3");
+	store_delete_raw(dir->url, "/onm/hosts/h3");
 	/* A key of no kind. */
-	store_put_raw(dir.url, "/onm/widgets/w1", "{}");
-	expect_open_refused(dir.url, "/onm/widgets/w1");
-	store_delete_raw(dir.url, "/onm/widgets/w1");
+	store_put_raw(dir->url, "/onm/widgets/w1", "{}");
+	expect_open_refused(dir->url, "/onm/widgets/w1");
+	store_delete_raw(dir->url, "/onm/widgets/w1");
 	/* Valid alone, invalid with the rest: a link to a host not stored. */
-	store_put_raw(dir.url, "/onm/links/h1/h5", "{\"a\": \"h1\", \"b\": \"h5\"}");
-	expect_open_refused(dir.url, "h1/h5");
-	store_delete_raw(dir.url, "/onm/links/h1/h5");
+	store_put_raw(dir->url, "/onm/links/h1/h5", "{\"a\": \"h1\", \"b\": \"h5\"}");
+	expect_open_refused(dir->url, "h1/h5");
+	store_delete_raw(dir->url, "/onm/links/h1/h5");
 
 	/* Repaired, it opens again with what it held. */
-	state = open_ok(dir.url);
+	state = open_ok(dir->url);
 	assert_int_equal(model_count(ctl_state_model(state), MODEL_HOST), 2);
 	assert_store_matches_model(state);
 	ctl_state_close(state);
-	tmpdir_destroy(&dir);
 }
 
 /* Every commit fails while the trigger exists (each commit advances the
  * revision in table 'meta'): nothing may change in model or store. */
-static void test_store_failure(void **unused)
+static void test_store_failure(void **fixture)
 {
-	(void)unused;
-	struct tmpdir dir;
-	tmpdir_create(&dir);
-	struct ctl_state *state = open_ok(dir.url);
+	struct tmpdir *dir = *fixture;
+	struct ctl_state *state = open_ok(dir->url);
 	apply_ok(state, small_yaml, 7);
 	uint64_t revision = ctl_state_revision(state);
 	char *before = snapshot(state);
 
-	raw_exec(dir.db, "CREATE TRIGGER fail_all BEFORE UPDATE ON meta"
-			 " BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+	raw_exec(dir->db, "CREATE TRIGGER fail_all BEFORE UPDATE ON meta"
+			  " BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
 
 	struct model_diff plan;
 	char *error = NULL;
@@ -822,20 +909,19 @@ static void test_store_failure(void **unused)
 	assert_store_matches_model(state);
 
 	/* The store works again: so does the state, from where it was. */
-	raw_exec(dir.db, "DROP TRIGGER fail_all");
+	raw_exec(dir->db, "DROP TRIGGER fail_all");
 	expect_delete(state, MODEL_INSTANCE, "acme/blue/web1", 0);
 	expect_update(state, MODEL_HOST, "h2", "{\"name\": \"h2\", \"capabilities\": [\"gpu\"]}",
 		      0);
 	assert_int_equal(ctl_state_revision(state), revision + 2);
 	ctl_state_close(state);
 
-	state = open_ok(dir.url);
+	state = open_ok(dir->url);
 	assert_null(find(state, MODEL_INSTANCE, "acme/blue/web1"));
 	assert_int_equal(ctl_state_revision(state), revision + 2);
 	ctl_state_close(state);
 
 	free(before);
-	tmpdir_destroy(&dir);
 }
 
 static void test_open_errors(void **unused)
@@ -867,11 +953,17 @@ static void test_id_normalize(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_id_normalize),  cmocka_unit_test(test_apply_demo),
-	    cmocka_unit_test(test_apply_dry_run), cmocka_unit_test(test_apply_errors),
-	    cmocka_unit_test(test_objects),	  cmocka_unit_test(test_builtin_service_levels),
-	    cmocka_unit_test(test_routes),	  cmocka_unit_test(test_sqlite_reopen),
-	    cmocka_unit_test(test_bad_store),	  cmocka_unit_test(test_store_failure),
+	    cmocka_unit_test(test_id_normalize),
+	    cmocka_unit_test(test_apply_demo),
+	    cmocka_unit_test(test_apply_demo_file),
+	    cmocka_unit_test(test_apply_dry_run),
+	    cmocka_unit_test(test_apply_errors),
+	    cmocka_unit_test(test_objects),
+	    cmocka_unit_test(test_builtin_service_levels),
+	    cmocka_unit_test(test_routes),
+	    cmocka_unit_test_setup_teardown(test_sqlite_reopen, tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_store, tmpdir_setup, tmpdir_teardown),
+	    cmocka_unit_test_setup_teardown(test_store_failure, tmpdir_setup, tmpdir_teardown),
 	    cmocka_unit_test(test_open_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
