@@ -55,6 +55,14 @@ struct ctl_api {
 	size_t n_sending;		     /* answers handed to evhttp, not yet sent */
 	ctl_api_idle_cb *idle_cb;	     /* shutdown waits for n_sending == 0 */
 	void *idle_aux;
+	/* Rendered GET /v1/KIND bodies. Every model change commits and so bumps
+	 * the store revision, hence a body rendered at the current revision is
+	 * still exact; a large list is rendered once per change, not per GET. */
+	struct list_cache {
+		bool valid;
+		uint64_t revision; /* store revision the body was rendered at */
+		struct ds body;	   /* the whole response body */
+	} lists[MODEL_N_KINDS];
 };
 
 /* What a path names. */
@@ -454,22 +462,31 @@ static void do_metrics(struct request *r)
 
 static void do_list(struct request *r, enum model_kind kind)
 {
-	const struct model *model = ctl_state_model(r->api->state);
-	size_t n;
-	struct model_object **objs = model_list(model, kind, &n);
+	struct list_cache *cache = &r->api->lists[kind];
+	uint64_t revision = ctl_state_revision(r->api->state);
 
-	struct ds *out = &r->body;
 	r->status = 200;
 	r->content_type = CONTENT_JSON;
-	ds_put_format(out, "{\"kind\":\"%s\",\"revision\":%" PRIu64 ",\"items\":[",
-		      kind_routes[kind][0], ctl_state_revision(r->api->state));
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			ds_put_char(out, ',');
-		put_object_json(out, objs[i]);
+	if (!cache->valid || cache->revision != revision) {
+		const struct model *model = ctl_state_model(r->api->state);
+		size_t n;
+		struct model_object **objs = model_list(model, kind, &n);
+		struct ds *out = &cache->body;
+
+		ds_clear(out);
+		ds_put_format(out, "{\"kind\":\"%s\",\"revision\":%" PRIu64 ",\"items\":[",
+			      kind_routes[kind][0], revision);
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				ds_put_char(out, ',');
+			put_object_json(out, objs[i]);
+		}
+		ds_put_cstr(out, "]}");
+		free(objs);
+		cache->valid = true;
+		cache->revision = revision;
 	}
-	ds_put_cstr(out, "]}");
-	free(objs);
+	ds_put_buffer(&r->body, cache->body.string, cache->body.length);
 }
 
 static void do_get(struct request *r, enum model_kind kind, const char *id_)
@@ -1054,5 +1071,7 @@ void ctl_api_destroy(struct ctl_api *api)
 		sodium_memzero(api->token, api->token_len);
 		free(api->token);
 	}
+	for (size_t k = 0; k < MODEL_N_KINDS; k++)
+		ds_destroy(&api->lists[k].body);
 	free(api);
 }

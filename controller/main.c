@@ -9,6 +9,7 @@
 #include <event2/util.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -190,6 +191,13 @@ int main(int argc, char *argv[])
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
+
+	/* The model is many small objects built and freed in bulk (an apply of
+	 * 10,000 instances). glibc's fastbins make the first large allocation
+	 * after such a free walk every freed chunk (malloc_consolidate); without
+	 * them, tcache still serves small allocations and an apply validates
+	 * about 40% faster (bench/run.sh). */
+	mallopt(M_MXFAST, 0);
 	struct options opt = {
 	    .store = "sqlite:./onm-state/onm.db",
 	    .api = "127.0.0.1:7080",

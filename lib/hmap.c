@@ -68,6 +68,15 @@ void hmap_insert(struct hmap *hmap, struct hmap_node *node, uint32_t hash)
 		resize(hmap, hmap->mask * 2 + 1);
 }
 
+void hmap_reserve(struct hmap *hmap, size_t n)
+{
+	size_t mask = hmap->mask;
+	while (n / 2 > mask)
+		mask = mask * 2 + 1;
+	if (mask != hmap->mask)
+		resize(hmap, mask);
+}
+
 void hmap_remove(struct hmap *hmap, struct hmap_node *node)
 {
 	struct hmap_node **p = &hmap->buckets[node->hash & hmap->mask];

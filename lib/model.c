@@ -1280,6 +1280,7 @@ static void build_assign_macs(struct model_object **objs, size_t n, const struct
 	struct hmap used;
 
 	hmap_init(&used);
+	hmap_reserve(&used, n + (old ? hmap_count(&old->macs) : 0));
 	for (size_t i = 0; i < n; i++) {
 		if (objs[i]->kind == MODEL_INSTANCE) {
 			uint64_t key = mac_key(&INSTANCE(objs[i])->mac);
@@ -1441,6 +1442,14 @@ char *model_build(struct topology *t, const struct model *old, struct model **ne
 	}
 	if (error)
 		goto fail;
+
+	/* Size the maps once: a bulk load must not rehash as it grows. */
+	size_t per_kind[MODEL_N_KINDS] = {0};
+	for (size_t i = 0; i < n; i++)
+		per_kind[objs[i]->kind]++;
+	for (size_t k = 0; k < MODEL_N_KINDS; k++)
+		hmap_reserve(&m->objects[k], per_kind[k] + hmap_count(&m->objects[k]));
+	hmap_reserve(&m->macs, per_kind[MODEL_INSTANCE]);
 
 	build_assign_vnis(objs, n, old);
 	build_assign_macs(objs, n, old);

@@ -36,6 +36,8 @@ void hmap_destroy(struct hmap *);
 void hmap_insert(struct hmap *, struct hmap_node *, uint32_t hash);
 void hmap_remove(struct hmap *, struct hmap_node *);
 void hmap_clear(struct hmap *);
+/* Makes room for 'n' nodes without further resizing (bulk loads). */
+void hmap_reserve(struct hmap *, size_t n);
 void hmap_swap(struct hmap *, struct hmap *);
 
 static inline size_t hmap_count(const struct hmap *hmap)
