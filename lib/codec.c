@@ -743,7 +743,7 @@ const char *codec_sg_proto_name(enum sg_proto p)
 
 static bool p_role(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
 {
-	int v;
+	int v = 0;
 
 	if (!read_enum(w, node, &roles, &v))
 		return false;
@@ -832,7 +832,7 @@ static const struct schema subnet_schema = {
 
 static bool p_dir(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
 {
-	int v;
+	int v = 0;
 
 	if (!read_enum(w, node, &dirs, &v))
 		return false;
@@ -842,7 +842,7 @@ static bool p_dir(struct walk *w, const struct doc_node *node, void *obj, const 
 
 static bool p_proto(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
 {
-	int v;
+	int v = 0;
 
 	if (!read_enum(w, node, &protos, &v))
 		return false;
@@ -984,7 +984,7 @@ static const struct field host_fields[] = {
 
 static bool p_state(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
 {
-	int v;
+	int v = 0;
 
 	if (!read_enum(w, node, &states, &v))
 		return false;
@@ -1014,7 +1014,7 @@ static const struct field link_fields[] = {
 static bool p_minimize(struct walk *w, const struct doc_node *node, void *obj,
 		       const struct field *f)
 {
-	int v;
+	int v = 0;
 
 	if (!read_enum(w, node, &metrics, &v))
 		return false;

@@ -625,8 +625,8 @@ char *doc_parse_json(const char *buf, size_t len, const char *source, struct doc
 				ds_put_char(&text, (char)c);
 		}
 		if (err.line > 0)
-			msg = xasprintf("%s:%d:%d: %s", source, err.line, err.column,
-					ds_cstr(&text));
+			msg =
+			    xasprintf("%s:%d:%d: %s", source, err.line, err.column, ds_cstr(&text));
 		else
 			msg = xasprintf("%s: %s", source, ds_cstr(&text));
 		ds_destroy(&text);

@@ -165,7 +165,7 @@ char *units_parse_duration_us(const char *s, uint64_t *us)
  * Returns NULL or an allocated message. */
 char *units_parse_rate_bps(const char *s, uint64_t *bps)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	char *msg = parse_quantity(s, &rate, &v);
 
 	if (msg)
@@ -180,7 +180,7 @@ char *units_parse_rate_bps(const char *s, uint64_t *bps)
  * or an allocated message. */
 char *units_parse_percent_ppm(const char *s, uint32_t *ppm)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	char *msg = parse_quantity(s, &percent, &v);
 
 	if (!msg)

@@ -22,7 +22,7 @@
 #include "onm/util.h"
 
 #define DOC_MAX_DEPTH 64
-#define DOC_MAX_NODES 10000000
+#define DOC_MAX_NODES 2000000
 
 enum doc_type {
 	DOC_NULL,   /* YAML '~', 'null' or empty; JSON null */
