@@ -103,15 +103,16 @@ build build/sanitize -Db_sanitize=address,undefined -Db_lundef=false ||
 CC=clang build build/fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false ||
 	{ echo "0 passed, 1 failed"; exit 1; }
 
+export ONM_SOURCE_ROOT=$PWD
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 echo "== unit"
 for t in build/tests/test-*; do
-	[ -x "$t" ] && CMOCKA_MESSAGE_OUTPUT=TAP run_tap unit "$(basename "$t")" "$t"
+	[ -f "$t" ] && [ -x "$t" ] && CMOCKA_MESSAGE_OUTPUT=TAP run_tap unit "$(basename "$t")" "$t"
 done
 for t in build/sanitize/tests/test-*; do
-	[ -x "$t" ] && CMOCKA_MESSAGE_OUTPUT=TAP run_tap unit-asan "$(basename "$t")" "$t"
+	[ -f "$t" ] && [ -x "$t" ] && CMOCKA_MESSAGE_OUTPUT=TAP run_tap unit-asan "$(basename "$t")" "$t"
 done
 
 echo "== integration"
@@ -126,7 +127,7 @@ done
 
 echo "== fuzz"
 for f in build/fuzz/tests/fuzz-*; do
-	[ -x "$f" ] && run_tap fuzz "$(basename "$f")" run_fuzz "$f"
+	[ -f "$f" ] && [ -x "$f" ] && run_tap fuzz "$(basename "$f")" run_fuzz "$f"
 done
 
 if [ ${#failures[@]} != 0 ]; then
