@@ -1328,6 +1328,20 @@ static const struct builtin_sl *builtin_sl_find(const char *name)
 	return NULL;
 }
 
+/* A file that restates a built-in service level exactly (as spec.md's
+ * example does) does not override it: the level stays built in, unstored,
+ * and absent from plans. */
+static void sl_mark_if_builtin(struct service_level *sl)
+{
+	const struct builtin_sl *b = builtin_sl_find(sl->name);
+	const char *via = sl->via_capability;
+
+	sl->builtin = b && sl->minimize == b->minimize &&
+		      sl->min_bandwidth_bps == b->min_bandwidth_bps &&
+		      (via && b->via_capability ? !strcmp(via, b->via_capability)
+						: via == b->via_capability);
+}
+
 static struct model_object *builtin_sl_create(const struct builtin_sl *b)
 {
 	struct service_level *sl = xzalloc(sizeof *sl);
@@ -1392,6 +1406,8 @@ static char *build_insert(struct model *m, struct model_object *obj, const struc
 
 	if (existing && !model_object_is_builtin(existing))
 		return duplicate_reason(obj, existing);
+	if (obj->kind == MODEL_SERVICE_LEVEL)
+		sl_mark_if_builtin(SERVICE_LEVEL(obj));
 	if (obj->kind == MODEL_NETWORK && !NETWORK(obj)->vni)
 		return xasprintf("no free VNI left (%u..%u are all in use)", VNI_FIRST_ALLOCATED,
 				 VNI_MAX);

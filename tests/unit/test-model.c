@@ -331,9 +331,10 @@ static void test_spec_example(void **state)
 	assert_int_equal(model_count(m, MODEL_ROUTER), 1);
 	assert_int_equal(model_count(m, MODEL_INSTANCE), 4);
 
-	/* The file restates the four service levels: they override the
-	 * built-ins and are stored. */
-	assert_false(find_sl(m, "gold")->builtin);
+	/* The file restates the four built-in service levels exactly: they
+	 * stay built in (not stored, not in plans). */
+	assert_true(find_sl(m, "gold")->builtin);
+	assert_true(find_sl(m, "quarantine")->builtin);
 
 	/* Links are undirected: found in either order. */
 	assert_non_null(model_find(m, MODEL_LINK, "h3/h4"));
@@ -372,7 +373,7 @@ static void test_spec_example(void **state)
 	{
 		struct model_diff diff;
 		model_diff(NULL, m, &diff);
-		assert_int_equal(diff.n, 5 + 6 + 4 + 2 + 2 + 1 + 4);
+		assert_int_equal(diff.n, 5 + 6 + 2 + 2 + 1 + 4);
 		for (size_t i = 0; i < diff.n; i++) {
 			assert_int_equal(diff.changes[i].op, MODEL_CREATE);
 			assert_non_null(diff.changes[i].json);
@@ -971,7 +972,7 @@ static void test_diff_kinds(void **state)
 				    "  hosts: [{name: h1}, {name: h2}, {name: h4}]\n"
 				    "  links: [{a: h2, b: h1, latency: 2ms}]\n"
 				    "service_levels:\n"
-				    "  gold: {minimize: latency}\n"
+				    "  gold: {minimize: cost}\n"
 				    "tenants:\n"
 				    "  - name: acme\n";
 	static const struct {

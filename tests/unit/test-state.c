@@ -336,13 +336,13 @@ static void test_apply_demo(void **unused)
 	struct model_diff plan;
 	char *error = NULL;
 	assert_int_equal(apply(state, demo_yaml, false, false, &plan, &error), 0);
-	/* 5 hosts, 6 links, the 4 service levels the file spells out (they
-	 * override the built-in ones, so they are stored), 2 tenants, 2
-	 * networks, 1 router, 4 instances. */
-	assert_int_equal(plan.n, 24);
+	/* 5 hosts, 6 links, 2 tenants, 2 networks, 1 router, 4 instances; the
+	 * 4 service levels the file spells out equal the built-in ones, so
+	 * they are no change. */
+	assert_int_equal(plan.n, 20);
 	assert_int_equal(plan_count(&plan, MODEL_CREATE, MODEL_HOST), 5);
 	assert_int_equal(plan_count(&plan, MODEL_CREATE, MODEL_LINK), 6);
-	assert_int_equal(plan_count(&plan, MODEL_CREATE, MODEL_SERVICE_LEVEL), 4);
+	assert_int_equal(plan_count(&plan, MODEL_CREATE, MODEL_SERVICE_LEVEL), 0);
 	assert_int_equal(plan_count(&plan, MODEL_CREATE, MODEL_TENANT), 2);
 	assert_int_equal(plan_count(&plan, MODEL_CREATE, MODEL_NETWORK), 2);
 	assert_int_equal(plan_count(&plan, MODEL_CREATE, MODEL_ROUTER), 1);
@@ -781,7 +781,7 @@ static void test_sqlite_reopen(void **fixture)
 	struct tmpdir *dir = *fixture;
 
 	struct ctl_state *state = open_ok(dir->url);
-	apply_ok(state, demo_yaml, 24);
+	apply_ok(state, demo_yaml, 20);
 	char *error = NULL;
 	assert_int_equal(
 	    ctl_state_route_add(state, "acme/blue/r1", "10.9.0.0/16", "10.1.2.20", &error), 0);
