@@ -1495,244 +1495,326 @@ char *codec_object_parse_json(enum model_kind kind, const char *buf, size_t len,
 
 /*
  * Output.
+ *
+ * Objects are written straight into a string, with keys in a fixed order:
+ * that string is the canonical form (model_diff compares it byte for byte,
+ * the store keeps it, GET lists concatenate it). Building a jansson value
+ * first would allocate a hash table per object only to print it, which
+ * made serialization the largest part of validating a big topology
+ * (bench/run.sh); codec_object_to_json() parses the string instead, so
+ * there is one definition of the output.
  */
 
-static void put_str(json_t *o, const char *key, const char *s)
+struct writer {
+	struct ds out; /* the JSON text so far */
+	bool first;    /* no member written yet in the innermost object/array */
+};
+
+static void w_sep(struct writer *w)
 {
-	json_object_set_new(o, key, json_string(s ? s : ""));
+	if (!w->first)
+		ds_put_char(&w->out, ',');
+	w->first = false;
 }
 
-static void put_int(json_t *o, const char *key, uint64_t v)
+/* A JSON string: escapes '"', '\\' and control characters; UTF-8 passes
+ * through (inputs were validated as UTF-8 by libyaml or jansson). */
+static void w_string(struct writer *w, const char *s)
 {
-	json_object_set_new(o, key, json_integer((json_int_t)v));
+	static const char hex[] = "0123456789abcdef";
+
+	ds_put_char(&w->out, '"');
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '"' || c == '\\') {
+			ds_put_char(&w->out, '\\');
+			ds_put_char(&w->out, (char)c);
+		} else if (c < 0x20) {
+			char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], '\0'};
+
+			ds_put_cstr(&w->out, esc);
+		} else {
+			ds_put_char(&w->out, (char)c);
+		}
+	}
+	ds_put_char(&w->out, '"');
 }
 
-static void put_ipv4(json_t *o, const char *key, uint32_t addr)
+static void w_key(struct writer *w, const char *key)
+{
+	w_sep(w);
+	w_string(w, key);
+	ds_put_char(&w->out, ':');
+}
+
+static void w_begin(struct writer *w, char bracket)
+{
+	ds_put_char(&w->out, bracket);
+	w->first = true;
+}
+
+static void w_end(struct writer *w, char bracket)
+{
+	ds_put_char(&w->out, bracket);
+	w->first = false;
+}
+
+/* Begins an object as an array element. */
+static void w_item_begin(struct writer *w)
+{
+	w_sep(w);
+	w_begin(w, '{');
+}
+
+static void put_str(struct writer *w, const char *key, const char *s)
+{
+	w_key(w, key);
+	w_string(w, s ? s : "");
+}
+
+static void put_int(struct writer *w, const char *key, uint64_t v)
+{
+	w_key(w, key);
+	ds_put_format(&w->out, "%" PRIu64, v);
+}
+
+static void put_ipv4(struct writer *w, const char *key, uint32_t addr)
 {
 	char buf[IPV4_ADDR_STRLEN];
 
 	ipv4_format(addr, buf);
-	put_str(o, key, buf);
+	put_str(w, key, buf);
 }
 
-static void put_prefix(json_t *o, const char *key, const struct ipv4_prefix *p)
+static void put_prefix(struct writer *w, const char *key, const struct ipv4_prefix *p)
 {
 	char buf[IPV4_PREFIX_STRLEN];
 
 	ipv4_prefix_format(p, buf);
-	put_str(o, key, buf);
+	put_str(w, key, buf);
 }
 
-static void put_names(json_t *o, const char *key, char *const *names, size_t n)
+static void put_names(struct writer *w, const char *key, char *const *names, size_t n)
 {
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(names[i] ? names[i] : ""));
-	json_object_set_new(o, key, a);
+	w_key(w, key);
+	w_begin(w, '[');
+	for (size_t i = 0; i < n; i++) {
+		w_sep(w);
+		w_string(w, names[i] ? names[i] : "");
+	}
+	w_end(w, ']');
 }
 
-static json_t *host_to_json(const struct host *h)
+static void host_write(struct writer *w, const struct host *h)
 {
-	json_t *o = json_object();
-
-	put_str(o, "name", h->name);
-	put_names(o, "capabilities", h->capabilities, h->n_capabilities);
-	return o;
+	put_str(w, "name", h->name);
+	put_names(w, "capabilities", h->capabilities, h->n_capabilities);
 }
 
-static json_t *link_to_json(const struct link *l)
+static void link_write(struct writer *w, const struct link *l)
 {
-	json_t *o = json_object();
 	char buf[UNITS_STRLEN];
 
-	put_str(o, "a", l->a);
-	put_str(o, "b", l->b);
+	put_str(w, "a", l->a);
+	put_str(w, "b", l->b);
 	units_format_duration_us(l->latency_us, buf);
-	put_str(o, "latency", buf);
+	put_str(w, "latency", buf);
 	if (l->bandwidth_bps) {
 		units_format_rate_bps(l->bandwidth_bps, buf);
-		put_str(o, "bandwidth", buf);
+		put_str(w, "bandwidth", buf);
 	}
-	put_int(o, "cost", l->cost);
+	put_int(w, "cost", l->cost);
 	units_format_percent_ppm(l->loss_ppm, buf);
-	put_str(o, "loss", buf);
-	put_str(o, "state", l->down ? "down" : "up");
-	return o;
+	put_str(w, "loss", buf);
+	put_str(w, "state", l->down ? "down" : "up");
 }
 
-static json_t *service_level_to_json(const struct service_level *sl)
+static void service_level_write(struct writer *w, const struct service_level *sl)
 {
-	json_t *o = json_object();
 	char buf[UNITS_STRLEN];
 
-	put_str(o, "name", sl->name);
-	put_str(o, "minimize", codec_sl_metric_name(sl->minimize));
+	put_str(w, "name", sl->name);
+	put_str(w, "minimize", codec_sl_metric_name(sl->minimize));
 	if (sl->min_bandwidth_bps) {
 		units_format_rate_bps(sl->min_bandwidth_bps, buf);
-		put_str(o, "min_bandwidth", buf);
+		put_str(w, "min_bandwidth", buf);
 	}
 	if (sl->via_capability)
-		put_str(o, "via_capability", sl->via_capability);
-	return o;
+		put_str(w, "via_capability", sl->via_capability);
 }
 
-static json_t *tenant_to_json(const struct tenant *t, bool for_api)
+static void tenant_write(struct writer *w, const struct tenant *t, bool for_api)
 {
-	json_t *o = json_object(), *users = json_array();
-
-	put_str(o, "name", t->name);
-	put_str(o, "service_level", t->service_level);
+	put_str(w, "name", t->name);
+	put_str(w, "service_level", t->service_level);
+	w_key(w, "users");
+	w_begin(w, '[');
 	for (size_t i = 0; i < t->n_users; i++) {
 		const struct user *u = &t->users[i];
-		json_t *uo = json_object();
 
-		put_str(uo, "name", u->name);
-		put_str(uo, "role", codec_role_name(u->role));
+		w_item_begin(w);
+		put_str(w, "name", u->name);
+		put_str(w, "role", codec_role_name(u->role));
 		if (!for_api && u->password_hash)
-			put_str(uo, "password_hash", u->password_hash);
-		json_array_append_new(users, uo);
+			put_str(w, "password_hash", u->password_hash);
+		w_end(w, '}');
 	}
-	json_object_set_new(o, "users", users);
-	return o;
+	w_end(w, ']');
 }
 
-static json_t *rule_to_json(const struct sg_rule *r)
+static void rule_write(struct writer *w, const struct sg_rule *r)
 {
-	json_t *o = json_object();
 	bool in = r->dir == SG_IN;
 
-	put_str(o, "dir", in ? "in" : "out");
-	put_str(o, "proto", codec_sg_proto_name(r->proto));
+	put_str(w, "dir", in ? "in" : "out");
+	put_str(w, "proto", codec_sg_proto_name(r->proto));
 	if (r->port_min || r->port_max) {
 		if (r->port_min == r->port_max) {
-			put_int(o, "ports", r->port_min);
+			put_int(w, "ports", r->port_min);
 		} else {
-			char *s = xasprintf("%u-%u", r->port_min, r->port_max);
+			char buf[16];
 
-			put_str(o, "ports", s);
-			free(s);
+			snprintf(buf, sizeof buf, "%u-%u", r->port_min, r->port_max);
+			put_str(w, "ports", buf);
 		}
 	}
 	if (r->remote_group)
-		put_str(o, in ? "from_group" : "to_group", r->remote_group);
+		put_str(w, in ? "from_group" : "to_group", r->remote_group);
 	else
-		put_prefix(o, in ? "from" : "to", &r->remote);
-	return o;
+		put_prefix(w, in ? "from" : "to", &r->remote);
 }
 
-static json_t *network_to_json(const struct network *n)
+static void network_write(struct writer *w, const struct network *n)
 {
-	json_t *o = json_object(), *subnets = json_array(), *groups = json_array();
-
-	put_str(o, "tenant", n->tenant);
-	put_str(o, "name", n->name);
+	put_str(w, "tenant", n->tenant);
+	put_str(w, "name", n->name);
 	if (n->vni)
-		put_int(o, "vni", n->vni);
+		put_int(w, "vni", n->vni);
+	w_key(w, "subnets");
+	w_begin(w, '[');
 	for (size_t i = 0; i < n->n_subnets; i++) {
-		json_t *so = json_object();
-
-		put_str(so, "name", n->subnets[i].name);
-		put_prefix(so, "cidr", &n->subnets[i].cidr);
-		json_array_append_new(subnets, so);
+		w_item_begin(w);
+		put_str(w, "name", n->subnets[i].name);
+		put_prefix(w, "cidr", &n->subnets[i].cidr);
+		w_end(w, '}');
 	}
-	json_object_set_new(o, "subnets", subnets);
+	w_end(w, ']');
+	w_key(w, "security_groups");
+	w_begin(w, '[');
 	for (size_t i = 0; i < n->n_groups; i++) {
 		const struct security_group *g = &n->groups[i];
-		json_t *go = json_object(), *rules = json_array();
 
-		put_str(go, "name", g->name);
-		for (size_t j = 0; j < g->n_rules; j++)
-			json_array_append_new(rules, rule_to_json(&g->rules[j]));
-		json_object_set_new(go, "rules", rules);
-		json_array_append_new(groups, go);
+		w_item_begin(w);
+		put_str(w, "name", g->name);
+		w_key(w, "rules");
+		w_begin(w, '[');
+		for (size_t j = 0; j < g->n_rules; j++) {
+			w_item_begin(w);
+			rule_write(w, &g->rules[j]);
+			w_end(w, '}');
+		}
+		w_end(w, ']');
+		w_end(w, '}');
 	}
-	json_object_set_new(o, "security_groups", groups);
-	return o;
+	w_end(w, ']');
 }
 
-static json_t *router_to_json(const struct router *r)
+static void router_write(struct writer *w, const struct router *r)
 {
-	json_t *o = json_object(), *ifs = json_array(), *routes = json_array();
-
-	put_str(o, "tenant", r->tenant);
-	put_str(o, "network", r->network);
-	put_str(o, "name", r->name);
+	put_str(w, "tenant", r->tenant);
+	put_str(w, "network", r->network);
+	put_str(w, "name", r->name);
+	w_key(w, "interfaces");
+	w_begin(w, '[');
 	for (size_t i = 0; i < r->n_interfaces; i++) {
-		json_t *io = json_object();
-
-		put_str(io, "name", r->interfaces[i].name);
-		put_str(io, "subnet", r->interfaces[i].subnet);
-		put_ipv4(io, "ip", r->interfaces[i].ip);
-		json_array_append_new(ifs, io);
+		w_item_begin(w);
+		put_str(w, "name", r->interfaces[i].name);
+		put_str(w, "subnet", r->interfaces[i].subnet);
+		put_ipv4(w, "ip", r->interfaces[i].ip);
+		w_end(w, '}');
 	}
-	json_object_set_new(o, "interfaces", ifs);
+	w_end(w, ']');
+	w_key(w, "routes");
+	w_begin(w, '[');
 	for (size_t i = 0; i < r->n_routes; i++) {
-		json_t *ro = json_object();
-
-		put_prefix(ro, "prefix", &r->routes[i].prefix);
-		put_ipv4(ro, "via", r->routes[i].via);
-		json_array_append_new(routes, ro);
+		w_item_begin(w);
+		put_prefix(w, "prefix", &r->routes[i].prefix);
+		put_ipv4(w, "via", r->routes[i].via);
+		w_end(w, '}');
 	}
-	json_object_set_new(o, "routes", routes);
-	return o;
+	w_end(w, ']');
 }
 
-static json_t *instance_to_json(const struct instance *in)
+static void instance_write(struct writer *w, const struct instance *in)
 {
-	json_t *o = json_object();
-
-	put_str(o, "tenant", in->tenant);
-	put_str(o, "network", in->network);
-	put_str(o, "name", in->name);
-	put_str(o, "subnet", in->subnet);
-	put_str(o, "host", in->host);
-	put_ipv4(o, "ip", in->ip);
+	put_str(w, "tenant", in->tenant);
+	put_str(w, "network", in->network);
+	put_str(w, "name", in->name);
+	put_str(w, "subnet", in->subnet);
+	put_str(w, "host", in->host);
+	put_ipv4(w, "ip", in->ip);
 	if (!eth_addr_is_zero(&in->mac)) {
 		char buf[ETH_ADDR_STRLEN];
 
 		eth_addr_format(&in->mac, buf);
-		put_str(o, "mac", buf);
+		put_str(w, "mac", buf);
 	}
-	put_names(o, "security_groups", in->security_groups, in->n_security_groups);
-	return o;
+	put_names(w, "security_groups", in->security_groups, in->n_security_groups);
+}
+
+/* Canonical compact JSON of 'obj'; 'for_api' leaves secrets out. */
+static char *object_write(const struct model_object *obj, bool for_api)
+{
+	struct writer w = {.out = DS_EMPTY_INITIALIZER};
+
+	ds_reserve(&w.out, 256);
+	w_begin(&w, '{');
+	switch (obj->kind) {
+	case MODEL_HOST:
+		host_write(&w, CONTAINER_OF(obj, const struct host, hdr));
+		break;
+	case MODEL_LINK:
+		link_write(&w, CONTAINER_OF(obj, const struct link, hdr));
+		break;
+	case MODEL_SERVICE_LEVEL:
+		service_level_write(&w, CONTAINER_OF(obj, const struct service_level, hdr));
+		break;
+	case MODEL_TENANT:
+		tenant_write(&w, CONTAINER_OF(obj, const struct tenant, hdr), for_api);
+		break;
+	case MODEL_NETWORK:
+		network_write(&w, CONTAINER_OF(obj, const struct network, hdr));
+		break;
+	case MODEL_ROUTER:
+		router_write(&w, CONTAINER_OF(obj, const struct router, hdr));
+		break;
+	case MODEL_INSTANCE:
+		instance_write(&w, CONTAINER_OF(obj, const struct instance, hdr));
+		break;
+	case MODEL_N_KINDS:
+	default:
+		onm_abort("codec: bad object kind %d", (int)obj->kind);
+	}
+	w_end(&w, '}');
+	return ds_steal_cstr(&w.out);
 }
 
 /* The flat form of 'obj' as a new JSON value (see codec.h). */
 json_t *codec_object_to_json(const struct model_object *obj, bool for_api)
 {
-	switch (obj->kind) {
-	case MODEL_HOST:
-		return host_to_json(CONTAINER_OF(obj, const struct host, hdr));
-	case MODEL_LINK:
-		return link_to_json(CONTAINER_OF(obj, const struct link, hdr));
-	case MODEL_SERVICE_LEVEL:
-		return service_level_to_json(CONTAINER_OF(obj, const struct service_level, hdr));
-	case MODEL_TENANT:
-		return tenant_to_json(CONTAINER_OF(obj, const struct tenant, hdr), for_api);
-	case MODEL_NETWORK:
-		return network_to_json(CONTAINER_OF(obj, const struct network, hdr));
-	case MODEL_ROUTER:
-		return router_to_json(CONTAINER_OF(obj, const struct router, hdr));
-	case MODEL_INSTANCE:
-		return instance_to_json(CONTAINER_OF(obj, const struct instance, hdr));
-	case MODEL_N_KINDS:
-		break;
-	}
-	onm_abort("codec_object_to_json: bad kind %d", (int)obj->kind);
+	char *s = object_write(obj, for_api);
+	json_error_t error;
+	json_t *j = json_loads(s, JSON_DECODE_ANY, &error);
+
+	if (!j)
+		onm_abort("codec: own output is not JSON (%s): %s", error.text, s);
+	free(s);
+	return j;
 }
 
 /* The canonical compact JSON of 'obj' in store form (see codec.h). */
 char *codec_object_to_string(const struct model_object *obj)
 {
-	json_t *j = codec_object_to_json(obj, false);
-	char *s = json_dumps(j, JSON_PRESERVE_ORDER | JSON_COMPACT);
-	char *copy;
-
-	json_decref(j);
-	if (!s)
-		onm_abort("codec_object_to_string: json_dumps failed");
-	copy = xstrdup(s);
-	free(s);
-	return copy;
+	return object_write(obj, false);
 }
