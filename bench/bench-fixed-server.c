@@ -7,18 +7,18 @@
  *
  * usage: bench-fixed-server ADDR PORT BODY-FILE [STATUS]
  */
+#include "onm/util.h"
+
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "onm/util.h"
-
 struct fixed {
 	const char *body; /* response body, bytes */
-	size_t len;       /* bytes */
-	int status;       /* HTTP status to answer with */
+	size_t len;	  /* bytes */
+	int status;	  /* HTTP status to answer with */
 };
 
 static void handle(struct evhttp_request *req, void *aux)

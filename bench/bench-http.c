@@ -12,6 +12,9 @@
  * Exits 1 if any answer's status differs from the expected one (-e, default
  * 200 for GET, 201 for POST).
  */
+#include "onm/ds.h"
+#include "onm/util.h"
+
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
@@ -21,23 +24,20 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "onm/ds.h"
-#include "onm/util.h"
-
 struct run {
 	struct event_base *base;
 	struct evhttp_connection *conn;
 	const struct evhttp_uri *uri;
 	enum evhttp_cmd_type method;
 	const char *body_template; /* NULL for no body */
-	const char *header;        /* extra "Name: value" header or NULL */
+	const char *header;	   /* extra "Name: value" header or NULL */
 	int expect_status;
-	int count;          /* requests to send */
-	int done;           /* requests answered */
-	uint64_t sent_us;   /* when the current request was sent */
-	uint64_t *lat_us;   /* latency of each request, us */
-	uint64_t bytes;     /* response body bytes received */
-	int bad_status;     /* answers with an unexpected status */
+	int count;	  /* requests to send */
+	int done;	  /* requests answered */
+	uint64_t sent_us; /* when the current request was sent */
+	uint64_t *lat_us; /* latency of each request, us */
+	uint64_t bytes;	  /* response body bytes received */
+	int bad_status;	  /* answers with an unexpected status */
 };
 
 static void send_next(struct run *);
@@ -92,8 +92,8 @@ static void send_next(struct run *r)
 	}
 	const char *path = evhttp_uri_get_path(r->uri);
 	const char *query = evhttp_uri_get_query(r->uri);
-	char *target = xasprintf("%s%s%s", path && *path ? path : "/", query ? "?" : "",
-				 query ? query : "");
+	char *target =
+	    xasprintf("%s%s%s", path && *path ? path : "/", query ? "?" : "", query ? query : "");
 	r->sent_us = time_usec();
 	if (evhttp_make_request(r->conn, req, r->method, target)) {
 		fprintf(stderr, "bench-http: cannot send\n");
@@ -135,7 +135,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1 || r.count <= 0) {
-		fprintf(stderr, "usage: %s [-m METHOD] [-b BODY] [-H HEADER] [-e STATUS] -n COUNT URL\n",
+		fprintf(stderr,
+			"usage: %s [-m METHOD] [-b BODY] [-H HEADER] [-e STATUS] -n COUNT URL\n",
 			argv[0]);
 		return 1;
 	}

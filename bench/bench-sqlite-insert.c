@@ -9,13 +9,13 @@
  * usage: bench-sqlite-insert SOURCE-DB TARGET-DB
  * Prints "rows=N insert_ms=T".
  */
+#include "onm/util.h"
+
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include "onm/util.h"
 
 struct row {
 	char *key;
@@ -40,7 +40,8 @@ int main(int argc, char **argv)
 	sqlite3 *src;
 	check(NULL, sqlite3_open_v2(argv[1], &src, SQLITE_OPEN_READONLY, NULL), "open source");
 	sqlite3_stmt *sel;
-	check(src, sqlite3_prepare_v2(src, "SELECT key, value FROM kv ORDER BY key", -1, &sel, NULL),
+	check(src,
+	      sqlite3_prepare_v2(src, "SELECT key, value FROM kv ORDER BY key", -1, &sel, NULL),
 	      "select");
 	struct row *rows = NULL;
 	size_t n = 0, allocated = 0;
@@ -57,11 +58,12 @@ int main(int argc, char **argv)
 	unlink(argv[2]);
 	sqlite3 *db;
 	check(NULL, sqlite3_open(argv[2], &db), "open target");
-	check(db, sqlite3_exec(db,
-			       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-			       "CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB NOT NULL,"
-			       " create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL);",
-			       NULL, NULL, NULL),
+	check(db,
+	      sqlite3_exec(db,
+			   "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			   "CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB NOT NULL,"
+			   " create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL);",
+			   NULL, NULL, NULL),
 	      "schema");
 	sqlite3_stmt *ins;
 	check(db, sqlite3_prepare_v2(db, "INSERT INTO kv VALUES (?, ?, 1, 1)", -1, &ins, NULL),

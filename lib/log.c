@@ -23,7 +23,7 @@ bool log_enabled(enum log_level level)
 }
 
 static void PRINTF_FORMAT(3, 0)
-	log_valist(enum log_level level, const char *module, const char *fmt, va_list args)
+    log_valist(enum log_level level, const char *module, const char *fmt, va_list args)
 {
 	char stamp[32];
 	struct timespec ts;
@@ -49,15 +49,16 @@ void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 	va_end(args);
 }
 
-void log_msg_rl(struct log_ratelimit *rl, enum log_level level, const char *module,
-		const char *fmt, ...)
+void log_msg_rl(struct log_ratelimit *rl, enum log_level level, const char *module, const char *fmt,
+		...)
 {
 	if (!log_enabled(level))
 		return;
 	uint64_t now = time_usec();
 	if (!rl->window_start_us || now - rl->window_start_us >= 60 * 1000000ull) {
 		if (rl->suppressed)
-			log_msg(level, module, "(%u similar messages suppressed in the last minute)",
+			log_msg(level, module,
+				"(%u similar messages suppressed in the last minute)",
 				rl->suppressed);
 		rl->window_start_us = now;
 		rl->passed = 0;

@@ -1336,10 +1336,9 @@ static void sl_mark_if_builtin(struct service_level *sl)
 	const struct builtin_sl *b = builtin_sl_find(sl->name);
 	const char *via = sl->via_capability;
 
-	sl->builtin = b && sl->minimize == b->minimize &&
-		      sl->min_bandwidth_bps == b->min_bandwidth_bps &&
-		      (via && b->via_capability ? !strcmp(via, b->via_capability)
-						: via == b->via_capability);
+	sl->builtin =
+	    b && sl->minimize == b->minimize && sl->min_bandwidth_bps == b->min_bandwidth_bps &&
+	    (via && b->via_capability ? !strcmp(via, b->via_capability) : via == b->via_capability);
 }
 
 static struct model_object *builtin_sl_create(const struct builtin_sl *b)

@@ -23,13 +23,13 @@
 #ifndef ONM_CODEC_H
 #define ONM_CODEC_H
 
-#include <jansson.h>
-#include <stdbool.h>
-#include <stddef.h>
-
 #include "onm/doc.h"
 #include "onm/model.h"
 #include "onm/util.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 /* True if 's' is a valid name: [a-z0-9][a-z0-9-]*, at most 63 bytes. */
 bool codec_name_is_valid(const char *s);
@@ -46,8 +46,8 @@ char *codec_topology_parse(const char *buf, size_t len, const char *source, bool
 char *codec_object_from_doc(enum model_kind kind, const struct doc_node *, const char *source,
 			    struct model_object **out) WARN_UNUSED_RESULT;
 /* Parses 'buf' as JSON, then as one object of 'kind'. */
-char *codec_object_parse_json(enum model_kind kind, const char *buf, size_t len,
-			      const char *source, struct model_object **out) WARN_UNUSED_RESULT;
+char *codec_object_parse_json(enum model_kind kind, const char *buf, size_t len, const char *source,
+			      struct model_object **out) WARN_UNUSED_RESULT;
 
 /* Flat form as a JSON value (new reference). 'for_api' leaves out secrets
  * (password hashes; a user then shows "password": "set" or nothing). */

@@ -16,10 +16,10 @@
 #ifndef ONM_DOC_H
 #define ONM_DOC_H
 
+#include "onm/util.h"
+
 #include <stdbool.h>
 #include <stddef.h>
-
-#include "onm/util.h"
 
 #define DOC_MAX_DEPTH 64
 #define DOC_MAX_NODES 2000000
@@ -35,11 +35,11 @@ struct doc_pair;
 
 struct doc_node {
 	enum doc_type type;
-	int line;    /* 1-based; 0 when unknown (JSON) */
-	int column;  /* 1-based; 0 when unknown (JSON) */
-	bool quoted; /* scalar was a quoted string (YAML) or a JSON string */
-	char *scalar; /* DOC_SCALAR: the text, NUL-terminated (JSON true -> "true") */
-	struct doc_pair *pairs; /* DOC_MAP: 'n' pairs in document order */
+	int line;		 /* 1-based; 0 when unknown (JSON) */
+	int column;		 /* 1-based; 0 when unknown (JSON) */
+	bool quoted;		 /* scalar was a quoted string (YAML) or a JSON string */
+	char *scalar;		 /* DOC_SCALAR: the text, NUL-terminated (JSON true -> "true") */
+	struct doc_pair *pairs;	 /* DOC_MAP: 'n' pairs in document order */
 	struct doc_node **items; /* DOC_SEQ: 'n' items */
 	size_t n;
 };
@@ -53,10 +53,10 @@ struct doc_pair {
  * with doc_free). On failure returns "SOURCE:LINE:COLUMN: message" (JSON:
  * jansson's line and column) and sets '*root' to NULL. An empty document is
  * a DOC_NULL root. */
-char *doc_parse_yaml(const char *buf, size_t len, const char *source, struct doc_node **root)
-	WARN_UNUSED_RESULT;
-char *doc_parse_json(const char *buf, size_t len, const char *source, struct doc_node **root)
-	WARN_UNUSED_RESULT;
+char *doc_parse_yaml(const char *buf, size_t len, const char *source,
+		     struct doc_node **root) WARN_UNUSED_RESULT;
+char *doc_parse_json(const char *buf, size_t len, const char *source,
+		     struct doc_node **root) WARN_UNUSED_RESULT;
 void doc_free(struct doc_node *);
 
 /* Map lookup by key; NULL if absent or 'map' is not a map. */

@@ -6,14 +6,14 @@
 #ifndef ONM_DS_H
 #define ONM_DS_H
 
+#include "onm/util.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 
-#include "onm/util.h"
-
 struct ds {
-	char *string;     /* NUL-terminated; NULL until the first write */
-	size_t length;    /* bytes, without the NUL */
+	char *string;	  /* NUL-terminated; NULL until the first write */
+	size_t length;	  /* bytes, without the NUL */
 	size_t allocated; /* bytes of 'string', without room for the NUL */
 };
 

@@ -7,22 +7,22 @@
 #ifndef ONM_HMAP_H
 #define ONM_HMAP_H
 
+#include "onm/util.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "onm/util.h"
-
 struct hmap_node {
-	uint32_t hash;          /* full hash of the node's key */
+	uint32_t hash;		/* full hash of the node's key */
 	struct hmap_node *next; /* next node in the same bucket */
 };
 
 struct hmap {
 	struct hmap_node **buckets; /* mask + 1 bucket heads */
-	struct hmap_node *one;      /* inline bucket while mask == 0 */
-	size_t mask;                /* number of buckets - 1, a power of 2 minus 1 */
-	size_t n;                   /* number of nodes */
+	struct hmap_node *one;	    /* inline bucket while mask == 0 */
+	size_t mask;		    /* number of buckets - 1, a power of 2 minus 1 */
+	size_t n;		    /* number of nodes */
 };
 
 #define HMAP_INITIALIZER(hmap)                                                                     \
@@ -68,7 +68,7 @@ struct hmap_node *hmap_next(const struct hmap *, const struct hmap_node *);
 #define HMAP_FOR_EACH_SAFE(NODE, MEMBER, HMAP)                                                     \
 	for (struct hmap_node *node__ = hmap_first(HMAP), *next__ = NULL;                          \
 	     node__ && ((NODE) = CONTAINER_OF(node__, __typeof__(*(NODE)), MEMBER),                \
-			next__ = hmap_next(HMAP, node__), 1);                                      \
+		       next__ = hmap_next(HMAP, node__), 1);                                       \
 	     node__ = next__)
 
 #define HMAP_FOR_EACH(NODE, MEMBER, HMAP) HMAP_FOR_EACH_SAFE (NODE, MEMBER, HMAP)

@@ -8,18 +8,18 @@
 #ifndef ONM_LOG_H
 #define ONM_LOG_H
 
+#include "onm/util.h"
+
 #include <stdbool.h>
 #include <stdint.h>
-
-#include "onm/util.h"
 
 enum log_level { LOG_LEVEL_ERR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DBG };
 
 struct log_ratelimit {
 	uint64_t window_start_us; /* start of the current one-minute window */
-	unsigned int passed;      /* messages let through in this window */
+	unsigned int passed;	  /* messages let through in this window */
 	unsigned int suppressed;  /* messages dropped in this window */
-	unsigned int burst;       /* messages allowed per window */
+	unsigned int burst;	  /* messages allowed per window */
 };
 
 #define LOG_RATELIMIT_INIT(burst)                                                                  \
@@ -31,7 +31,7 @@ void log_set_level(enum log_level);
 bool log_enabled(enum log_level);
 void log_msg(enum log_level, const char *module, const char *fmt, ...) PRINTF_FORMAT(3, 4);
 void log_msg_rl(struct log_ratelimit *, enum log_level, const char *module, const char *fmt, ...)
-	PRINTF_FORMAT(4, 5);
+    PRINTF_FORMAT(4, 5);
 
 /* Each .c file that logs defines LOG_MODULE before including this header. */
 #ifndef LOG_MODULE

@@ -26,13 +26,13 @@
 #ifndef ONM_MODEL_H
 #define ONM_MODEL_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
 #include "onm/hmap.h"
 #include "onm/net.h"
 #include "onm/util.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 enum model_kind {
 	MODEL_HOST,
@@ -61,9 +61,9 @@ struct src_pos {
 struct model_object {
 	struct hmap_node node; /* in the model's map for 'kind', hashed on 'id' */
 	enum model_kind kind;
-	char *id;            /* see the header comment */
-	char *json;          /* canonical JSON (store form), set by the model on insertion */
-	struct src_pos pos;  /* position in the source file, if any */
+	char *id;	    /* see the header comment */
+	char *json;	    /* canonical JSON (store form), set by the model on insertion */
+	struct src_pos pos; /* position in the source file, if any */
 };
 
 struct host {
@@ -75,12 +75,12 @@ struct host {
 
 struct link {
 	struct model_object hdr;
-	char *a, *b;            /* host names as written; id sorts them */
-	uint64_t latency_us;    /* one-way latency */
+	char *a, *b;		/* host names as written; id sorts them */
+	uint64_t latency_us;	/* one-way latency */
 	uint64_t bandwidth_bps; /* 0 = not given (unlimited) */
-	uint64_t cost;          /* monetary cost, unitless, default 1 */
-	uint32_t loss_ppm;      /* packet loss, parts per million */
-	bool down;              /* administratively down ('state: down') */
+	uint64_t cost;		/* monetary cost, unitless, default 1 */
+	uint32_t loss_ppm;	/* packet loss, parts per million */
+	bool down;		/* administratively down ('state: down') */
 };
 
 enum sl_metric { SL_MIN_LATENCY, SL_MIN_COST, SL_MIN_HOPS };
@@ -90,8 +90,8 @@ struct service_level {
 	char *name;
 	enum sl_metric minimize;
 	uint64_t min_bandwidth_bps; /* 0 = no constraint */
-	char *via_capability;       /* NULL = no waypoint constraint */
-	bool builtin;               /* one of the four of spec.md, never stored */
+	char *via_capability;	    /* NULL = no waypoint constraint */
+	bool builtin;		    /* one of the four of spec.md, never stored */
 };
 
 enum user_role { ROLE_VIEWER, ROLE_OPERATOR, ROLE_ADMIN };
@@ -99,7 +99,7 @@ enum user_role { ROLE_VIEWER, ROLE_OPERATOR, ROLE_ADMIN };
 struct user {
 	char *name;
 	enum user_role role;
-	char *password;      /* plain, only between loading and model_build; wiped then */
+	char *password;	     /* plain, only between loading and model_build; wiped then */
 	char *password_hash; /* argon2id encoded ("$argon2id$..."), or NULL: no password login */
 	struct src_pos pos;
 };
@@ -126,7 +126,7 @@ struct sg_rule {
 	enum sg_proto proto;
 	uint16_t port_min, port_max; /* tcp/udp only; 0,0 = all ports */
 	struct ipv4_prefix remote;   /* 'from' (in) or 'to' (out); used if remote_group NULL */
-	char *remote_group;          /* 'from_group' / 'to_group': a group of the same VN */
+	char *remote_group;	     /* 'from_group' / 'to_group': a group of the same VN */
 	struct src_pos pos;
 };
 
@@ -176,7 +176,7 @@ struct instance {
 	char *subnet;
 	char *host;
 	uint32_t ip;
-	struct eth_addr mac; /* zero before allocation */
+	struct eth_addr mac;	/* zero before allocation */
 	char **security_groups; /* names of groups of the network */
 	size_t n_security_groups;
 };
@@ -192,7 +192,7 @@ struct topology {
 
 struct topology *topology_create(const char *source);
 void topology_add(struct topology *, struct model_object *); /* takes ownership */
-void topology_destroy(struct topology *); /* frees the objects it still holds */
+void topology_destroy(struct topology *);		     /* frees the objects it still holds */
 
 struct model;
 
@@ -206,8 +206,8 @@ void model_destroy(struct model *);
  * that hash. Returns NULL and sets '*new' on success; otherwise returns a
  * message "SOURCE:LINE:COLUMN: KIND ID: reason" (position omitted when
  * unknown) and '*new' is NULL. */
-char *model_build(struct topology *t, const struct model *old, struct model **new)
-	WARN_UNUSED_RESULT;
+char *model_build(struct topology *t, const struct model *old,
+		  struct model **new) WARN_UNUSED_RESULT;
 
 /* Lookup by kind and id; NULL if absent. */
 struct model_object *model_find(const struct model *, enum model_kind, const char *id);
@@ -225,15 +225,15 @@ struct model_object **model_list(const struct model *, enum model_kind, size_t *
  * same id (or NULL); the caller frees it with model_object_destroy() — or
  * puts it back with model_put() to undo. On failure returns the message and
  * 'obj' stays the caller's. */
-char *model_put(struct model *, struct model_object *obj, struct model_object **replaced)
-	WARN_UNUSED_RESULT;
+char *model_put(struct model *, struct model_object *obj,
+		struct model_object **replaced) WARN_UNUSED_RESULT;
 /* Removes one object. Fails (message, nothing removed) if others refer to
  * it: a host with links or instances, a tenant with networks, a network
  * with routers or instances, a service level in use, a built-in service
  * level. On success '*removed' is the object (caller frees). If 'id' does
  * not exist returns a message starting with "not found". */
-char *model_remove(struct model *, enum model_kind, const char *id, struct model_object **removed)
-	WARN_UNUSED_RESULT;
+char *model_remove(struct model *, enum model_kind, const char *id,
+		   struct model_object **removed) WARN_UNUSED_RESULT;
 
 /* True for objects that exist in every model and are not stored (built-in
  * service levels that no file overrode). */

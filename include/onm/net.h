@@ -8,10 +8,10 @@
 #ifndef ONM_NET_H
 #define ONM_NET_H
 
+#include "onm/util.h"
+
 #include <stdbool.h>
 #include <stdint.h>
-
-#include "onm/util.h"
 
 struct ipv4_prefix {
 	uint32_t addr; /* host byte order, host bits zero */

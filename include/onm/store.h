@@ -27,11 +27,11 @@
 #ifndef ONM_STORE_H
 #define ONM_STORE_H
 
+#include "onm/util.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "onm/util.h"
 
 struct store;
 struct store_txn;
@@ -44,7 +44,7 @@ struct store_kv {
 	char *value;
 	size_t value_len;
 	uint64_t create_revision; /* revision of the commit that created the key */
-	uint64_t mod_revision;    /* revision of the last commit that changed it */
+	uint64_t mod_revision;	  /* revision of the last commit that changed it */
 };
 
 void store_kv_uninit(struct store_kv *);
@@ -81,8 +81,8 @@ int store_get(struct store *, const char *key, struct store_kv *kv) WARN_UNUSED_
 /* Reads every key starting with 'prefix', in byte order of the key.
  * Returns 0 and an allocated array of '*n' entries in '*kvs' (free with
  * store_kvs_free), or a negative errno. */
-int store_list(struct store *, const char *prefix, struct store_kv **kvs, size_t *n)
-	WARN_UNUSED_RESULT;
+int store_list(struct store *, const char *prefix, struct store_kv **kvs,
+	       size_t *n) WARN_UNUSED_RESULT;
 void store_kvs_free(struct store_kv *kvs, size_t n);
 
 struct store_txn *store_txn_begin(struct store *);

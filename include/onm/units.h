@@ -14,9 +14,9 @@
 #ifndef ONM_UNITS_H
 #define ONM_UNITS_H
 
-#include <stdint.h>
-
 #include "onm/util.h"
+
+#include <stdint.h>
 
 #define UNITS_STRLEN 32
 

@@ -790,11 +790,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_demo_counts),	    cmocka_unit_test(test_demo_values),
 	    cmocka_unit_test(test_demo_round_trip), cmocka_unit_test(test_flat_forms),
-	    cmocka_unit_test(test_escaping),
-	    cmocka_unit_test(test_for_api),	    cmocka_unit_test(test_topology_errors),
-	    cmocka_unit_test(test_json_errors),	    cmocka_unit_test(test_json_topology),
-	    cmocka_unit_test(test_empty_and_null),  cmocka_unit_test(test_names),
-	    cmocka_unit_test(test_objects),
+	    cmocka_unit_test(test_escaping),	    cmocka_unit_test(test_for_api),
+	    cmocka_unit_test(test_topology_errors), cmocka_unit_test(test_json_errors),
+	    cmocka_unit_test(test_json_topology),   cmocka_unit_test(test_empty_and_null),
+	    cmocka_unit_test(test_names),	    cmocka_unit_test(test_objects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
