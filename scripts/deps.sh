@@ -10,6 +10,8 @@ PKGS="gcc make pkg-config meson ninja-build
 libevent-dev libjansson-dev libyaml-dev libsqlite3-dev libsodium-dev libcmocka-dev"
 # Tests: fuzzing and sanitizers with clang, real clients.
 PKGS="$PKGS clang libclang-rt-14-dev curl iproute2 procps"
+# The lab and its tests: DHCP client, real traffic tools, captures.
+PKGS="$PKGS udhcpc iputils-ping traceroute iperf3 netcat-openbsd tcpdump tshark ethtool"
 # Benchmarks.
 PKGS="$PKGS wrk sqlite3"
 
