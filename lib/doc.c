@@ -107,6 +107,8 @@ static void seq_append(struct doc_node *seq, size_t *allocated, struct doc_node 
 /* The keys of one map under construction, for duplicate detection in
  * constant time per key (a flat map of a million keys must not take
  * quadratic time). Open addressing over indexes into the map's pairs. */
+#define KEY_SET_MIN 16 /* maps with fewer keys are checked by a linear scan */
+
 struct key_set {
 	size_t *slots; /* pair index + 1; 0 = empty */
 	size_t mask;   /* number of slots - 1 */
@@ -133,14 +135,25 @@ static bool key_set_add(struct key_set *ks, const struct doc_node *map, size_t i
 {
 	const char *key = map->pairs[index].key->scalar;
 
+	/* Most maps are small objects: a scan is cheaper than a hash set. */
+	if (index < KEY_SET_MIN) {
+		for (size_t i = 0; i < index; i++)
+			if (!strcmp(map->pairs[i].key->scalar, key))
+				return false;
+		return true;
+	}
 	if ((ks->n + 1) * 2 > ks->mask + 1 || !ks->slots) {
-		size_t n_slots = ks->slots ? (ks->mask + 1) * 2 : 16;
+		size_t n_slots = 16;
+
+		while (n_slots < (index + 1) * 4)
+			n_slots *= 2;
 
 		free(ks->slots);
 		ks->slots = xcalloc(n_slots, sizeof *ks->slots);
 		ks->mask = n_slots - 1;
 		for (size_t i = 0; i < index; i++)
 			key_set_place(ks, map, i);
+		ks->n = index;
 	}
 	for (size_t i = hash_string(key, 0) & ks->mask; ks->slots[i]; i = (i + 1) & ks->mask) {
 		if (!strcmp(map->pairs[ks->slots[i] - 1].key->scalar, key))

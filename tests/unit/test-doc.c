@@ -270,6 +270,26 @@ static void test_many_keys(void **state)
 	ds_put_cstr(&ds, "k17: again\n");
 	yaml_fails(ds_cstr(&ds), "t.yaml:5001:1: duplicate key \"k17\"");
 	ds_destroy(&ds);
+
+	/* Small maps are scanned, larger ones hashed: a key of the scanned
+	 * part repeated in the hashed part, and around the switch. */
+	for (int dup = 0; dup < 40; dup++) {
+		for (int i = 0; i < 30; i++)
+			ds_put_format(&ds, "k%d: %d\n", i, i);
+		ds_put_format(&ds, "k%d: again\n", dup % 30);
+		char *want = xasprintf("t.yaml:31:1: duplicate key \"k%d\"", dup % 30);
+		yaml_fails(ds_cstr(&ds), want);
+		free(want);
+		ds_clear(&ds);
+		for (int i = 0; i <= dup; i++)
+			ds_put_format(&ds, "k%d: %d\n", i, i);
+		ds_put_format(&ds, "k%d: again\n", dup);
+		want = xasprintf("t.yaml:%d:1: duplicate key \"k%d\"", dup + 2, dup);
+		yaml_fails(ds_cstr(&ds), want);
+		free(want);
+		ds_clear(&ds);
+	}
+	ds_destroy(&ds);
 }
 
 static void test_json(void **state)
