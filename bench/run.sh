@@ -40,6 +40,7 @@ say "onm benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
 bench/gen-topology.sh "$HOSTS" "$TENANTS" "$INSTANCES" >"$WORK/topo.yaml"
 
 "$B/onm-controller" --store "sqlite:$WORK/state/onm.db" --api "127.0.0.1:$PORT" \
+	--agents "unix:$WORK/state/agents.sock" \
 	>"$WORK/controller.log" 2>&1 &
 CTL=$!
 PIDS+=("$CTL")
@@ -100,6 +101,7 @@ say "  ratio onm/bare req/s: $(awk -v a="$(kv rps "$onm_post")" -v b="$(kv rps "
 # 2c. the same POSTs with synchronous=NORMAL (durable across a process
 # crash, not across power loss): shows what the fsync per write costs.
 "$B/onm-controller" --store "sqlite:$WORK/state2/onm.db?sync=normal" --api "127.0.0.1:$((PORT + 3))" \
+	--agents "unix:$WORK/state2/agents.sock" \
 	>"$WORK/controller2.log" 2>&1 &
 PIDS+=("$!")
 wait_http "http://127.0.0.1:$((PORT + 3))/healthz"

@@ -108,6 +108,9 @@ static void put_interface(struct ds *out, const json_t *iface)
 		put_key(out, object, KEY);                                                         \
 	}
 KEY_CELL(cell_name, "name")
+KEY_CELL(cell_id, "id")
+KEY_CELL(cell_address, "address")
+KEY_CELL(cell_vtep, "vtep")
 KEY_CELL(cell_tenant, "tenant")
 KEY_CELL(cell_network, "network")
 KEY_CELL(cell_a, "a")
@@ -157,8 +160,9 @@ static void cell_route_count(const json_t *object, struct ds *out)
 }
 
 static const struct render_column host_columns[] = {
-    {"NAME", cell_name},
-    {"CAPABILITIES", cell_capabilities},
+    {"NAME", cell_name},       {"ID", cell_id},
+    {"ADDRESS", cell_address}, {"CAPABILITIES", cell_capabilities},
+    {"VTEP", cell_vtep},
 };
 
 static const struct render_column link_columns[] = {

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #define LOG_MODULE "api"
+#include "agents.h"
 #include "metrics.h"
 #include "onm/codec.h"
 #include "onm/ds.h"
@@ -48,6 +49,7 @@ struct ctl_api {
 	struct evhttp_bound_socket *bound; /* NULL once shut down */
 	struct ctl_state *state;
 	struct metrics *metrics;
+	struct ctl_agents *agents;	     /* NULL: no agent channel */
 	char *token;			     /* NULL: no token, loopback peers only */
 	size_t token_len;		     /* bytes of 'token' */
 	char address[INET6_ADDRSTRLEN + 16]; /* bound address, for messages */
@@ -73,6 +75,8 @@ enum target_type {
 	T_APPLY,   /* /v1/apply */
 	T_ROUTES,  /* /v1/routes */
 	T_ROUTE,   /* /v1/routes/TENANT/NETWORK/ROUTER/A.B.C.D/LEN */
+	T_AGENTS,  /* /v1/agents */
+	T_AGENT,   /* /v1/agents/HOST */
 	T_KIND,	   /* /v1/KIND */
 	T_OBJECT,  /* /v1/KIND/ID */
 };
@@ -80,7 +84,7 @@ enum target_type {
 struct target {
 	enum target_type type;
 	enum model_kind kind; /* T_KIND, T_OBJECT */
-	const char *rest;     /* T_OBJECT: the id; T_ROUTE: what follows /v1/routes/ */
+	const char *rest;     /* T_OBJECT: the id; T_ROUTE, T_AGENT: what follows the kind */
 	const char *route;    /* route template for metrics (static) */
 };
 
@@ -141,6 +145,8 @@ static unsigned int target_methods(enum target_type type)
 	switch (type) {
 	case T_HEALTHZ:
 	case T_METRICS:
+	case T_AGENTS:
+	case T_AGENT:
 		return EVHTTP_REQ_GET | EVHTTP_REQ_HEAD;
 	case T_APPLY:
 		return EVHTTP_REQ_POST;
@@ -185,6 +191,12 @@ static void resolve(char *path, struct target *t)
 			t->type = T_APPLY;
 			t->route = "/v1/apply";
 		}
+		return;
+	}
+	if (name_len == 6 && !memcmp(name, "agents", 6)) {
+		t->type = rest ? T_AGENT : T_AGENTS;
+		t->route = rest ? "/v1/agents/{host}" : "/v1/agents";
+		t->rest = rest;
 		return;
 	}
 	if (name_len == 6 && !memcmp(name, "routes", 6)) {
@@ -458,6 +470,32 @@ static void do_metrics(struct request *r)
 	r->content_type = CONTENT_METRICS;
 	metrics_render(api->metrics, ctl_state_model(api->state), ctl_state_revision(api->state),
 		       &r->body);
+	if (api->agents)
+		ctl_agents_metrics_render(api->agents, &r->body);
+}
+
+/* GET /v1/agents and /v1/agents/HOST ('host' NULL for the list). */
+static void do_agents(struct request *r, const char *host)
+{
+	struct ctl_agents *agents = r->api->agents;
+	json_t *j;
+	char *msg;
+
+	if (!agents) {
+		reply_error(r, 404, "not found", "the agent channel is not running");
+		return;
+	}
+	if (!host) {
+		reply_json(r, 200, ctl_agents_list_json(agents));
+		return;
+	}
+	j = ctl_agents_get_json(agents, host, &msg);
+	if (!j) {
+		reply_error(r, 404, "not found", msg);
+		free(msg);
+		return;
+	}
+	reply_json(r, 200, j);
 }
 
 static void do_list(struct request *r, enum model_kind kind)
@@ -816,6 +854,12 @@ static void dispatch(struct request *r, const struct target *t)
 	case T_ROUTE:
 		do_route_delete(r, t->rest);
 		break;
+	case T_AGENTS:
+		do_agents(r, NULL);
+		break;
+	case T_AGENT:
+		do_agents(r, t->rest);
+		break;
 	case T_KIND:
 		if (get)
 			do_list(r, t->kind);
@@ -1044,6 +1088,11 @@ int ctl_api_create(struct event_base *base, struct ctl_state *state, struct metr
 const char *ctl_api_address(const struct ctl_api *api)
 {
 	return api->address;
+}
+
+void ctl_api_set_agents(struct ctl_api *api, struct ctl_agents *agents)
+{
+	api->agents = agents;
 }
 
 void ctl_api_shutdown(struct ctl_api *api, ctl_api_idle_cb *idle, void *aux)

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 
+struct ctl_agents;
 struct ctl_api;
 struct ctl_state;
 struct event_base;
@@ -39,6 +40,10 @@ int ctl_api_create(struct event_base *base, struct ctl_state *state, struct metr
 
 /* The address actually bound, e.g. "127.0.0.1:7080" or "[::1]:7080". */
 const char *ctl_api_address(const struct ctl_api *);
+
+/* Serves GET /v1/agents[/HOST] and the agent channel's metrics from
+ * 'agents' (which must outlive the server, or be unset with NULL first). */
+void ctl_api_set_agents(struct ctl_api *, struct ctl_agents *agents);
 
 typedef void ctl_api_idle_cb(void *aux);
 

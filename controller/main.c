@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * onm-controller: opens the store, rebuilds the model from it, serves the
- * REST API on libevent until SIGTERM or SIGINT, then stops accepting,
- * lets the answers already given go out, closes the store and exits 0.
+ * REST API and the agent channel on libevent until SIGTERM or SIGINT, then
+ * stops accepting, lets the answers already given go out, closes the
+ * agents' connections and the store and exits 0.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -20,6 +21,7 @@
 #include <sys/stat.h>
 
 #define LOG_MODULE "controller"
+#include "agents.h"
 #include "api.h"
 #include "metrics.h"
 #include "onm/log.h"
@@ -37,6 +39,7 @@
 struct options {
 	const char *store;	/* store URL */
 	const char *api;	/* REST listen address */
+	const char *agents;	/* agent channel listen address */
 	const char *ssh;	/* device SSH listen address (not served yet) */
 	const char *snmp;	/* device SNMP listen address (not served yet) */
 	const char *token_file; /* NULL: $ONM_TOKEN or none */
@@ -58,6 +61,9 @@ static void usage(void)
 	       "                     the directory is created), memory: (lost at exit, for\n"
 	       "                     tests); etcd:URL[,URL...] is not supported yet\n"
 	       "  --api ADDR:PORT    REST API, /metrics and /healthz (default 127.0.0.1:7080)\n"
+	       "  --agents ADDRESS   agent channel: unix:PATH (default\n"
+	       "                     " CTL_AGENTS_DEFAULT_ADDRESS "; the directory is created,\n"
+	       "                     the socket made mode 0600) or tcp:ADDR:PORT\n"
 	       "  --ssh ADDR:PORT    simulated devices' SSH (default 127.0.0.1:2222);\n"
 	       "                     accepted and remembered, not served yet\n"
 	       "  --snmp ADDR:PORT   simulated devices' SNMP (default 127.0.0.1:1161);\n"
@@ -179,10 +185,19 @@ static void commit_observed(uint64_t latency_us, bool ok, void *metrics)
 
 int main(int argc, char *argv[])
 {
-	enum { OPT_STORE = 256, OPT_API, OPT_SSH, OPT_SNMP, OPT_TOKEN_FILE, OPT_LOG_LEVEL };
+	enum {
+		OPT_STORE = 256,
+		OPT_API,
+		OPT_AGENTS,
+		OPT_SSH,
+		OPT_SNMP,
+		OPT_TOKEN_FILE,
+		OPT_LOG_LEVEL
+	};
 	static const struct option long_options[] = {
 	    {"store", required_argument, NULL, OPT_STORE},
 	    {"api", required_argument, NULL, OPT_API},
+	    {"agents", required_argument, NULL, OPT_AGENTS},
 	    {"ssh", required_argument, NULL, OPT_SSH},
 	    {"snmp", required_argument, NULL, OPT_SNMP},
 	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
@@ -201,6 +216,7 @@ int main(int argc, char *argv[])
 	struct options opt = {
 	    .store = "sqlite:./onm-state/onm.db",
 	    .api = "127.0.0.1:7080",
+	    .agents = CTL_AGENTS_DEFAULT_ADDRESS,
 	    .ssh = "127.0.0.1:2222",
 	    .snmp = "127.0.0.1:1161",
 	};
@@ -215,6 +231,9 @@ int main(int argc, char *argv[])
 			break;
 		case OPT_API:
 			opt.api = optarg;
+			break;
+		case OPT_AGENTS:
+			opt.agents = optarg;
 			break;
 		case OPT_SSH:
 			opt.ssh = optarg;
@@ -256,6 +275,8 @@ int main(int argc, char *argv[])
 		die("--store %s: the etcd store is not supported yet; use sqlite:PATH", opt.store);
 	if (!str_has_prefix(opt.store, "sqlite:") && strcmp(opt.store, "memory:"))
 		die("--store %s: expected sqlite:PATH (or etcd:URL, not supported yet)", opt.store);
+	if (!str_has_prefix(opt.agents, "unix:") && !str_has_prefix(opt.agents, "tcp:"))
+		die("--agents %s: expected unix:PATH or tcp:ADDR:PORT", opt.agents);
 	if (!address_is_valid(opt.ssh))
 		die("--ssh %s: expected ADDR:PORT", opt.ssh);
 	if (!address_is_valid(opt.snmp))
@@ -316,6 +337,21 @@ int main(int argc, char *argv[])
 	}
 	LOG_INFO("listening on http://%s (REST /v1/, /metrics, /healthz)",
 		 ctl_api_address(ctl.api));
+
+	struct ctl_agents *agents;
+	rc = ctl_agents_create(ctl.base, state, opt.agents, &agents, &error);
+	if (rc) {
+		fprintf(stderr, "onm-controller: --agents: %s\n", error);
+		free(error);
+		ctl_api_destroy(ctl.api);
+		ctl_state_close(state);
+		event_base_free(ctl.base);
+		metrics_destroy(metrics);
+		return 1;
+	}
+	ctl_api_set_agents(ctl.api, agents);
+	ctl_state_set_change_cb(state, ctl_agents_model_changed, agents);
+	LOG_INFO("agents connect to %s", ctl_agents_address(agents));
 	LOG_INFO("device interfaces not served yet (ssh %s, snmp %s)", opt.ssh, opt.snmp);
 
 	struct event *sigterm = evsignal_new(ctl.base, SIGTERM, on_signal, &ctl);
@@ -327,7 +363,9 @@ int main(int argc, char *argv[])
 
 	rc = event_base_dispatch(ctl.base);
 
+	ctl_state_set_change_cb(state, NULL, NULL);
 	ctl_api_destroy(ctl.api);
+	ctl_agents_destroy(agents);
 	uint64_t revision = ctl_state_revision(state);
 	ctl_state_close(state);
 	LOG_INFO("store closed at revision %" PRIu64 "; stopped", revision);

@@ -30,11 +30,20 @@ struct ctl_state {
 	char *store_url;		/* for messages */
 	ctl_state_commit_cb *commit_cb; /* may be NULL */
 	void *commit_aux;
+	ctl_state_change_cb *change_cb; /* may be NULL */
+	void *change_aux;
 };
 
 static char *store_error(int error)
 {
 	return xasprintf("store failure: %s", strerror(-error));
+}
+
+/* Tells the change hook that the model changed and was committed. */
+static void changed(struct ctl_state *state)
+{
+	if (state->change_cb)
+		state->change_cb(store_revision(state->store), state->change_aux);
 }
 
 /* Commits 'txn' and reports its duration to the commit hook. */
@@ -205,6 +214,12 @@ void ctl_state_set_commit_cb(struct ctl_state *state, ctl_state_commit_cb *cb, v
 	state->commit_aux = aux;
 }
 
+void ctl_state_set_change_cb(struct ctl_state *state, ctl_state_change_cb *cb, void *aux)
+{
+	state->change_cb = cb;
+	state->change_aux = aux;
+}
+
 int ctl_state_apply(struct ctl_state *state, const char *body, size_t len, const char *source,
 		    bool json, bool dry_run, struct model_diff *plan, uint64_t *revision,
 		    char **error)
@@ -270,6 +285,7 @@ int ctl_state_apply(struct ctl_state *state, const char *body, size_t len, const
 		 source, plan->n, store_revision(state->store), (t_parse - t0) / 1e3,
 		 (t_build - t_parse) / 1e3, (t_diff - t_build) / 1e3, (t_commit - t_diff) / 1e3,
 		 (time_usec() - t_commit) / 1e3);
+	changed(state);
 	return 0;
 }
 
@@ -342,6 +358,7 @@ static int put_object(struct ctl_state *state, struct model_object *obj, bool mu
 	model_object_destroy(replaced);
 	if (result)
 		*result = obj;
+	changed(state);
 	return 0;
 }
 
@@ -428,6 +445,7 @@ int ctl_state_delete(struct ctl_state *state, enum model_kind kind, const char *
 		goto out;
 	}
 	model_object_destroy(removed);
+	changed(state);
 	rc = 0;
 
 out:

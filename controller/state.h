@@ -43,6 +43,13 @@ uint64_t ctl_state_revision(const struct ctl_state *);
 typedef void ctl_state_commit_cb(uint64_t latency_us, bool ok, void *aux);
 void ctl_state_set_commit_cb(struct ctl_state *, ctl_state_commit_cb *, void *aux);
 
+/* Called after every change of the model that was committed (an apply
+ * that changed something, a create, update or delete, a route added or
+ * removed), once the model is in its new state, with the store revision
+ * that holds it (for derived state: the agents' views). */
+typedef void ctl_state_change_cb(uint64_t revision, void *aux);
+void ctl_state_set_change_cb(struct ctl_state *, ctl_state_change_cb *, void *aux);
+
 /* The canonical form of an id as given in a request: a link's endpoints
  * may come in either order ("h2/h1" -> "h1/h2"). Caller frees. */
 char *ctl_state_id_normalize(enum model_kind, const char *id);

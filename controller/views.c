@@ -1,1 +1,596 @@
-// SPDX-License-Identifier: Apache-2.0 (placeholder, being written)
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Per-host views (see views.h). A context indexes the model once: hosts
+ * and service levels sorted by name (their positions are the graph's
+ * vertex numbers and the class ids), the substrate graph as adjacency
+ * lists, and per network its entry and the entries of its routers and
+ * instances, plus for every host the networks that have an instance
+ * there. A host's view is then assembled from shared entry values, with
+ * its own self and forwarding entries and the "port" of its own
+ * instances.
+ */
+#include "views.h"
+
+#include "onm/ds.h"
+#include "onm/naming.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NO_HOP SIZE_MAX
+
+/* A vertex of the substrate graph. */
+struct vhost {
+	const struct host *host;
+	size_t *nbrs;	    /* indexes of the neighbours over links that are up, ascending */
+	size_t n_nbrs;	    /* entries of 'nbrs' */
+	size_t alloc_nbrs;  /* allocated entries of 'nbrs' */
+	json_t *entry;	    /* the "host/NAME" value */
+	struct vnet **nets; /* the networks with an instance on this host, each once */
+	size_t n_nets;
+	size_t alloc_nets;
+};
+
+/* A service level as a class. */
+struct vclass {
+	const struct service_level *sl;
+	json_t *entry; /* the "class/NAME" value */
+};
+
+/* A network with the entries of everything in it. */
+struct vnet {
+	const struct network *net;
+	size_t class_idx;  /* index into 'classes', or SIZE_MAX: no class (see views.h) */
+	json_t *entry;	   /* the "network/T/N" value */
+	json_t *routers;   /* object: "router/T/N/R" -> value */
+	json_t *instances; /* object: "instance/T/N/I" -> value, without "port" */
+	/* The instances again, for adding "port" to the ones on a host. */
+	const struct instance **insts;
+	size_t n_insts;
+	size_t alloc_insts;
+	size_t *inst_host; /* per 'insts' element: the index of its host */
+};
+
+struct views_ctx {
+	struct vhost *hosts; /* sorted by name */
+	size_t n_hosts;
+	struct vclass *classes; /* sorted by name; the index is the class id */
+	size_t n_classes;
+	struct vnet *nets; /* sorted by id */
+	size_t n_nets;
+};
+
+/* Lookups by name in the sorted arrays. */
+
+static size_t host_index(const struct views_ctx *ctx, const char *name)
+{
+	size_t lo = 0, hi = ctx->n_hosts;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, ctx->hosts[mid].host->name);
+
+		if (!c)
+			return mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return SIZE_MAX;
+}
+
+static size_t class_index(const struct views_ctx *ctx, const char *name)
+{
+	size_t lo = 0, hi = ctx->n_classes;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, ctx->classes[mid].sl->name);
+
+		if (!c)
+			return mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return SIZE_MAX;
+}
+
+/* Compares "TENANT/NETWORK" given in two parts with a network id. */
+static int net_id_compare(const char *tenant, const char *network, const char *id)
+{
+	size_t tl = strlen(tenant);
+	int c = strncmp(tenant, id, tl);
+
+	if (c)
+		return c;
+	if (id[tl] != '/')
+		return id[tl] ? '/' - (unsigned char)id[tl] : 1;
+	return strcmp(network, id + tl + 1);
+}
+
+static struct vnet *net_find(const struct views_ctx *ctx, const char *tenant, const char *network)
+{
+	size_t lo = 0, hi = ctx->n_nets;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = net_id_compare(tenant, network, ctx->nets[mid].net->hdr.id);
+
+		if (!c)
+			return &ctx->nets[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* Entry values. */
+
+static json_t *ip_json(uint32_t ip)
+{
+	char buf[IPV4_ADDR_STRLEN];
+
+	ipv4_format(ip, buf);
+	return json_string(buf);
+}
+
+static json_t *prefix_json(const struct ipv4_prefix *p)
+{
+	char buf[IPV4_PREFIX_STRLEN];
+
+	ipv4_prefix_format(p, buf);
+	return json_string(buf);
+}
+
+static json_t *mac_json(const struct eth_addr *mac)
+{
+	char buf[ETH_ADDR_STRLEN];
+
+	eth_addr_format(mac, buf);
+	return json_string(buf);
+}
+
+/* The MAC of a router interface (see views.h). 64-bit FNV-1a over the
+ * router id, a NUL and the interface name. */
+void views_router_mac(const char *router_id, const char *ifname, struct eth_addr *mac)
+{
+	uint64_t hash = 14695981039346656037ull;
+	const char *parts[2] = {router_id, ifname};
+
+	for (size_t i = 0; i < 2; i++) {
+		for (const char *p = parts[i];; p++) {
+			hash ^= (unsigned char)*p;
+			hash *= 1099511628211ull;
+			if (!*p)
+				break;
+		}
+	}
+	mac->b[0] = 0x06; /* locally administered, unicast */
+	for (size_t i = 1; i < 6; i++)
+		mac->b[i] = (uint8_t)(hash >> (8 * (i - 1)));
+}
+
+static json_t *host_entry(const struct host *h)
+{
+	return json_pack("{s:s, s:i, s:o, s:b}", "name", h->name, "id", (int)h->id, "address",
+			 ip_json(h->address), "kernel_vtep", h->kernel_vtep);
+}
+
+static const struct subnet *subnet_find(const struct network *n, const char *name)
+{
+	for (size_t i = 0; i < n->n_subnets; i++)
+		if (!strcmp(n->subnets[i].name, name))
+			return &n->subnets[i];
+	return NULL;
+}
+
+/* The network's subnets and security groups are taken from its canonical
+ * JSON, which has them in the flat form the view carries. */
+static json_t *network_entry(const struct network *n, const struct vclass *c, size_t class_id)
+{
+	json_t *flat = json_loads(n->hdr.json, 0, NULL);
+	json_t *entry;
+
+	if (!flat)
+		onm_abort("views: canonical JSON of network %s does not parse", n->hdr.id);
+	entry = json_pack("{s:s, s:s, s:I, s:s, s:I, s:O, s:O}", "tenant", n->tenant, "name",
+			  n->name, "vni", (json_int_t)n->vni, "class", c->sl->name, "class_id",
+			  (json_int_t)class_id, "subnets", json_object_get(flat, "subnets"),
+			  "security_groups", json_object_get(flat, "security_groups"));
+	json_decref(flat);
+	if (!entry)
+		onm_abort("views: cannot build the entry of network %s", n->hdr.id);
+	return entry;
+}
+
+static json_t *router_entry(const struct router *r, const struct network *n)
+{
+	json_t *ifaces = json_array(), *routes = json_array();
+
+	for (size_t i = 0; i < r->n_interfaces; i++) {
+		const struct router_interface *ifc = &r->interfaces[i];
+		const struct subnet *s = subnet_find(n, ifc->subnet);
+		struct eth_addr mac;
+
+		views_router_mac(r->hdr.id, ifc->name, &mac);
+		/* The model guarantees the subnet exists. */
+		json_array_append_new(
+		    ifaces, json_pack("{s:s, s:s, s:o, s:o, s:o}", "name", ifc->name, "subnet",
+				      ifc->subnet, "ip", ip_json(ifc->ip), "mac", mac_json(&mac),
+				      "cidr", s ? prefix_json(&s->cidr) : json_null()));
+	}
+	for (size_t i = 0; i < r->n_routes; i++)
+		json_array_append_new(routes, json_pack("{s:o, s:o}", "prefix",
+							prefix_json(&r->routes[i].prefix), "via",
+							ip_json(r->routes[i].via)));
+	return json_pack("{s:s, s:s, s:s, s:o, s:o}", "tenant", r->tenant, "network", r->network,
+			 "name", r->name, "interfaces", ifaces, "routes", routes);
+}
+
+static json_t *instance_entry(const struct instance *in, const struct host *h)
+{
+	json_t *groups = json_array();
+
+	for (size_t i = 0; i < in->n_security_groups; i++)
+		json_array_append_new(groups, json_string(in->security_groups[i]));
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:i, s:o}", "tenant", in->tenant,
+			 "network", in->network, "name", in->name, "subnet", in->subnet, "ip",
+			 ip_json(in->ip), "mac", mac_json(&in->mac), "host", in->host, "host_id",
+			 (int)h->id, "security_groups", groups);
+}
+
+/* Building a context. */
+
+static void add_nbr(struct vhost *v, size_t nbr)
+{
+	v->nbrs = xgrow(v->nbrs, &v->alloc_nbrs, v->n_nbrs + 1, sizeof *v->nbrs);
+	v->nbrs[v->n_nbrs++] = nbr;
+}
+
+static int compare_size(const void *a_, const void *b_)
+{
+	const size_t *a = a_, *b = b_;
+
+	return (*a > *b) - (*a < *b);
+}
+
+static void ctx_add_hosts(struct views_ctx *ctx, const struct model *model)
+{
+	struct model_object **objs = model_list(model, MODEL_HOST, &ctx->n_hosts);
+
+	ctx->hosts = xcalloc(ctx->n_hosts ? ctx->n_hosts : 1, sizeof *ctx->hosts);
+	for (size_t i = 0; i < ctx->n_hosts; i++) {
+		ctx->hosts[i].host = CONTAINER_OF(objs[i], const struct host, hdr);
+		ctx->hosts[i].entry = host_entry(ctx->hosts[i].host);
+	}
+	free(objs);
+
+	size_t n_links;
+	objs = model_list(model, MODEL_LINK, &n_links);
+	for (size_t i = 0; i < n_links; i++) {
+		const struct link *l = CONTAINER_OF(objs[i], const struct link, hdr);
+		size_t a = host_index(ctx, l->a), b = host_index(ctx, l->b);
+
+		if (l->down || a == SIZE_MAX || b == SIZE_MAX)
+			continue;
+		add_nbr(&ctx->hosts[a], b);
+		add_nbr(&ctx->hosts[b], a);
+	}
+	free(objs);
+	for (size_t i = 0; i < ctx->n_hosts; i++)
+		if (ctx->hosts[i].n_nbrs)
+			qsort(ctx->hosts[i].nbrs, ctx->hosts[i].n_nbrs, sizeof(size_t),
+			      compare_size);
+}
+
+static void ctx_add_classes(struct views_ctx *ctx, const struct model *model)
+{
+	struct model_object **objs = model_list(model, MODEL_SERVICE_LEVEL, &ctx->n_classes);
+
+	if (ctx->n_classes > VIEWS_MAX_CLASSES)
+		ctx->n_classes = VIEWS_MAX_CLASSES;
+	ctx->classes = xcalloc(ctx->n_classes ? ctx->n_classes : 1, sizeof *ctx->classes);
+	for (size_t i = 0; i < ctx->n_classes; i++) {
+		ctx->classes[i].sl = CONTAINER_OF(objs[i], const struct service_level, hdr);
+		ctx->classes[i].entry =
+		    json_pack("{s:s, s:I}", "name", ctx->classes[i].sl->name, "id", (json_int_t)i);
+	}
+	free(objs);
+}
+
+static void ctx_add_networks(struct views_ctx *ctx, const struct model *model)
+{
+	struct model_object **objs = model_list(model, MODEL_NETWORK, &ctx->n_nets);
+
+	ctx->nets = xcalloc(ctx->n_nets ? ctx->n_nets : 1, sizeof *ctx->nets);
+	for (size_t i = 0; i < ctx->n_nets; i++) {
+		struct vnet *vn = &ctx->nets[i];
+		const struct model_object *t;
+
+		vn->net = CONTAINER_OF(objs[i], const struct network, hdr);
+		t = model_find(model, MODEL_TENANT, vn->net->tenant);
+		vn->class_idx =
+		    t ? class_index(ctx, CONTAINER_OF(t, const struct tenant, hdr)->service_level)
+		      : SIZE_MAX;
+		if (vn->class_idx != SIZE_MAX)
+			vn->entry =
+			    network_entry(vn->net, &ctx->classes[vn->class_idx], vn->class_idx);
+		vn->routers = json_object();
+		vn->instances = json_object();
+	}
+	free(objs);
+}
+
+static void ctx_add_routers(struct views_ctx *ctx, const struct model *model)
+{
+	size_t n;
+	struct model_object **objs = model_list(model, MODEL_ROUTER, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct router *r = CONTAINER_OF(objs[i], const struct router, hdr);
+		struct vnet *vn = net_find(ctx, r->tenant, r->network);
+		char *key;
+
+		if (!vn)
+			continue;
+		key = xasprintf("router/%s", r->hdr.id);
+		json_object_set_new(vn->routers, key, router_entry(r, vn->net));
+		free(key);
+	}
+	free(objs);
+}
+
+static void ctx_add_instances(struct views_ctx *ctx, const struct model *model)
+{
+	size_t n;
+	struct model_object **objs = model_list(model, MODEL_INSTANCE, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct instance *in = CONTAINER_OF(objs[i], const struct instance, hdr);
+		struct vnet *vn = net_find(ctx, in->tenant, in->network);
+		size_t h = host_index(ctx, in->host);
+		struct vhost *vh;
+		char *key;
+
+		if (!vn || h == SIZE_MAX)
+			continue;
+		key = xasprintf("instance/%s", in->hdr.id);
+		json_object_set_new(vn->instances, key, instance_entry(in, ctx->hosts[h].host));
+		free(key);
+
+		vn->insts = xgrow(vn->insts, &vn->alloc_insts, vn->n_insts + 1, sizeof *vn->insts);
+		vn->inst_host = xrealloc(vn->inst_host, vn->alloc_insts * sizeof *vn->inst_host);
+		vn->insts[vn->n_insts] = in;
+		vn->inst_host[vn->n_insts++] = h;
+
+		/* Ids sort the instances of one network together, so a host
+		 * meets each network in one run: checking the last suffices. */
+		vh = &ctx->hosts[h];
+		if (!vh->n_nets || vh->nets[vh->n_nets - 1] != vn) {
+			vh->nets =
+			    xgrow(vh->nets, &vh->alloc_nets, vh->n_nets + 1, sizeof *vh->nets);
+			vh->nets[vh->n_nets++] = vn;
+		}
+	}
+	free(objs);
+}
+
+/* Indexes 'model' for computing views (see views.h). */
+struct views_ctx *views_ctx_create(const struct model *model)
+{
+	struct views_ctx *ctx = xzalloc(sizeof *ctx);
+
+	ctx_add_hosts(ctx, model);
+	ctx_add_classes(ctx, model);
+	ctx_add_networks(ctx, model);
+	ctx_add_routers(ctx, model);
+	ctx_add_instances(ctx, model);
+	return ctx;
+}
+
+void views_ctx_destroy(struct views_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	for (size_t i = 0; i < ctx->n_hosts; i++) {
+		free(ctx->hosts[i].nbrs);
+		free(ctx->hosts[i].nets);
+		json_decref(ctx->hosts[i].entry);
+	}
+	free(ctx->hosts);
+	for (size_t i = 0; i < ctx->n_classes; i++)
+		json_decref(ctx->classes[i].entry);
+	free(ctx->classes);
+	for (size_t i = 0; i < ctx->n_nets; i++) {
+		json_decref(ctx->nets[i].entry);
+		json_decref(ctx->nets[i].routers);
+		json_decref(ctx->nets[i].instances);
+		free(ctx->nets[i].insts);
+		free(ctx->nets[i].inst_host);
+	}
+	free(ctx->nets);
+	free(ctx);
+}
+
+/* Forwarding. */
+
+/* Sets next[d] to the first hop from 'src' towards host d, for class
+ * 'class_idx', or NO_HOP if d is unreachable (or is 'src'). This is the
+ * one place the Route Manager replaces with a tree per (class,
+ * destination); for now every class takes the fewest-hop paths:
+ * breadth-first over links that are up, neighbours in name order, never
+ * through a kernel VTEP (it does not forward). */
+static void fwd_next_hops(const struct views_ctx *ctx, size_t class_idx, size_t src, size_t *next)
+{
+	size_t *queue = xmalloc((ctx->n_hosts ? ctx->n_hosts : 1) * sizeof *queue);
+	size_t head = 0, tail = 0;
+
+	(void)class_idx;
+	for (size_t i = 0; i < ctx->n_hosts; i++)
+		next[i] = NO_HOP;
+	queue[tail++] = src;
+	while (head < tail) {
+		size_t u = queue[head++];
+		const struct vhost *vu = &ctx->hosts[u];
+
+		if (u != src && vu->host->kernel_vtep)
+			continue;
+		for (size_t k = 0; k < vu->n_nbrs; k++) {
+			size_t v = vu->nbrs[k];
+
+			if (v == src || next[v] != NO_HOP)
+				continue;
+			next[v] = u == src ? v : next[u];
+			queue[tail++] = v;
+		}
+	}
+	free(queue);
+}
+
+static void put_fwd_entries(const struct views_ctx *ctx, size_t self, json_t *view)
+{
+	size_t *next = xmalloc((ctx->n_hosts ? ctx->n_hosts : 1) * sizeof *next);
+
+	for (size_t c = 0; c < ctx->n_classes; c++) {
+		const char *class_name = ctx->classes[c].sl->name;
+
+		fwd_next_hops(ctx, c, self, next);
+		for (size_t d = 0; d < ctx->n_hosts; d++) {
+			const struct host *dst = ctx->hosts[d].host, *hop;
+			char *key;
+
+			if (next[d] == NO_HOP)
+				continue;
+			hop = ctx->hosts[next[d]].host;
+			key = xasprintf("fwd/%s/%s", class_name, dst->name);
+			json_object_set_new(view, key,
+					    json_pack("{s:s, s:I, s:s, s:i, s:s, s:o}", "class",
+						      class_name, "class_id", (json_int_t)c, "dst",
+						      dst->name, "dst_id", (int)dst->id, "next_hop",
+						      hop->name, "next_hop_address",
+						      ip_json(hop->address)));
+			free(key);
+		}
+	}
+	free(next);
+}
+
+/* Views. */
+
+static void put_network(const struct vnet *vn, size_t self, json_t *view)
+{
+	char *key = xasprintf("network/%s", vn->net->hdr.id);
+
+	json_object_set(view, key, vn->entry);
+	free(key);
+	json_object_update(view, vn->routers);
+	json_object_update(view, vn->instances);
+
+	/* The instances on this host get their port: a copy of the shared
+	 * value with one more key. */
+	for (size_t i = 0; i < vn->n_insts; i++) {
+		const struct instance *in = vn->insts[i];
+		char port[IFNAMSIZ];
+		json_t *value;
+
+		if (vn->inst_host[i] != self)
+			continue;
+		key = xasprintf("instance/%s", in->hdr.id);
+		value = json_copy(json_object_get(vn->instances, key));
+		port_name(in->hdr.id, port);
+		json_object_set_new(value, "port", json_string(port));
+		json_object_set_new(view, key, value);
+		free(key);
+	}
+}
+
+/* Host 'host''s view from 'ctx' (see views.h). */
+json_t *views_ctx_compute(const struct views_ctx *ctx, const char *host)
+{
+	size_t self = host_index(ctx, host);
+	const struct host *h;
+	json_t *view;
+
+	if (self == SIZE_MAX)
+		return NULL;
+	h = ctx->hosts[self].host;
+	view = json_object();
+	json_object_set_new(view, "self",
+			    json_pack("{s:s, s:i, s:o}", "name", h->name, "id", (int)h->id,
+				      "address", ip_json(h->address)));
+	for (size_t i = 0; i < ctx->n_hosts; i++) {
+		char *key = xasprintf("host/%s", ctx->hosts[i].host->name);
+
+		json_object_set(view, key, ctx->hosts[i].entry);
+		free(key);
+	}
+	for (size_t i = 0; i < ctx->n_classes; i++) {
+		char *key = xasprintf("class/%s", ctx->classes[i].sl->name);
+
+		json_object_set(view, key, ctx->classes[i].entry);
+		free(key);
+	}
+	put_fwd_entries(ctx, self, view);
+	for (size_t i = 0; i < ctx->hosts[self].n_nets; i++) {
+		const struct vnet *vn = ctx->hosts[self].nets[i];
+
+		if (vn->entry)
+			put_network(vn, self, view);
+	}
+	return view;
+}
+
+/* One view without keeping a context (see views.h). */
+json_t *views_compute(const struct model *model, const char *host)
+{
+	struct views_ctx *ctx = views_ctx_create(model);
+	json_t *view = views_ctx_compute(ctx, host);
+
+	views_ctx_destroy(ctx);
+	return view;
+}
+
+static int compare_strings(const void *a_, const void *b_)
+{
+	const char *const *a = a_, *const *b = b_;
+
+	return strcmp(*a, *b);
+}
+
+/* Differences between two views (see views.h). */
+bool views_diff(const json_t *old, const json_t *new, json_t **putp, json_t **delp)
+{
+	json_t *put = json_object(), *del = json_array();
+	const char **gone = NULL;
+	size_t n_gone = 0, alloc_gone = 0;
+	const char *key;
+	json_t *value;
+
+	json_object_foreach((json_t *)new, key, value)
+	{
+		json_t *before = old ? json_object_get(old, key) : NULL;
+
+		if (!before || !json_equal(before, value))
+			json_object_set(put, key, value);
+	}
+	json_object_foreach((json_t *)old, key, value)
+	{
+		if (!new || !json_object_get(new, key)) {
+			gone = xgrow(gone, &alloc_gone, n_gone + 1, sizeof *gone);
+			gone[n_gone++] = key;
+		}
+	}
+	if (n_gone)
+		qsort(gone, n_gone, sizeof *gone, compare_strings);
+	for (size_t i = 0; i < n_gone; i++)
+		json_array_append_new(del, json_string(gone[i]));
+	free(gone);
+	*putp = put;
+	*delp = del;
+	return json_object_size(put) || json_array_size(del);
+}

@@ -976,10 +976,57 @@ static const struct schema route_schema = {
 
 #define OBJ_POS offsetof(struct model_object, pos)
 
+static const struct uint_range host_id_range = {"host id", 1, UINT16_MAX};
+
+static bool p_host_id(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	uint64_t v;
+
+	if (!read_uint(w, node, &host_id_range, &v))
+		return false;
+	((struct host *)obj)->id = (uint16_t)v;
+	return true;
+}
+
+/* An underlay address: unicast, not in 0.0.0.0/8, 127.0.0.0/8 or
+ * 224.0.0.0/3 (multicast, reserved, broadcast). */
+static bool p_host_address(struct walk *w, const struct doc_node *node, void *obj,
+			   const struct field *f)
+{
+	uint32_t *addr = &((struct host *)obj)->address;
+	const char *s;
+
+	if (!p_ipv4(w, node, obj, f))
+		return false;
+	s = node->scalar;
+	if ((*addr >> 24) == 0 || (*addr >> 24) == 127 || (*addr >> 29) == 7) {
+		*addr = 0;
+		return fail_value(w, node, s,
+				  "is not a unicast host address (0/8, 127/8 and 224/3 are "
+				  "excluded)");
+	}
+	return true;
+}
+
+static bool p_vtep(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	const char *s = get_scalar(w, node, "a string");
+
+	if (!s)
+		return false;
+	if (strcmp(s, "kernel"))
+		return fail_value(w, node, s, "is not a known VTEP (the only one is kernel)");
+	((struct host *)obj)->kernel_vtep = true;
+	return true;
+}
+
 static const struct field host_fields[] = {
     {"name", p_name, offsetof(struct host, name), 0, F_REQUIRED, NULL},
+    {"id", p_host_id, 0, 0, 0, NULL},
+    {"address", p_host_address, offsetof(struct host, address), 0, 0, NULL},
     {"capabilities", p_name_list, offsetof(struct host, capabilities),
      offsetof(struct host, n_capabilities), 0, "capability"},
+    {"vtep", p_vtep, 0, 0, 0, NULL},
 };
 
 static bool p_state(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
@@ -1609,7 +1656,13 @@ static void put_names(struct writer *w, const char *key, char *const *names, siz
 static void host_write(struct writer *w, const struct host *h)
 {
 	put_str(w, "name", h->name);
+	if (h->id)
+		put_int(w, "id", h->id);
+	if (h->address)
+		put_ipv4(w, "address", h->address);
 	put_names(w, "capabilities", h->capabilities, h->n_capabilities);
+	if (h->kernel_vtep)
+		put_str(w, "vtep", "kernel");
 }
 
 static void link_write(struct writer *w, const struct link *l)

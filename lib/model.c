@@ -4,9 +4,10 @@
  * indexes that let every insertion be validated in time proportional to
  * the object itself rather than to the model — who refers to each host,
  * service level, tenant and network (with the addresses of every network),
- * the VNIs in use and the MACs in use. Objects are validated before they
- * are linked into the maps and indexes, and linking is the exact inverse of
- * unlinking, so a refused change leaves the model as it was.
+ * and the VNIs, MACs, host ids and host addresses in use. Objects are
+ * validated before they are linked into the maps and indexes, and linking
+ * is the exact inverse of unlinking, so a refused change leaves the model
+ * as it was.
  */
 #include "onm/model.h"
 
@@ -19,7 +20,9 @@
 
 #define VNI_MAX 16777215u
 #define VNI_FIRST_ALLOCATED 1000u
-#define NAMES_IN_MESSAGES 3 /* referrers named in a "still used by" message */
+#define HOST_ID_MAX 65535u
+#define HOST_ADDRESS_BASE 0xc6130000u /* 198.19.0.0: a host's default address is this + id */
+#define NAMES_IN_MESSAGES 3	      /* referrers named in a "still used by" message */
 
 #define HOST(OBJ) CONTAINER_OF(OBJ, struct host, hdr)
 #define LINK(OBJ) CONTAINER_OF(OBJ, struct link, hdr)
@@ -29,11 +32,12 @@
 #define ROUTER(OBJ) CONTAINER_OF(OBJ, struct router, hdr)
 #define INSTANCE(OBJ) CONTAINER_OF(OBJ, struct instance, hdr)
 
-/* An entry of a map keyed by a number: VNI -> network, MAC -> instance. */
+/* An entry of a map keyed by a number: VNI -> network, MAC -> instance,
+ * host id or address -> host. */
 struct num_entry {
 	struct hmap_node node; /* hashed on 'key' */
-	uint64_t key;	       /* VNI, or MAC as a 48-bit number */
-	void *owner;	       /* the network or instance; NULL in scratch sets */
+	uint64_t key;	       /* VNI, MAC as a 48-bit number, host id or IPv4 address */
+	void *owner;	       /* the network, instance or host; NULL in scratch sets */
 };
 
 /* One object that refers to a referent. */
@@ -66,6 +70,8 @@ struct model {
 	struct hmap referents[MODEL_N_KINDS]; /* struct referent by id */
 	struct hmap vnis;		      /* struct num_entry: VNI -> network */
 	struct hmap macs;		      /* struct num_entry: MAC -> instance */
+	struct hmap host_ids;		      /* struct num_entry: host id -> host */
+	struct hmap host_addrs;		      /* struct num_entry: underlay address -> host */
 };
 
 /* The service levels of spec.md that every model has. */
@@ -452,6 +458,10 @@ static void link_object(struct model *m, struct model_object *obj)
 
 	switch (obj->kind) {
 	case MODEL_HOST:
+		referent_ensure(m, obj->kind, obj->id);
+		num_add(&m->host_ids, HOST(obj)->id, obj);
+		num_add(&m->host_addrs, HOST(obj)->address, obj);
+		break;
 	case MODEL_SERVICE_LEVEL:
 		referent_ensure(m, obj->kind, obj->id);
 		break;
@@ -501,6 +511,9 @@ static void unlink_object(struct model *m, struct model_object *obj)
 {
 	switch (obj->kind) {
 	case MODEL_HOST:
+		num_remove(&m->host_ids, HOST(obj)->id, obj);
+		num_remove(&m->host_addrs, HOST(obj)->address, obj);
+		break;
 	case MODEL_SERVICE_LEVEL:
 		break;
 	case MODEL_LINK: {
@@ -679,9 +692,24 @@ static const struct user *tenant_find_user(const struct tenant *t, const char *n
 /* Validation. Each check_*() returns NULL or the reason, and may point
  * '*where' at the part of the object at fault. */
 
-static char *check_host(const struct host *h, struct src_pos *where)
+static char *check_host(const struct model *m, const struct host *h, struct src_pos *where)
 {
+	const struct num_entry *e;
 	size_t first, second;
+
+	if (!h->id)
+		return errf(where, NULL, "no free host id left (1..%u are all in use)",
+			    HOST_ID_MAX);
+	e = num_find(&m->host_ids, h->id);
+	if (e)
+		return errf(where, NULL, "id %u is already used by host %s", h->id,
+			    ((const struct host *)e->owner)->hdr.id);
+	if (!h->address)
+		return errf(where, NULL, "no underlay address");
+	e = num_find(&m->host_addrs, h->address);
+	if (e)
+		return errf(where, NULL, "address %s is already used by host %s",
+			    ip_text(h->address).s, ((const struct host *)e->owner)->hdr.id);
 
 	for (size_t i = 0; i < h->n_capabilities; i++) {
 		const char *c = h->capabilities[i];
@@ -1035,7 +1063,7 @@ static char *check_object(const struct model *m, const struct model_object *obj,
 {
 	switch (obj->kind) {
 	case MODEL_HOST:
-		return check_host(HOST(obj), where);
+		return check_host(m, HOST(obj), where);
 	case MODEL_LINK:
 		return check_link(m, LINK(obj), where);
 	case MODEL_SERVICE_LEVEL:
@@ -1189,7 +1217,75 @@ static char *tenant_hash_passwords(struct tenant *t, const struct tenant *old,
 	return NULL;
 }
 
-/* Allocation of VNIs and MACs. */
+/* Allocation of host ids, VNIs and MACs. */
+
+static uint16_t lowest_free_host_id(const struct hmap *used)
+{
+	for (uint32_t id = 1; id <= HOST_ID_MAX; id++)
+		if (!num_find(used, id))
+			return (uint16_t)id;
+	return 0;
+}
+
+/* A host's address when none is given: 198.19.0.0/16 + its id. */
+static uint32_t host_default_address(uint16_t id)
+{
+	return id ? HOST_ADDRESS_BASE + id : 0;
+}
+
+/* Gives every host of 'objs' without an id one: the old host's if still
+ * free, else the lowest free one that neither this file nor 'old' uses (so
+ * no id changes hands within one apply). Then hosts without an address get
+ * the one derived from their id. */
+static void build_assign_host_ids(struct model_object **objs, size_t n, const struct model *old)
+{
+	struct hmap used;
+
+	hmap_init(&used);
+	for (size_t i = 0; i < n; i++) {
+		if (objs[i]->kind == MODEL_HOST) {
+			uint16_t id = HOST(objs[i])->id;
+			if (id && !num_find(&used, id))
+				num_add(&used, id, NULL);
+		}
+	}
+	for (size_t i = 0; i < n && old; i++) {
+		struct host *h = objs[i]->kind == MODEL_HOST ? HOST(objs[i]) : NULL;
+		const struct model_object *prev;
+
+		if (!h || h->id)
+			continue;
+		prev = model_find(old, MODEL_HOST, objs[i]->id);
+		if (prev && HOST(prev)->id && !num_find(&used, HOST(prev)->id)) {
+			h->id = HOST(prev)->id;
+			num_add(&used, h->id, NULL);
+		}
+	}
+	if (old) {
+		struct num_entry *e;
+		HMAP_FOR_EACH (e, node, &old->host_ids) {
+			if (!num_find(&used, e->key))
+				num_add(&used, e->key, NULL);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct host *h = objs[i]->kind == MODEL_HOST ? HOST(objs[i]) : NULL;
+
+		if (!h || h->id)
+			continue;
+		h->id = lowest_free_host_id(&used);
+		if (!h->id)
+			break; /* left 0: reported on insertion */
+		num_add(&used, h->id, NULL);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct host *h = objs[i]->kind == MODEL_HOST ? HOST(objs[i]) : NULL;
+
+		if (h && !h->address)
+			h->address = host_default_address(h->id);
+	}
+	num_clear(&used);
+}
 
 static uint32_t lowest_free_vni(const struct hmap *used)
 {
@@ -1368,6 +1464,8 @@ struct model *model_create(void)
 	}
 	hmap_init(&m->vnis);
 	hmap_init(&m->macs);
+	hmap_init(&m->host_ids);
+	hmap_init(&m->host_addrs);
 	for (size_t i = 0; i < ARRAY_SIZE(builtin_sls); i++)
 		insert_object(m, builtin_sl_create(&builtin_sls[i]));
 	return m;
@@ -1391,8 +1489,12 @@ void model_destroy(struct model *m)
 	}
 	num_clear(&m->vnis);
 	num_clear(&m->macs);
+	num_clear(&m->host_ids);
+	num_clear(&m->host_addrs);
 	hmap_destroy(&m->vnis);
 	hmap_destroy(&m->macs);
+	hmap_destroy(&m->host_ids);
+	hmap_destroy(&m->host_addrs);
 	free(m);
 }
 
@@ -1465,7 +1567,10 @@ char *model_build(struct topology *t, const struct model *old, struct model **ne
 	for (size_t k = 0; k < MODEL_N_KINDS; k++)
 		hmap_reserve(&m->objects[k], per_kind[k] + hmap_count(&m->objects[k]));
 	hmap_reserve(&m->macs, per_kind[MODEL_INSTANCE]);
+	hmap_reserve(&m->host_ids, per_kind[MODEL_HOST]);
+	hmap_reserve(&m->host_addrs, per_kind[MODEL_HOST]);
 
+	build_assign_host_ids(objs, n, old);
 	build_assign_vnis(objs, n, old);
 	build_assign_macs(objs, n, old);
 
@@ -1564,6 +1669,8 @@ char *model_put(struct model *m, struct model_object *obj, struct model_object *
 	char *reason, *msg;
 	uint32_t vni = 0;
 	struct eth_addr mac = {{0}};
+	uint16_t given_host_id = 0;
+	uint32_t given_host_address = 0;
 
 	*replacedp = NULL;
 	if ((unsigned)obj->kind >= MODEL_N_KINDS)
@@ -1577,6 +1684,18 @@ char *model_put(struct model *m, struct model_object *obj, struct model_object *
 	if (old)
 		unlink_object(m, old);
 
+	if (obj->kind == MODEL_HOST) {
+		/* The id and address are part of what is validated (unique), so
+		 * they are allocated first, and given back on refusal. */
+		struct host *h = HOST(obj);
+
+		given_host_id = h->id;
+		given_host_address = h->address;
+		if (!h->id)
+			h->id = old ? HOST(old)->id : lowest_free_host_id(&m->host_ids);
+		if (!h->address)
+			h->address = host_default_address(h->id);
+	}
 	where = obj->pos;
 	reason = check_object(m, obj, &where);
 	if (!reason && old && obj->kind == MODEL_NETWORK)
@@ -1598,6 +1717,10 @@ char *model_put(struct model *m, struct model_object *obj, struct model_object *
 	if (reason) {
 		if (old)
 			link_object(m, old);
+		if (obj->kind == MODEL_HOST) {
+			HOST(obj)->id = given_host_id;
+			HOST(obj)->address = given_host_address;
+		}
 		goto refuse;
 	}
 

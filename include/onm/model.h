@@ -16,10 +16,10 @@
  * the object and the reason; the model is unchanged on refusal.
  *
  * Whole topologies are built with model_build(), which orders objects by
- * dependency, keeps earlier allocations (VNIs, MACs, password hashes) from
- * the previous model so that applying the same file twice changes nothing,
- * allocates what is new, and validates everything. model_diff() then says
- * what changed, object by object.
+ * dependency, keeps earlier allocations (host ids, VNIs, MACs, password
+ * hashes) from the previous model so that applying the same file twice
+ * changes nothing, allocates what is new, and validates everything.
+ * model_diff() then says what changed, object by object.
  *
  * Thread-safety: none; the controller's main thread owns the model.
  */
@@ -69,6 +69,9 @@ struct model_object {
 struct host {
 	struct model_object hdr;
 	char *name;
+	uint16_t id;	     /* 1..65535, unique; 0 before allocation */
+	uint32_t address;    /* underlay IPv4, host order, unique; 0 before allocation */
+	bool kernel_vtep;    /* 'vtep: kernel': an external Linux VXLAN endpoint, no agent */
 	char **capabilities; /* e.g. "inspection"; each a valid name, no duplicates */
 	size_t n_capabilities;
 };
@@ -201,9 +204,10 @@ struct model *model_create(void);
 void model_destroy(struct model *);
 
 /* Builds a new model from 't' (consuming its objects). 'old' (may be NULL)
- * supplies earlier allocations: a network keeps its VNI, an instance its
- * MAC, a user whose plain password verifies against the old hash keeps
- * that hash. Returns NULL and sets '*new' on success; otherwise returns a
+ * supplies earlier allocations: a host keeps its id, a network its VNI,
+ * an instance its MAC, a user whose plain password verifies against the
+ * old hash keeps that hash. A host without an address gets 198.19.0.0 +
+ * its id. Returns NULL and sets '*new' on success; otherwise returns a
  * message "SOURCE:LINE:COLUMN: KIND ID: reason" (position omitted when
  * unknown) and '*new' is NULL. */
 char *model_build(struct topology *t, const struct model *old,
@@ -218,12 +222,14 @@ struct model_object **model_list(const struct model *, enum model_kind, size_t *
 
 /* Inserts or replaces one object (REST create/update). Validates against
  * the rest of the model, including objects that depend on the replaced one
- * (a network's routers and instances must still fit its subnets). Allocates
- * VNI/MAC if zero, hashes a plain password (keeping the old hash when the
- * user exists and no password is given). On success takes ownership of
- * 'obj', returns NULL and sets '*replaced' to the previous object with the
- * same id (or NULL); the caller frees it with model_object_destroy() — or
- * puts it back with model_put() to undo. On failure returns the message and
+ * (a network's routers and instances must still fit its subnets).
+ * Allocates a host's id, a VNI or a MAC if zero (the replaced object's if
+ * there is one, else the lowest free id or VNI, a hashed MAC), derives a
+ * host's address from its id if zero, hashes a plain password (keeping the
+ * old hash when the user exists and no password is given). On success
+ * takes ownership of 'obj', returns NULL and sets '*replaced' to the
+ * previous object with the same id (or NULL); the caller frees it with
+ * model_object_destroy() — or puts it back with model_put() to undo. On failure returns the message and
  * 'obj' stays the caller's. */
 char *model_put(struct model *, struct model_object *obj,
 		struct model_object **replaced) WARN_UNUSED_RESULT;

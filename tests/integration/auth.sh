@@ -80,7 +80,7 @@ expect_run "onm apply without a token: exit 1" 1 apply topo.yaml
 expect_run "onm --token RIGHT apply" 0 --token "$TOKEN" apply topo.yaml
 check "it applied" has "$OUT" '^applied at revision [0-9]+$'
 ONM_TOKEN=$TOKEN expect_run "onm with \$ONM_TOKEN: get hosts" 0 get hosts
-check "and sees the hosts" has "$OUT" '^h3 +inspection$'
+check "and sees the hosts" has "$OUT" '^h3 +[0-9]+ +198\.19\.0\.[0-9]+ +inspection +-$'
 ONM_TOKEN="wrong-$TOKEN" expect_run "--token wins over \$ONM_TOKEN" 0 --token "$TOKEN" get hosts
 ONM_TOKEN=$TOKEN expect_run "with the token, a 404 is still exit 1" 1 get host nosuch
 check "with the server's detail" has "$ERR" '^onm: .+'

@@ -110,8 +110,9 @@ healthz() {
 }
 
 # start_controller DB [ENV=VALUE...]: starts onm-controller on store sqlite:DB and a free
-# loopback port (a bounded number of tries), with the extra environment given, and waits
-# (bounded) until /healthz answers. Sets CTL_PID, CTL_PORT, CTL_URL.
+# loopback port (a bounded number of tries), its agent channel on $T_DIR/agents.sock, with
+# the extra environment given, and waits (bounded) until /healthz answers. Sets CTL_PID,
+# CTL_PORT, CTL_URL.
 start_controller() {
 	local db=$1 attempt port i
 	shift
@@ -119,7 +120,7 @@ start_controller() {
 		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
 		port_in_use "$port" && continue
 		env "$@" "$CONTROLLER_BIN" --store "sqlite:$db" --api "127.0.0.1:$port" \
-			>>"$T_DIR/controller.log" 2>&1 </dev/null &
+			--agents "unix:$T_DIR/agents.sock" >>"$T_DIR/controller.log" 2>&1 </dev/null &
 		CTL_PID=$!
 		CTL_PORT=$port
 		CTL_URL=http://127.0.0.1:$port

@@ -47,11 +47,12 @@ row_has() {
 }
 
 expect_run "get hosts" 0 get hosts
-check "hosts table header" row_has "$OUT" NAME CAPABILITIES
-check "h3 has the inspection capability" row_has "$OUT" h3 inspection
-check "h1 has no capabilities (-)" row_has "$OUT" h1 -
+check "hosts table header" row_has "$OUT" NAME ID ADDRESS CAPABILITIES VTEP
+check "h3 has id 3, address 198.19.0.3 and the inspection capability" \
+	row_has "$OUT" h3 3 198.19.0.3 inspection -
+check "h1 has no capabilities (-)" row_has "$OUT" h1 1 198.19.0.1 - -
 check "hosts table columns are aligned with two spaces" \
-	has "$OUT" '^NAME  CAPABILITIES$'
+	has "$OUT" '^NAME  ID  ADDRESS     CAPABILITIES  VTEP$'
 
 expect_run "get links" 0 get links
 check "links table header" row_has "$OUT" A B LATENCY BANDWIDTH COST LOSS STATE
@@ -222,8 +223,8 @@ expect_run "missing file: exit 1" 1 apply no-such-file.yaml
 check "says it cannot read it" has "$ERR" 'no-such-file\.yaml'
 expect_run "apply without a file: exit 1" 1 apply
 expect_run "unknown command: exit 1" 1 frobnicate
-expect_run "later command lab: exit 1" 1 lab up topo.yaml
-check "not available yet" has "$ERR" "^onm: 'lab' is not available yet in this build$"
+expect_run "later command trace: exit 1" 1 trace web1 10.1.1.1
+check "not available yet" has "$ERR" "^onm: 'trace' is not available yet in this build$"
 expect_run "help: exit 0" 0 help
 check "help lists apply" has "$OUT" '^  apply FILE'
 

@@ -293,6 +293,14 @@ static const struct flat_case flat_cases[] = {
     {MODEL_HOST, "{\"name\":\"h9\"}", "h9", "{\"name\":\"h9\",\"capabilities\":[]}"},
     {MODEL_HOST, "{\"capabilities\":[\"inspection\",\"gateway\"],\"name\":\"h9\"}", "h9",
      "{\"name\":\"h9\",\"capabilities\":[\"inspection\",\"gateway\"]}"},
+    {MODEL_HOST,
+     "{\"vtep\":\"kernel\",\"capabilities\":[],\"address\":\"198.18.0.9\",\"id\":65535,"
+     "\"name\":\"ext1\"}",
+     "ext1",
+     "{\"name\":\"ext1\",\"id\":65535,\"address\":\"198.18.0.9\",\"capabilities\":[],"
+     "\"vtep\":\"kernel\"}"},
+    {MODEL_HOST, "{\"name\":\"h1\",\"id\":1}", "h1",
+     "{\"name\":\"h1\",\"id\":1,\"capabilities\":[]}"},
     {MODEL_LINK, "{\"a\":\"h2\",\"b\":\"h1\"}", "h1/h2",
      "{\"a\":\"h2\",\"b\":\"h1\",\"latency\":\"0us\",\"cost\":1,\"loss\":\"0%\",\"state\":"
      "\"up\"}"},
@@ -659,6 +667,27 @@ static void test_json_errors(void **state)
 	     "request body: missing key \"name\""},
 	    {MODEL_HOST, "{\"name\":\"h\",\"capabilities\":[\"a\",\"b\",\"a\"]}",
 	     "request body: capabilities[2]: duplicate capability \"a\""},
+	    {MODEL_HOST, "{\"name\":\"h\",\"id\":0}",
+	     "request body: id: \"0\" is not a valid host id (an integer from 1 to 65535)"},
+	    {MODEL_HOST, "{\"name\":\"h\",\"id\":65536}",
+	     "request body: id: \"65536\" is not a valid host id (an integer from 1 to 65535)"},
+	    {MODEL_HOST, "{\"name\":\"h\",\"id\":\"1\"}",
+	     "request body: id: expected a number, found the string \"1\""},
+	    {MODEL_HOST, "{\"name\":\"h\",\"address\":\"198.19.0\"}",
+	     "request body: address: \"198.19.0\" is not an IPv4 address"},
+	    {MODEL_HOST, "{\"name\":\"h\",\"address\":\"127.0.0.1\"}",
+	     "request body: address: \"127.0.0.1\" is not a unicast host address (0/8, 127/8 and "
+	     "224/3 are excluded)"},
+	    {MODEL_HOST, "{\"name\":\"h\",\"address\":\"239.1.1.1\"}",
+	     "request body: address: \"239.1.1.1\" is not a unicast host address (0/8, 127/8 and "
+	     "224/3 are excluded)"},
+	    {MODEL_HOST, "{\"name\":\"h\",\"vtep\":\"ovs\"}",
+	     "request body: vtep: \"ovs\" is not a known VTEP (the only one is kernel)"},
+	    {MODEL_HOST, "{\"name\":\"h\",\"vtep\":true}",
+	     "request body: vtep: \"true\" is not a known VTEP (the only one is kernel)"},
+	    {MODEL_HOST, "{\"name\":\"h\",\"vendor\":\"x\"}",
+	     "request body: unknown key \"vendor\" (allowed: name, id, address, capabilities, "
+	     "vtep)"},
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -672,6 +701,44 @@ static void test_json_errors(void **state)
 		assert_null(obj);
 		free(err);
 	}
+}
+
+/* Host ids, underlay addresses and kernel VTEPs in the topology file. */
+static void test_host_fields(void **state)
+{
+	const char *yaml = "substrate:\n"
+			   "  hosts:\n"
+			   "    - {name: h1}\n"
+			   "    - {name: ext1, vtep: kernel, address: 198.18.5.1, id: 7}\n";
+	const struct host *h1, *ext1;
+	struct topology *t;
+	char *s;
+
+	assert_null(codec_topology_parse(yaml, strlen(yaml), "t.yaml", false, &t));
+	h1 = CONTAINER_OF(find(t, MODEL_HOST, "h1"), struct host, hdr);
+	ext1 = CONTAINER_OF(find(t, MODEL_HOST, "ext1"), struct host, hdr);
+	/* Unallocated until the model builds them. */
+	assert_int_equal(h1->id, 0);
+	assert_int_equal(h1->address, 0);
+	assert_false(h1->kernel_vtep);
+	assert_int_equal(ext1->id, 7);
+	assert_int_equal(ext1->address, 0xc6120501u);
+	assert_true(ext1->kernel_vtep);
+	s = round_trip(&ext1->hdr);
+	assert_string_equal(s, "{\"name\":\"ext1\",\"id\":7,\"address\":\"198.18.5.1\","
+			       "\"capabilities\":[],\"vtep\":\"kernel\"}");
+	free(s);
+	topology_destroy(t);
+
+	yaml_fails("substrate:\n  hosts: [{name: h1, id: 70000}]\n",
+		   "t.yaml:2:26: substrate.hosts[0].id: \"70000\" is not a valid host id (an "
+		   "integer from 1 to 65535)");
+	yaml_fails("substrate:\n  hosts: [{name: h1, vtep: linux}]\n",
+		   "t.yaml:2:28: substrate.hosts[0].vtep: \"linux\" is not a known VTEP (the only "
+		   "one is kernel)");
+	yaml_fails("substrate:\n  hosts: [{name: h1, address: 0.1.2.3}]\n",
+		   "t.yaml:2:31: substrate.hosts[0].address: \"0.1.2.3\" is not a unicast host "
+		   "address (0/8, 127/8 and 224/3 are excluded)");
 }
 
 static void test_json_topology(void **state)
@@ -794,6 +861,7 @@ int main(void)
 	    cmocka_unit_test(test_topology_errors), cmocka_unit_test(test_json_errors),
 	    cmocka_unit_test(test_json_topology),   cmocka_unit_test(test_empty_and_null),
 	    cmocka_unit_test(test_names),	    cmocka_unit_test(test_objects),
+	    cmocka_unit_test(test_host_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,8 @@
 /*
  * Unit tests of the model (lib/model.c): building the example of spec.md,
  * one refusal per validation rule with its message (and file:line:column),
- * allocations kept across rebuilds (VNIs, MACs, password hashes), the diff,
+ * allocations kept across rebuilds (host ids, VNIs, MACs, password hashes),
+ * host ids and addresses (unique, derived, kept), the diff,
  * single-object put/remove with the model unchanged after a refusal, a
  * randomized comparison of instance put/remove against a naive reference,
  * and a size check (1,000 hosts, 100 tenants, 10,000 instances). Models are
@@ -263,6 +264,13 @@ static const struct tenant *find_tenant(const struct model *m, const char *id)
 	return CONTAINER_OF(obj, const struct tenant, hdr);
 }
 
+static const struct host *find_host(const struct model *m, const char *id)
+{
+	const struct model_object *obj = model_find(m, MODEL_HOST, id);
+	assert_non_null(obj);
+	return CONTAINER_OF(obj, const struct host, hdr);
+}
+
 static const struct service_level *find_sl(const struct model *m, const char *id)
 {
 	const struct model_object *obj = model_find(m, MODEL_SERVICE_LEVEL, id);
@@ -343,6 +351,15 @@ static void test_spec_example(void **state)
 
 	assert_int_equal(find_network(m, "acme/blue")->vni, 1000);
 	assert_int_equal(find_network(m, "globex/red")->vni, 1001);
+
+	/* Host ids in file order, addresses derived from them. */
+	assert_int_equal(find_host(m, "h1")->id, 1);
+	assert_int_equal(find_host(m, "h4")->id, 4);
+	assert_int_equal(find_host(m, "scan1")->id, 5);
+	assert_int_equal(find_host(m, "scan1")->address, 0xc6130005u); /* 198.19.0.5 */
+	assert_string_equal(
+	    find_host(m, "h1")->hdr.json,
+	    "{\"name\":\"h1\",\"id\":1,\"address\":\"198.19.0.1\",\"capabilities\":[]}");
 
 	list = model_list(m, MODEL_INSTANCE, &n);
 	assert_int_equal(n, 4);
@@ -954,6 +971,100 @@ static void test_allocations_kept(void **state)
 	model_destroy(m2);
 }
 
+/* Host ids and addresses: allocated lowest free, kept across rebuilds and
+ * puts, unique; a clash names both hosts. */
+static void test_host_ids(void **state)
+{
+	static const char file1[] = "substrate:\n"
+				    "  hosts:\n"
+				    "    - {name: a}\n"
+				    "    - {name: b}\n"
+				    "    - {name: c, address: 198.18.0.3}\n"
+				    "    - {name: ext1, vtep: kernel}\n";
+	/* Reordered, 'b' deleted, 'd' new. */
+	static const char file2[] = "substrate:\n"
+				    "  hosts:\n"
+				    "    - {name: d}\n"
+				    "    - {name: ext1, vtep: kernel}\n"
+				    "    - {name: c, address: 198.18.0.3}\n"
+				    "    - {name: a}\n";
+	struct model *m1 = build(file1, NULL), *m2, *m3;
+	char *error;
+
+	(void)state;
+	assert_int_equal(find_host(m1, "a")->id, 1);
+	assert_int_equal(find_host(m1, "b")->id, 2);
+	assert_int_equal(find_host(m1, "c")->id, 3);
+	assert_int_equal(find_host(m1, "c")->address, 0xc6120003u);
+	assert_int_equal(find_host(m1, "ext1")->id, 4);
+	assert_int_equal(find_host(m1, "ext1")->address, 0xc6130004u);
+	assert_true(find_host(m1, "ext1")->kernel_vtep);
+	assert_string_equal(find_host(m1, "ext1")->hdr.json,
+			    "{\"name\":\"ext1\",\"id\":4,\"address\":\"198.19.0.4\","
+			    "\"capabilities\":[],\"vtep\":\"kernel\"}");
+
+	/* Kept across a rebuild; the new host skips every id the old model
+	 * used, so 'b''s id does not change hands within one apply. */
+	m2 = build(file2, m1);
+	assert_int_equal(find_host(m2, "a")->id, 1);
+	assert_int_equal(find_host(m2, "c")->id, 3);
+	assert_int_equal(find_host(m2, "ext1")->id, 4);
+	assert_int_equal(find_host(m2, "d")->id, 5);
+	assert_int_equal(find_host(m2, "d")->address, 0xc6130005u);
+	m3 = build(file2, m2);
+	assert_int_equal(n_changes(m2, m3), 0);
+	model_destroy(m3);
+	/* The same file from scratch gives the same answer (a restart). */
+	m3 = clone_model(m2);
+	assert_int_equal(n_changes(m2, m3), 0);
+	model_destroy(m3);
+
+	/* Puts: a new host takes the lowest free id (2); a replacement without
+	 * an id keeps the old one; an explicit clash is refused, naming both. */
+	put_ok(m2, MODEL_HOST, "{\"name\":\"e\"}");
+	assert_int_equal(find_host(m2, "e")->id, 2);
+	assert_int_equal(find_host(m2, "e")->address, 0xc6130002u);
+	put_ok(m2, MODEL_HOST, "{\"name\":\"d\",\"capabilities\":[\"gpu\"]}");
+	assert_int_equal(find_host(m2, "d")->id, 5);
+	assert_int_equal(find_host(m2, "d")->n_capabilities, 1);
+	error = put_error(m2, MODEL_HOST, "{\"name\":\"f\",\"id\":3}");
+	assert_string_equal(error, "host f: id 3 is already used by host c");
+	free(error);
+	error = put_error(m2, MODEL_HOST, "{\"name\":\"f\",\"address\":\"198.19.0.5\"}");
+	assert_string_equal(error, "host f: address 198.19.0.5 is already used by host d");
+	free(error);
+	/* Refused replacements leave the old host in place. */
+	error = put_error(m2, MODEL_HOST, "{\"name\":\"d\",\"id\":1}");
+	assert_string_equal(error, "host d: id 1 is already used by host a");
+	free(error);
+	assert_int_equal(find_host(m2, "d")->id, 5);
+	put_ok(m2, MODEL_HOST, "{\"name\":\"f\",\"id\":9}");
+	assert_int_equal(find_host(m2, "f")->address, 0xc6130009u);
+	/* A removed host's id and address are free again. */
+	remove_ok(m2, MODEL_HOST, "e");
+	put_ok(m2, MODEL_HOST, "{\"name\":\"g\",\"address\":\"198.19.0.2\"}");
+	assert_int_equal(find_host(m2, "g")->id, 2);
+
+	/* Clashes in a file. */
+	error = build_error("substrate:\n"
+			    "  hosts:\n"
+			    "    - {name: h1, id: 2}\n"
+			    "    - {name: h2, id: 2}\n",
+			    NULL);
+	assert_string_equal(error, "test.yaml:4:7: host h2: id 2 is already used by host h1");
+	free(error);
+	error = build_error("substrate:\n"
+			    "  hosts:\n"
+			    "    - {name: h1, address: 198.19.0.2}\n"
+			    "    - {name: h2}\n",
+			    NULL);
+	assert_string_equal(
+	    error, "test.yaml:4:7: host h2: address 198.19.0.2 is already used by host h1");
+	free(error);
+	model_destroy(m1);
+	model_destroy(m2);
+}
+
 static void test_diff_kinds(void **state)
 {
 	static const char file1[] =
@@ -1458,6 +1569,7 @@ int main(void)
 	    cmocka_unit_test(test_build_legal),
 	    cmocka_unit_test(test_idempotent_apply),
 	    cmocka_unit_test(test_allocations_kept),
+	    cmocka_unit_test(test_host_ids),
 	    cmocka_unit_test(test_diff_kinds),
 	    cmocka_unit_test(test_put_remove),
 	    cmocka_unit_test(test_put_passwords),

@@ -187,6 +187,17 @@ static void test_list_tables(void **state)
 	json_decref(links);
 
 	ds_clear(&out);
+	json_t *hosts = parse("[{\"name\":\"ext1\",\"id\":12,\"address\":\"198.18.0.12\","
+			      "\"capabilities\":[],\"vtep\":\"kernel\"},"
+			      "{\"name\":\"h1\",\"id\":1,\"address\":\"198.19.0.1\","
+			      "\"capabilities\":[\"inspection\",\"gateway\"]}]");
+	render_list(render_kind_find("hosts"), hosts, &out);
+	assert_string_equal(ds_cstr(&out), "NAME  ID  ADDRESS      CAPABILITIES        VTEP\n"
+					   "ext1  12  198.18.0.12  -                   kernel\n"
+					   "h1    1   198.19.0.1   inspection,gateway  -\n");
+	json_decref(hosts);
+
+	ds_clear(&out);
 	json_t *networks = parse("[{\"tenant\":\"acme\",\"name\":\"blue\",\"vni\":1001,"
 				 "\"subnets\":[{\"name\":\"web\",\"cidr\":\"10.1.1.0/24\"},"
 				 "{\"name\":\"db\",\"cidr\":\"10.1.2.0/24\"}],"

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The data-plane thread: moves packets between the instances' TAP devices
+ * and the underlay with batched I/O, deciding each with the pipeline
+ * (pipeline.h) against the published table snapshot.
+ *
+ * I/O. One epoll set holds every port's TAP descriptor, the underlay
+ * socket (UDP 0.0.0.0:4789) and an eventfd for wake-ups. Each round reads
+ * up to DATAPATH_BURST frames from every ready TAP and up to
+ * DATAPATH_BURST datagrams from the underlay with one recvmmsg(); frames
+ * for local ports are written to their TAP at once; datagrams for the
+ * underlay are collected and sent with one sendmmsg() per source socket at
+ * the end of the round (or earlier when buffers run short), runs of
+ * equal-size datagrams to one next hop as one UDP segmentation offload
+ * message (the kernel takes them through its stack as one). The outer
+ * source port carries flow entropy: the pipeline's flow-hash port picks
+ * one of DATAPATH_TX_SOCKETS sockets bound to ports 49152 + k. Packet
+ * buffers are preallocated; a packet costs no allocation, no lock and no
+ * system call beyond these.
+ *
+ * Publication and reclamation. The control thread hands over each new
+ * table snapshot with datapath_publish(): one atomic pointer swap, which
+ * the data-plane thread reads once per round. The data-plane thread bumps
+ * an epoch counter at the end of every round; a replaced snapshot (and a
+ * port's descriptor given to datapath_close_deferred()) is freed (closed)
+ * by datapath_reclaim() only once the epoch has moved past the value it
+ * had when the snapshot was replaced, that is, once the round that might
+ * still have used it is over. A publication also wakes the data-plane
+ * thread so that the epoch advances even when no packet arrives.
+ *
+ * Ports. The tables number ports 0..n-1; the runtime attaches each port's
+ * TAP descriptor to the snapshot as its cookie (descriptor + 1, 0 for a
+ * port without a TAP) before publishing. Publishing also brings the epoll
+ * set in line with the snapshot (adds new descriptors, removes the ones the
+ * snapshot no longer has), and carries the descriptor -> port index map
+ * the data-plane thread uses for what it reads; so a change of the port set
+ * reaches the data plane with the snapshot, without a lock on the packet
+ * path.
+ *
+ * Thread-safety: every function is for the control thread (one thread);
+ * the data-plane thread is internal.
+ */
+#ifndef ONM_AGENT_DATAPATH_H
+#define ONM_AGENT_DATAPATH_H
+
+#include "counters.h"
+#include "tables.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Frames read from one TAP, and datagrams from the underlay, per round. */
+#define DATAPATH_BURST 32
+/* Sockets the underlay traffic is sent from, bound to ports 49152 + k. */
+#define DATAPATH_TX_SOCKETS 16
+/* First source port of the sending sockets. */
+#define DATAPATH_TX_PORT_BASE 49152
+
+struct datapath;
+
+/* Opens the underlay sockets and starts the data-plane thread, counting in
+ * 'reg' (which must outlive the datapath) as data-plane thread 0.
+ * 'underlay_port' is the UDP port to receive on (VXLAN_PORT; tests may
+ * pick another). Returns 0 and sets '*dp', or returns -errno and sets
+ * '*error' to an allocated message. */
+int datapath_create(struct dp_counters_registry *reg, uint16_t underlay_port, struct datapath **dp,
+		    char **error) WARN_UNUSED_RESULT;
+
+/* Stops the thread, closes the underlay sockets and every descriptor still
+ * waiting for datapath_close_deferred(), and frees every snapshot. The
+ * ports' descriptors of the current snapshot stay the caller's. Accepts
+ * NULL. */
+void datapath_destroy(struct datapath *);
+
+/* Publishes 't' (ownership passes to the datapath) as the tables the data
+ * plane uses from its next round on. Port cookies must be set. */
+void datapath_publish(struct datapath *, struct dp_tables *t);
+
+/* The snapshot published last (NULL before the first), for reading on the
+ * control thread; it stays valid until the next datapath_publish(). */
+const struct dp_tables *datapath_tables(const struct datapath *);
+
+/* Closes 'fd' once the data-plane thread can no longer be using it. Call it
+ * after publishing a snapshot without the port. */
+void datapath_close_deferred(struct datapath *, int fd);
+
+/* Frees the snapshots and closes the descriptors the data-plane thread has
+ * moved past. Returns true if some are still waiting (call again later). */
+bool datapath_reclaim(struct datapath *);
+
+/* Sends runs of equal-size datagrams to one next hop as one message with
+ * UDP segmentation offload while 'on' (the default; turned off by itself
+ * if the kernel cannot do it). */
+void datapath_set_gso(struct datapath *, bool on);
+
+/* Logs every packet's fate (rate-limited) while 'on'. */
+void datapath_set_debug(struct datapath *, bool on);
+
+/* The data-plane thread's rounds so far (tests, health). */
+uint64_t datapath_epoch(const struct datapath *);
+
+#endif /* ONM_AGENT_DATAPATH_H */
