@@ -21,6 +21,7 @@ test:
 	@scripts/test.sh
 
 bench: build
+	@scripts/deps.sh bench
 	@bench/run.sh
 
 demo: build

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# Installs the Debian packages onm needs to build, test and benchmark, if any
-# is missing. Idempotent and fast when everything is present: it asks dpkg
-# first and calls apt only for what is missing.
+# Installs the Debian packages onm needs to build and test (and, with the
+# argument 'bench', to benchmark), if any is missing. Idempotent and fast
+# when everything is present: it asks dpkg first and calls apt only for what
+# is missing.
 set -eu
 
 # Build and libraries (see README.md, "Dependencies").
@@ -12,8 +13,11 @@ libevent-dev libjansson-dev libyaml-dev libsqlite3-dev libsodium-dev libcmocka-d
 PKGS="$PKGS clang libclang-rt-14-dev curl iproute2 procps"
 # The lab and its tests: DHCP client, real traffic tools, captures.
 PKGS="$PKGS udhcpc iputils-ping traceroute iperf3 netcat-openbsd tcpdump tshark ethtool"
-# Benchmarks.
-PKGS="$PKGS wrk sqlite3"
+# Benchmarks only ('deps.sh bench', called by make bench): load generators
+# and the peers the data plane is measured against.
+if [ "${1:-}" = bench ]; then
+	PKGS="$PKGS wrk sqlite3 openvswitch-switch wireguard-go wireguard-tools"
+fi
 
 missing=""
 for p in $PKGS; do
