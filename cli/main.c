@@ -13,6 +13,7 @@
  * 5xx, malformed answer), with a message naming the URL.
  */
 #include "http-client.h"
+#include "lab.h"
 #include "onm/ds.h"
 #include "onm/util.h"
 #include "render.h"
@@ -637,6 +638,13 @@ static int cmd_help(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* onm lab up|exec|status|down: see lab.c. */
+static int cmd_lab(struct cli *cli, int argc, char **argv)
+{
+	(void)cli;
+	return lab_main(argc, argv);
+}
+
 static const struct command commands[] = {
     {"apply", "FILE [--dry-run]", "create, update, delete to match FILE (YAML, or *.json)",
      cmd_apply},
@@ -644,8 +652,8 @@ static const struct command commands[] = {
     {"delete", "KIND NAME", "delete one object", cmd_delete},
     {"link", "set A B up|down", "maintenance state of a link", cmd_link},
     {"help", "", "show this help", cmd_help},
+    {"lab", "up FILE|status|down|exec INST -- CMD", "a lab in network namespaces", cmd_lab},
     /* Later parts of onm (spec.md). */
-    {"lab", "up FILE|status|down|exec INST -- CMD", "a lab in network namespaces", NULL},
     {"route", "show NETWORK", "routes and substrate paths", NULL},
     {"tenant", "quarantine NAME [--off]", "traffic through inspection", NULL},
     {"console", "NETWORK/DEVICE", "the device CLI", NULL},

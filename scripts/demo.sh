@@ -1,62 +1,73 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# make demo / make demo-down. Until the data-plane issue lands, the demo runs
-# the controller on examples/demo.yaml and shows what it holds; it leaves the
-# controller running (its PID in onm-state/demo/controller.pid).
+# make demo / make demo-down. 'up' brings up the example lab (examples/demo.yaml: the
+# topology of spec.md) with 'onm lab up', shows it working — web1 -> db1 routed through
+# r1, app1 -> app2 in the other tenant on the same addresses, the instances the
+# controller knows — and leaves it running with what to try next. 'down' removes it
+# ('onm lab down'). Needs root: the lab is network namespaces.
 set -eu
 cd "$(dirname "$0")/.."
-STATE=onm-state/demo
-PIDFILE=$STATE/controller.pid
-API=127.0.0.1:7080
-ONM="build/onm --controller http://$API"
+ONM=build/onm
 
-down() {
-	if [ -f "$PIDFILE" ]; then
-		pid=$(cat "$PIDFILE")
-		if kill -0 "$pid" 2>/dev/null; then
-			kill -TERM "$pid"
-			for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-			echo "demo: controller (pid $pid) stopped"
-		fi
-		rm -f "$PIDFILE"
-	fi
-}
+if [ "$(id -u)" != 0 ]; then
+	echo "demo: the lab needs root (network namespaces); run: sudo make ${1:+demo-}${1:-demo}" >&2
+	exit 1
+fi
 
 case "${1:-up}" in
 down)
-	down
-	rm -rf "$STATE"
-	exit 0
+	exec "$ONM" lab down
 	;;
 up) ;;
-*) echo "usage: $0 up|down" >&2; exit 1 ;;
+*)
+	echo "usage: $0 up|down" >&2
+	exit 1
+	;;
 esac
 
-down
-rm -rf "$STATE"
-mkdir -p "$STATE"
-echo "demo: starting onm-controller on $API (store $STATE/onm.db)"
-build/onm-controller --store "sqlite:$STATE/onm.db" --api "$API" >"$STATE/controller.log" 2>&1 &
-echo $! >"$PIDFILE"
-for _ in $(seq 100); do
-	curl -sf "http://$API/healthz" >/dev/null 2>&1 && break
-	sleep 0.1
-done
-curl -sf "http://$API/healthz" >/dev/null || { cat "$STATE/controller.log"; exit 1; }
-
-echo "demo: onm apply examples/demo.yaml"
-$ONM apply examples/demo.yaml
-for kind in hosts links tenants networks routers instances; do
+# A controller left by the demo of earlier versions (before the lab) holds port 7080.
+old=onm-state/demo/controller.pid
+if [ -f "$old" ]; then
+	pid=$(cat "$old")
+	if grep -q onm-controller "/proc/$pid/cmdline" 2>/dev/null; then
+		kill -TERM "$pid"
+		echo "demo: stopped the controller of an earlier demo (pid $pid)"
+	fi
+	rm -rf onm-state/demo
+fi
+# One demo at a time: an earlier one is replaced.
+if "$ONM" lab status >/dev/null 2>&1; then
+	echo "demo: an earlier demo lab is up; taking it down first"
+	"$ONM" lab down
 	echo
-	echo "\$ onm get $kind"
-	$ONM get "$kind"
-done
+fi
+
+"$ONM" lab up examples/demo.yaml
+
+show() { # onm ARGS...
+	echo
+	echo "\$ onm $*"
+	"$ONM" "$@"
+}
+show lab exec web1 -- ping -c 3 -i 0.3 10.1.2.10
+show lab exec web1 -- traceroute -I -n -q 1 -w 2 10.1.2.10
+show lab exec app1 -- ping -c 3 -i 0.3 10.1.1.20
+show get instances
+
 cat <<EOT
 
-The controller keeps running (log: $STATE/controller.log). What to try next:
-  build/onm get instances -o json
-  build/onm apply examples/demo.yaml --dry-run        # idempotent: no changes
-  build/onm link set h1 h2 down && build/onm get links
-  curl -s http://$API/metrics | grep onm_
-  make demo-down                                       # stop it
+The lab keeps running. web1 (acme/blue, on h1) reached db1 (on h3) through the
+router r1; globex's app1 reached app2 on the same addresses as acme's, isolated.
+What to try next (build/onm, or onm after make install):
+
+  onm lab status                                    what runs where
+  onm lab exec web1 -- ping 10.1.2.10               acme/blue, routed by r1
+  onm lab exec db1 -- nc -l 5432 &                  security group db: tcp/5432
+  onm lab exec web1 -- nc -v 10.1.2.10 5432           ... from group web passes
+  onm lab exec app1 -- ping 10.1.1.10               globex/red: its own 10.1.1.10
+  onm lab exec web1 -- bash                         a shell inside web1
+  onm get hosts; onm get links; onm get networks    the model (REST on 127.0.0.1:7080)
+  ip netns list | grep onm-onm-                     the namespaces
+  ls /run/onm-lab/onm/                              state and logs (controller, agents)
+  make demo-down                                    remove it all (or: onm lab down)
 EOT
