@@ -140,6 +140,7 @@ static void encap(struct walk *w, uint8_t class_id, uint16_t dst_host, uint32_t 
  * (from the underlay) to the underlay sender as plain VXLAN. */
 static void reply_back(struct walk *w)
 {
+	w->out->reply = true;
 	dp_counters_tx(w->vn->ctr, w->ctx->thread, w->pkt->len);
 	if (w->src)
 		to_port(w, w->src_port_idx);
@@ -537,8 +538,10 @@ void dp_from_port(struct dp_ctx *ctx, const struct dp_tables *t, uint32_t port, 
 
 /* ---- from the underlay ---- */
 
-/* A kernel VTEP asks for an address: answer for router interfaces and
- * instances on this host, plain VXLAN back to the sender. */
+/* A kernel VTEP asks for an address (agents never send ARP on the
+ * underlay): answer for router interfaces and every instance of the VN —
+ * frames for an instance on another host come back here and go on
+ * (dp_from_underlay) — with plain VXLAN back to the sender. */
 static void underlay_arp(struct walk *w)
 {
 	const struct dp_tables *t = w->t;
@@ -551,7 +554,7 @@ static void underlay_arp(struct walk *w)
 		return;
 	}
 	v = dp_map_find(&t->ip_map, dp_key_ip(w->vn_idx, pi->dst_ip));
-	if (v == DP_NONE || (!(v & DP_MAP_RIF) && t->instances[v].port == DP_NONE)) {
+	if (v == DP_NONE) {
 		drop(w, DP_DROP_NOT_FOR_US);
 		return;
 	}
@@ -639,7 +642,10 @@ void dp_from_underlay(struct dp_ctx *ctx, const struct dp_tables *t, uint32_t ou
 		route(&w, v & ~DP_MAP_RIF);
 		return;
 	}
-	if (t->instances[v].port == DP_NONE) {
+	/* An instance on another host: only a kernel VTEP (destination id 0)
+	 * sends it here, as the first onm host on its way; agents address
+	 * the instance's own host. Pass it on there. */
+	if (t->instances[v].port == DP_NONE && dst_host) {
 		drop(&w, DP_DROP_NOT_FOR_US);
 		return;
 	}

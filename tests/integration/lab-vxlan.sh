@@ -99,14 +99,21 @@ else
 	skip "tshark decodes VXLAN" "tshark is not installed"
 fi
 
-# Interop: the kernel's VXLAN and onm's agents, both ways. On the same subnet with an
-# instance of the neighbouring host (the kernel VTEP's broadcast and unknown unicast go
-# there); through the VN's router with an instance of a host further away (h1: the
-# agents carry the packets hop by hop, the last hop as plain VXLAN).
+# Interop: the kernel's VXLAN and onm's agents, both ways, on the same subnet and
+# through the VN's router, with instances of the neighbouring host and of a host further
+# away (the kernel VTEP sends everything to its neighbour h2, which answers ARP for the
+# whole VN and passes frames on; agents carry them hop by hop, the last hop to the kernel
+# as plain VXLAN).
 out=$(lx legacy1 ping -c 3 -i 0.2 -W 2 10.1.1.20 2>&1)
 check "kernel VTEP instance -> onm instance, same subnet (legacy1 -> web2)" has "$out" ' 0% packet loss'
 out=$(lx web2 ping -c 3 -i 0.2 -W 2 10.1.1.50 2>&1)
 check "onm instance -> kernel VTEP instance, same subnet (web2 -> legacy1)" has "$out" ' 0% packet loss'
+out=$(lx legacy1 ping -c 3 -i 0.2 -W 2 10.1.1.10 2>&1)
+check "kernel VTEP instance -> onm instance two hosts away, same subnet (legacy1 -> web1)" \
+	has "$out" ' 0% packet loss'
+out=$(lx web1 ping -c 3 -i 0.2 -W 2 10.1.1.50 2>&1)
+check "onm instance two hosts away -> kernel VTEP instance, same subnet (web1 -> legacy1)" \
+	has "$out" ' 0% packet loss'
 out=$(lx legacy1 ping -c 3 -i 0.2 -W 2 10.1.2.10 2>&1)
 check "kernel VTEP instance -> onm instance two hosts away, through r1 (legacy1 -> db1)" \
 	has "$out" ' 0% packet loss'

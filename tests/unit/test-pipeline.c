@@ -641,13 +641,26 @@ static void test_kernel_vtep(void **state)
 	assert_memory_equal(arp->sha.b, fx_web1_mac.b, 6);
 	assert_int_equal(ntohl(arp->spa_be), FX_WEB1);
 	assert_memory_equal(arp->tha.b, fx_ext_mac.b, 6);
-	/* ... and for the gateway; not for instances on other hosts. */
+	/* ... and for the gateway; not for addresses the VN does not have. */
 	e->frame_len = fx_arp_request(e->frame, &fx_ext_mac, FX_EXT, FX_R1_WEB);
 	send_underlay(e, FX_EXT1, FX_VNI_BLUE, 0, 0);
 	expect_vxlan(e, FX_EXT1, FX_VNI_BLUE, 0, 0, &in);
 	assert_memory_equal(arp->sha.b, fx_r1_web_mac.b, 6);
 	e->frame_len = fx_arp_request(e->frame, &fx_ext_mac, FX_EXT, FX_IP(10, 1, 1, 20));
 	send_underlay(e, FX_EXT1, FX_VNI_BLUE, 0, 0);
+	expect_drop(e, DP_DROP_NOT_FOR_US);
+	/* An instance on another host: the kernel knows only its first onm
+	 * hop, so that hop answers and passes the frames on to the host. */
+	e->frame_len = fx_arp_request(e->frame, &fx_ext_mac, FX_EXT, FX_DB1);
+	send_underlay(e, FX_EXT1, FX_VNI_BLUE, 0, 0);
+	expect_vxlan(e, FX_EXT1, FX_VNI_BLUE, 0, 0, &in);
+	assert_memory_equal(arp->sha.b, fx_db1_mac.b, 6);
+	e->frame_len = fx_icmp_echo(e->frame, &fx_ext_mac, &fx_db1_mac, FX_EXT, FX_DB1, 8, 4, 64);
+	send_underlay(e, FX_EXT1, FX_VNI_BLUE, 0, 0);
+	expect_vxlan(e, FX_H2, FX_VNI_BLUE, 1, 3, &in);
+	assert_memory_equal(e->b.data + 8, e->frame, e->frame_len);
+	/* From an agent (destination id set) such a frame is not ours. */
+	send_underlay(e, FX_H4, FX_VNI_BLUE, 1, 1);
 	expect_drop(e, DP_DROP_NOT_FOR_US);
 	/* ext routes through r1 to db2 (local): routed here. */
 	e->frame_len =
