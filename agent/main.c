@@ -93,19 +93,14 @@ int main(int argc, char *argv[])
 		case OPT_CONTROLLER:
 			opt.controller = optarg;
 			break;
-		case OPT_LOG_LEVEL:
-			if (!strcmp(optarg, "err") || !strcmp(optarg, "error"))
-				log_set_level(LOG_LEVEL_ERR);
-			else if (!strcmp(optarg, "warn") || !strcmp(optarg, "warning"))
-				log_set_level(LOG_LEVEL_WARN);
-			else if (!strcmp(optarg, "info"))
-				log_set_level(LOG_LEVEL_INFO);
-			else if (!strcmp(optarg, "debug") || !strcmp(optarg, "dbg"))
-				log_set_level(LOG_LEVEL_DBG);
-			else
+		case OPT_LOG_LEVEL: {
+			enum log_level level;
+			if (!log_level_from_string(optarg, &level))
 				die("--log-level: '%s' is not one of err, warn, info, debug",
 				    optarg);
+			log_set_level(level);
 			break;
+		}
 		case OPT_DEBUG_DATAPLANE:
 			opt.debug_dataplane = true;
 			break;

@@ -526,53 +526,39 @@ static bool p_list(struct walk *w, const struct doc_node *node, void *obj, const
 	return true;
 }
 
+/* Reports the result of a units_parse_*() call on 'node'. */
+static bool unit_parsed(struct walk *w, const struct doc_node *node, char *msg)
+{
+	if (!msg)
+		return true;
+	fail(w, node, "%s", msg);
+	free(msg);
+	return false;
+}
+
 static bool p_duration(struct walk *w, const struct doc_node *node, void *obj,
 		       const struct field *f)
 {
 	const char *s = get_scalar(w, node, "a duration");
-	char *msg;
 
-	if (!s)
-		return false;
-	msg = units_parse_duration_us(s, (uint64_t *)((char *)obj + f->offset));
-	if (msg) {
-		fail(w, node, "%s", msg);
-		free(msg);
-		return false;
-	}
-	return true;
+	return s && unit_parsed(w, node,
+				units_parse_duration_us(s, (uint64_t *)((char *)obj + f->offset)));
 }
 
 static bool p_rate(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
 {
 	const char *s = get_scalar(w, node, "a rate");
-	char *msg;
 
-	if (!s)
-		return false;
-	msg = units_parse_rate_bps(s, (uint64_t *)((char *)obj + f->offset));
-	if (msg) {
-		fail(w, node, "%s", msg);
-		free(msg);
-		return false;
-	}
-	return true;
+	return s &&
+	       unit_parsed(w, node, units_parse_rate_bps(s, (uint64_t *)((char *)obj + f->offset)));
 }
 
 static bool p_percent(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
 {
 	const char *s = get_scalar(w, node, "a percentage");
-	char *msg;
 
-	if (!s)
-		return false;
-	msg = units_parse_percent_ppm(s, (uint32_t *)((char *)obj + f->offset));
-	if (msg) {
-		fail(w, node, "%s", msg);
-		free(msg);
-		return false;
-	}
-	return true;
+	return s && unit_parsed(w, node,
+				units_parse_percent_ppm(s, (uint32_t *)((char *)obj + f->offset)));
 }
 
 /* An integer range and what it is, for p_cost/p_vni. */

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static enum log_level max_level = LOG_LEVEL_INFO;
@@ -15,6 +16,25 @@ static const char *const level_names[] = {"ERR", "WARN", "INFO", "DBG"};
 void log_set_level(enum log_level level)
 {
 	max_level = level;
+}
+
+bool log_level_from_string(const char *s, enum log_level *level)
+{
+	static const struct {
+		const char *name;
+		enum log_level level;
+	} names[] = {
+	    {"err", LOG_LEVEL_ERR},	 {"error", LOG_LEVEL_ERR}, {"warn", LOG_LEVEL_WARN},
+	    {"warning", LOG_LEVEL_WARN}, {"info", LOG_LEVEL_INFO}, {"debug", LOG_LEVEL_DBG},
+	    {"dbg", LOG_LEVEL_DBG},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(s, names[i].name)) {
+			*level = names[i].level;
+			return true;
+		}
+	}
+	return false;
 }
 
 bool log_enabled(enum log_level level)

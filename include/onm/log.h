@@ -28,6 +28,9 @@ struct log_ratelimit {
 	}
 
 void log_set_level(enum log_level);
+/* Parses "err", "warn", "info" or "debug" (and "error", "warning",
+ * "dbg"). Returns false for anything else. */
+bool log_level_from_string(const char *, enum log_level *) WARN_UNUSED_RESULT;
 bool log_enabled(enum log_level);
 void log_msg(enum log_level, const char *module, const char *fmt, ...) PRINTF_FORMAT(3, 4);
 void log_msg_rl(struct log_ratelimit *, enum log_level, const char *module, const char *fmt, ...)

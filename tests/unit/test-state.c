@@ -30,66 +30,8 @@
 
 #include <cmocka.h>
 
-/* The example of spec.md, verbatim. */
-static const char demo_yaml[] =
-    "substrate:\n"
-    "  hosts:\n"
-    "    - {name: h1}\n"
-    "    - {name: h2}\n"
-    "    - {name: h3}\n"
-    "    - {name: h4}\n"
-    "    - {name: scan1, capabilities: [inspection]}\n"
-    "  links:                                  # undirected; each a real link in the lab\n"
-    "    - {a: h1, b: h2, latency: 1ms,  bandwidth: 1gbit,   cost: 10}\n"
-    "    - {a: h2, b: h3, latency: 1ms,  bandwidth: 1gbit,   cost: 10}\n"
-    "    - {a: h1, b: h4, latency: 15ms, bandwidth: 100mbit, cost: 1}\n"
-    "    - {a: h4, b: h3, latency: 15ms, bandwidth: 100mbit, cost: 1}\n"
-    "    - {a: h1, b: scan1, latency: 2ms, bandwidth: 1gbit, cost: 5}\n"
-    "    - {a: scan1, b: h3, latency: 2ms, bandwidth: 1gbit, cost: 5}\n"
-    "\n"
-    "service_levels:          # optional; these four are built in with these meanings\n"
-    "  platinum:   {minimize: latency, min_bandwidth: 500mbit}\n"
-    "  gold:       {minimize: latency}\n"
-    "  silver:     {minimize: cost}\n"
-    "  quarantine: {minimize: latency, via_capability: inspection}\n"
-    "\n"
-    "tenants:\n"
-    "  - name: acme\n"
-    "    service_level: platinum\n"
-    "    users:\n"
-    "      - {name: alice, role: admin,  password: \"correct horse\"}   # or password_hash\n"
-    "      - {name: victor, role: viewer, password: \"battery staple\"}\n"
-    "    networks:\n"
-    "      - name: blue                      # VNI allocated unless given: {vni: 1001}\n"
-    "        subnets:\n"
-    "          - {name: web, cidr: 10.1.1.0/24}\n"
-    "          - {name: db,  cidr: 10.1.2.0/24}\n"
-    "        routers:\n"
-    "          - name: r1                    # a simulated device\n"
-    "            interfaces:\n"
-    "              - {name: GigabitEthernet0/0, subnet: web, ip: 10.1.1.1}\n"
-    "              - {name: GigabitEthernet0/1, subnet: db,  ip: 10.1.2.1}\n"
-    "            routes: []                  # static routes\n"
-    "        security_groups:\n"
-    "          - name: web\n"
-    "            rules:\n"
-    "              - {dir: in, proto: tcp,  ports: 80, from: 0.0.0.0/0}\n"
-    "              - {dir: in, proto: icmp, from: 10.1.0.0/16}\n"
-    "          - name: db\n"
-    "            rules:\n"
-    "              - {dir: in, proto: tcp,  ports: 5432, from_group: web}\n"
-    "              - {dir: in, proto: icmp, from: 10.1.0.0/16}\n"
-    "        instances:\n"
-    "          - {name: web1, subnet: web, host: h1, ip: 10.1.1.10, security_groups: [web]}\n"
-    "          - {name: db1,  subnet: db,  host: h3, ip: 10.1.2.10, security_groups: [db]}\n"
-    "  - name: globex\n"
-    "    service_level: silver\n"
-    "    networks:\n"
-    "      - name: red\n"
-    "        subnets: [{name: main, cidr: 10.1.1.0/24}]      # overlaps acme: isolation holds\n"
-    "        instances:\n"
-    "          - {name: app1, subnet: main, host: h1, ip: 10.1.1.10}\n"
-    "          - {name: app2, subnet: main, host: h3, ip: 10.1.1.20}\n";
+#include "../spec-example.h"
+
 
 /* A small topology without passwords (cheap to apply): two hosts, a link,
  * one tenant with a network, a router and an instance. */
@@ -335,7 +277,7 @@ static void test_apply_demo(void **unused)
 
 	struct model_diff plan;
 	char *error = NULL;
-	assert_int_equal(apply(state, demo_yaml, false, false, &plan, &error), 0);
+	assert_int_equal(apply(state, spec_example, false, false, &plan, &error), 0);
 	/* 5 hosts, 6 links, 2 tenants, 2 networks, 1 router, 4 instances; the
 	 * 4 service levels the file spells out equal the built-in ones, so
 	 * they are no change. */
@@ -362,7 +304,7 @@ static void test_apply_demo(void **unused)
 
 	/* Again: nothing changes, nothing is written. */
 	char *vni_before = xstrdup(find(state, MODEL_NETWORK, "acme/blue")->json);
-	assert_int_equal(apply(state, demo_yaml, false, false, &plan, &error), 0);
+	assert_int_equal(apply(state, spec_example, false, false, &plan, &error), 0);
 	assert_int_equal(plan.n, 0);
 	model_diff_destroy(&plan);
 	assert_int_equal(ctl_state_revision(state), 1);
@@ -781,7 +723,7 @@ static void test_sqlite_reopen(void **fixture)
 	struct tmpdir *dir = *fixture;
 
 	struct ctl_state *state = open_ok(dir->url);
-	apply_ok(state, demo_yaml, 20);
+	apply_ok(state, spec_example, 20);
 	char *error = NULL;
 	assert_int_equal(
 	    ctl_state_route_add(state, "acme/blue/r1", "10.9.0.0/16", "10.1.2.20", &error), 0);
@@ -800,7 +742,7 @@ static void test_sqlite_reopen(void **fixture)
 	/* The reopened model keeps VNIs, MACs and hashes: the file without
 	 * the two additions removes exactly those. */
 	struct model_diff plan;
-	assert_int_equal(apply(state, demo_yaml, false, true, &plan, &error), 0);
+	assert_int_equal(apply(state, spec_example, false, true, &plan, &error), 0);
 	assert_int_equal(plan.n, 2);
 	assert_int_equal(plan_count(&plan, MODEL_UPDATE, MODEL_ROUTER), 1);
 	assert_int_equal(plan_count(&plan, MODEL_DELETE, MODEL_HOST), 1);
@@ -891,7 +833,7 @@ static void test_store_failure(void **fixture)
 
 	struct model_diff plan;
 	char *error = NULL;
-	assert_int_equal(apply(state, demo_yaml, false, false, &plan, &error), -EIO);
+	assert_int_equal(apply(state, spec_example, false, false, &plan, &error), -EIO);
 	free(error);
 	expect_create(state, MODEL_HOST, "{\"name\": \"h9\"}", -EIO, NULL);
 	assert_null(find(state, MODEL_HOST, "h9"));

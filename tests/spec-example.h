@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The topology example of spec.md, verbatim, for the unit tests that build
+ * models from it (test-model, test-state). Kept equal to examples/demo.yaml
+ * (test-codec loads that file and checks the same objects).
+ */
+#ifndef ONM_TESTS_SPEC_EXAMPLE_H
+#define ONM_TESTS_SPEC_EXAMPLE_H
+
+static const char spec_example[] =
+    "substrate:\n"
+    "  hosts:\n"
+    "    - {name: h1}\n"
+    "    - {name: h2}\n"
+    "    - {name: h3}\n"
+    "    - {name: h4}\n"
+    "    - {name: scan1, capabilities: [inspection]}\n"
+    "  links:                                  # undirected; each a real link in the lab\n"
+    "    - {a: h1, b: h2, latency: 1ms,  bandwidth: 1gbit,   cost: 10}\n"
+    "    - {a: h2, b: h3, latency: 1ms,  bandwidth: 1gbit,   cost: 10}\n"
+    "    - {a: h1, b: h4, latency: 15ms, bandwidth: 100mbit, cost: 1}\n"
+    "    - {a: h4, b: h3, latency: 15ms, bandwidth: 100mbit, cost: 1}\n"
+    "    - {a: h1, b: scan1, latency: 2ms, bandwidth: 1gbit, cost: 5}\n"
+    "    - {a: scan1, b: h3, latency: 2ms, bandwidth: 1gbit, cost: 5}\n"
+    "\n"
+    "service_levels:          # optional; these four are built in with these meanings\n"
+    "  platinum:   {minimize: latency, min_bandwidth: 500mbit}\n"
+    "  gold:       {minimize: latency}\n"
+    "  silver:     {minimize: cost}\n"
+    "  quarantine: {minimize: latency, via_capability: inspection}\n"
+    "\n"
+    "tenants:\n"
+    "  - name: acme\n"
+    "    service_level: platinum\n"
+    "    users:\n"
+    "      - {name: alice, role: admin,  password: \"correct horse\"}   # or password_hash\n"
+    "      - {name: victor, role: viewer, password: \"battery staple\"}\n"
+    "    networks:\n"
+    "      - name: blue                      # VNI allocated unless given: {vni: 1001}\n"
+    "        subnets:\n"
+    "          - {name: web, cidr: 10.1.1.0/24}\n"
+    "          - {name: db,  cidr: 10.1.2.0/24}\n"
+    "        routers:\n"
+    "          - name: r1                    # a simulated device\n"
+    "            interfaces:\n"
+    "              - {name: GigabitEthernet0/0, subnet: web, ip: 10.1.1.1}\n"
+    "              - {name: GigabitEthernet0/1, subnet: db,  ip: 10.1.2.1}\n"
+    "            routes: []                  # static routes\n"
+    "        security_groups:\n"
+    "          - name: web\n"
+    "            rules:\n"
+    "              - {dir: in, proto: tcp,  ports: 80, from: 0.0.0.0/0}\n"
+    "              - {dir: in, proto: icmp, from: 10.1.0.0/16}\n"
+    "          - name: db\n"
+    "            rules:\n"
+    "              - {dir: in, proto: tcp,  ports: 5432, from_group: web}\n"
+    "              - {dir: in, proto: icmp, from: 10.1.0.0/16}\n"
+    "        instances:\n"
+    "          - {name: web1, subnet: web, host: h1, ip: 10.1.1.10, security_groups: [web]}\n"
+    "          - {name: db1,  subnet: db,  host: h3, ip: 10.1.2.10, security_groups: [db]}\n"
+    "  - name: globex\n"
+    "    service_level: silver\n"
+    "    networks:\n"
+    "      - name: red\n"
+    "        subnets: [{name: main, cidr: 10.1.1.0/24}]      # overlaps acme: isolation holds\n"
+    "        instances:\n"
+    "          - {name: app1, subnet: main, host: h1, ip: 10.1.1.10}\n"
+    "          - {name: app2, subnet: main, host: h3, ip: 10.1.1.20}\n";
+
+#endif /* ONM_TESTS_SPEC_EXAMPLE_H */
