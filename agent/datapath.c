@@ -2,9 +2,11 @@
 /*
  * The data-plane thread and its hand-over with the control thread (see
  * datapath.h): an epoll loop over the TAPs and the underlay socket that
- * reads in bursts, runs the pipeline on each packet and writes or queues
- * the result, with a preallocated pool of packet buffers and sendmmsg()
- * batches per source socket.
+ * reads in bursts, runs the pipeline on each packet (once per TCP
+ * super-frame) and writes or queues the result, with a preallocated pool
+ * of reference-counted packet buffers, software segmentation and
+ * coalescing (gso.h), and sendmmsg() batches per source socket with UDP
+ * segmentation offload.
  */
 #include "datapath.h"
 
@@ -19,18 +21,24 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define LOG_MODULE "datapath"
+#include "gso.h"
 #include "onm/log.h"
 #include "onm/net.h"
+#include "onm/packet.h"
 #include "pipeline.h"
+#include "port.h"
 
-/* Packet buffers in the pool; a round flushes its queued datagrams when
- * fewer than a burst's worth are free. */
+/* Packet buffers in the pool; a round sends its queued datagrams early
+ * when it runs short of them. */
 #define POOL_SIZE 256
-/* Bytes of one buffer: headroom, then up to 3968 bytes of frame. */
-#define BUF_SIZE 4096
+/* Bytes of one buffer: headroom, then a 64 KiB TCP super-frame from a TAP
+ * or a UDP GRO datagram of up to 64 KiB from the underlay. The pages of a
+ * buffer are touched only as far as packets fill it. */
+#define BUF_SIZE (68 * 1024)
 /* Ready descriptors taken per epoll_wait(). */
 #define MAX_EVENTS 64
 /* Socket buffers of the underlay sockets, bytes. */
@@ -39,9 +47,32 @@
  * their bytes (an IPv4 datagram's limit, less headers, rounded down). */
 #define GSO_MAX_SEGMENTS 64
 #define GSO_MAX_SIZE 65000
+/* Datagrams queued for the underlay, at most, their iovecs, and the bytes
+ * of segment headers made for them; a full queue is sent at once. */
+#define TX_MAX 2048
+#define TX_IOV_MAX (2 * TX_MAX)
+#define TX_HDRS_SIZE (TX_MAX * GSO_HDR_MAX)
+/* Bytes queued for the underlay after which they are sent at once, and
+ * bytes received from it after which the next receive takes fewer
+ * messages (RX_BURST_BIG): what the kernel copies should still be in the
+ * core's cache when the data path reads it, and the other way round (a
+ * round of 32 TCP super-frames would be 2 MiB). */
+#define TX_FLUSH_BYTES (256 * 1024)
+#define RX_BIG_BYTES (256 * 1024)
+#define RX_BURST_BIG 4
+/* Datagrams of a UDP GRO message shorter than this are copied to a buffer
+ * of their own (with the headroom and tailroom a reply may need) rather
+ * than decided in place: 8 bytes of VXLAN plus the largest ICMP error the
+ * pipeline writes over a frame (14 + 20 + 8 + 60 + 8), rounded up. */
+#define SMALL_DATAGRAM 128
+/* Bytes of a TAP's virtio-net header. */
+#define VNET_HDR_LEN sizeof(struct virtio_net_hdr)
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103 /* linux/udp.h, since Linux 4.18 */
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104 /* linux/udp.h, since Linux 5.0 */
 #endif
 #ifndef SOL_UDP
 #define SOL_UDP 17
@@ -53,8 +84,18 @@ union gso_control {
 	struct cmsghdr align;
 };
 
+/* Control buffer of one received message (UDP_GRO: the datagram size). */
+union gro_control {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+};
+
 _Static_assert(DP_BUF_MIN_SIZE <= BUF_SIZE, "buffers too small for the pipeline");
-_Static_assert(POOL_SIZE >= 2 * DATAPATH_BURST, "pool smaller than two bursts");
+_Static_assert(DP_BUF_HEADROOM + VNET_HDR_LEN + ETH_HEADER_LEN + GSO_IPV4_MAX <= BUF_SIZE,
+	       "buffers too small for a super-frame");
+_Static_assert(POOL_SIZE >= 4 * DATAPATH_BURST, "pool smaller than four bursts");
+_Static_assert(SMALL_DATAGRAM >= VXLAN_HEADER_LEN + 14 + 20 + 8 + 60 + 8,
+	       "in-place datagrams too small for an ICMP error");
 
 /* What an epoll event is about: the kind in the upper 32 bits of its data,
  * a descriptor in the lower ones. */
@@ -73,6 +114,7 @@ static uint64_t event_data(enum event_kind kind, int fd)
 struct snapshot {
 	struct dp_tables *tables; /* owned */
 	int32_t *fd_port;	  /* descriptor -> port index, -1 if none; 'n_fd' entries */
+	bool *fd_vnet;		  /* descriptor -> frames carry a virtio-net header */
 	uint32_t n_fd;		  /* largest descriptor of a port + 1 */
 	int *fds;		  /* descriptors of the ports that have one */
 	uint32_t n_fds;		  /* entries of 'fds' */
@@ -87,11 +129,24 @@ struct retired {
 	int fd;		       /* a descriptor to close, or -1 */
 };
 
-/* A datagram waiting for the end of the round. */
-struct tx_entry {
-	uint32_t buf;	  /* index of its buffer in the pool */
+/* A datagram waiting to be sent. */
+struct tx_dgram {
+	uint32_t buf;	  /* the buffer its bytes are in (it holds a reference) */
 	uint32_t addr_be; /* next hop, network order */
+	uint32_t iov;	  /* its first iovec in 'tx_src_iov' */
+	uint32_t len;	  /* bytes */
+	uint16_t n_iov;	  /* iovecs: 1, or 2 for a segment (headers, payload) */
 	uint16_t sock;	  /* index of the socket to send it from */
+};
+
+/* TCP segments from the underlay being coalesced for one port. */
+struct rx_merge {
+	bool active;		      /* 'm' holds segments */
+	int fd;			      /* the port's TAP */
+	uint32_t port;		      /* its index in the round's snapshot */
+	uint32_t bufs[GSO_MERGE_MAX]; /* buffers of the segments (a reference each) */
+	uint32_t n_bufs;
+	struct gso_merge m;
 };
 
 struct datapath {
@@ -118,21 +173,34 @@ struct datapath {
 	struct retired *retired;    /* waiting for the epoch, oldest last */
 
 	/* Data-plane thread only. */
-	struct dp_ctx *ctx;		   /* the pipeline's context (conntrack) */
-	uint8_t *storage;		   /* POOL_SIZE buffers of BUF_SIZE bytes */
-	struct dp_buf bufs[POOL_SIZE];	   /* the packet in each buffer */
-	uint32_t free_bufs[POOL_SIZE];	   /* stack of free buffer indices */
-	uint32_t n_free;		   /* entries of 'free_bufs' */
-	struct tx_entry tx[POOL_SIZE];	   /* datagrams queued this round */
-	uint32_t n_tx;			   /* entries of 'tx' */
-	struct mmsghdr tx_msgs[POOL_SIZE]; /* sendmmsg() messages, by socket */
-	struct iovec tx_iov[POOL_SIZE];	   /* one per datagram, by socket */
-	struct sockaddr_in tx_addr[POOL_SIZE];
-	union gso_control tx_control[POOL_SIZE]; /* of the GSO messages */
-	struct mmsghdr rx_msgs[DATAPATH_BURST];	 /* recvmmsg() vectors */
+	struct dp_ctx *ctx;		     /* the pipeline's context (conntrack) */
+	uint8_t *storage;		     /* POOL_SIZE buffers of BUF_SIZE bytes */
+	struct dp_buf bufs[POOL_SIZE];	     /* the packet in each buffer */
+	uint16_t refs[POOL_SIZE];	     /* references to each buffer */
+	uint32_t free_bufs[POOL_SIZE];	     /* stack of free buffer indices */
+	uint32_t n_free;		     /* entries of 'free_bufs' */
+	struct rx_merge merge;		     /* segments from the underlay being coalesced */
+	bool no_udp_merge;		     /* the TAPs refuse UDP GSO frames */
+	struct tx_dgram tx[TX_MAX];	     /* datagrams queued */
+	uint32_t n_tx;			     /* entries of 'tx' */
+	size_t tx_bytes;		     /* their bytes */
+	struct iovec tx_src_iov[TX_IOV_MAX]; /* their iovecs */
+	uint32_t n_tx_iov;		     /* entries of 'tx_src_iov' */
+	uint8_t *tx_hdrs;		     /* TX_HDRS_SIZE bytes of segment headers */
+	size_t tx_hdrs_used;		     /* bytes of 'tx_hdrs' in use */
+	uint32_t tx_order[TX_MAX];	     /* 'tx' indices sorted by socket */
+	struct mmsghdr tx_msgs[TX_MAX];	     /* sendmmsg() messages, by socket */
+	uint32_t tx_msg_first[TX_MAX];	     /* each message's first datagram in 'tx_order' */
+	uint16_t tx_msg_n[TX_MAX];	     /* and its datagrams */
+	struct iovec tx_iov[TX_IOV_MAX];     /* the messages' iovecs */
+	struct sockaddr_in tx_addr[TX_MAX];
+	union gso_control tx_control[TX_MAX];	/* of the GSO messages */
+	struct mmsghdr rx_msgs[DATAPATH_BURST]; /* recvmmsg() vectors */
 	struct iovec rx_iov[DATAPATH_BURST];
 	struct sockaddr_in rx_addr[DATAPATH_BURST];
+	union gro_control rx_control[DATAPATH_BURST];
 	uint32_t rx_buf[DATAPATH_BURST]; /* buffer of each rx_msgs[] entry */
+	unsigned int rx_burst;		 /* messages the next recvmmsg() takes */
 	struct epoll_event events[MAX_EVENTS];
 };
 
@@ -142,6 +210,7 @@ static void snapshot_free(struct snapshot *s)
 		return;
 	dp_tables_destroy(s->tables);
 	free(s->fd_port);
+	free(s->fd_vnet);
 	free(s->fds);
 	free(s);
 }
@@ -151,18 +220,35 @@ static bool snapshot_has_fd(const struct snapshot *s, int fd)
 	return s && fd >= 0 && (uint32_t)fd < s->n_fd && s->fd_port[fd] >= 0;
 }
 
-/* Data-plane thread: buffers. */
+/* The TAP descriptor of port 'port' of 'snap', or -1 if it has none. */
+static int port_fd(const struct snapshot *snap, uint32_t port)
+{
+	uintptr_t cookie =
+	    port < dp_tables_n_ports(snap->tables) ? dp_tables_port_cookie(snap->tables, port) : 0;
+	return cookie ? (int)(cookie - 1) : -1;
+}
+
+/* Data-plane thread: buffers. A buffer has one reference per user: the
+ * code that read into it, each queued datagram pointing into it, the
+ * coalescing of its segments; the last one to let go puts it back. */
 
 static uint32_t buf_get(struct datapath *dp)
 {
 	uint32_t i = dp->free_bufs[--dp->n_free];
 	dp_buf_init(&dp->bufs[i], dp->storage + (size_t)i * BUF_SIZE, BUF_SIZE);
+	dp->refs[i] = 1;
 	return i;
+}
+
+static void buf_ref(struct datapath *dp, uint32_t i)
+{
+	dp->refs[i]++;
 }
 
 static void buf_put(struct datapath *dp, uint32_t i)
 {
-	dp->free_bufs[dp->n_free++] = i;
+	if (!--dp->refs[i])
+		dp->free_bufs[dp->n_free++] = i;
 }
 
 static void drop_count(struct datapath *dp, enum dp_drop_reason reason)
@@ -175,7 +261,9 @@ static bool debugging(const struct datapath *dp)
 	return atomic_load_explicit(&dp->debug, memory_order_relaxed);
 }
 
-/* Counts and logs the failure of a datagram to 'sin'. */
+/* Data-plane thread: the underlay. */
+
+/* Counts and logs the failure of 'n' datagrams to 'sin'. */
 static void send_failed(struct datapath *dp, const struct sockaddr_in *sin, int err, unsigned int n)
 {
 	char addr[IPV4_ADDR_STRLEN];
@@ -184,22 +272,25 @@ static void send_failed(struct datapath *dp, const struct sockaddr_in *sin, int 
 	LOG_WARN_RL("underlay send to %s: %s; %u datagrams dropped", addr, strerror(err), n);
 }
 
-/* Sends the datagrams of the GSO message 'm' one by one (the kernel refused
+/* Sends the datagrams of GSO message 'mi' one by one (the kernel refused
  * them as one). */
-static void send_unsegmented(struct datapath *dp, int fd, const struct msghdr *m)
+static void send_unsegmented(struct datapath *dp, int fd, uint32_t mi)
 {
 	struct mmsghdr one[GSO_MAX_SEGMENTS];
-	unsigned int n = (unsigned int)m->msg_iovlen;
-	for (unsigned int i = 0; i < n; i++)
+	const struct msghdr *m = &dp->tx_msgs[mi].msg_hdr;
+	unsigned int n = dp->tx_msg_n[mi];
+	for (unsigned int i = 0; i < n; i++) {
+		const struct tx_dgram *d = &dp->tx[dp->tx_order[dp->tx_msg_first[mi] + i]];
 		one[i] = (struct mmsghdr){
 		    .msg_hdr =
 			{
 			    .msg_name = m->msg_name,
 			    .msg_namelen = m->msg_namelen,
-			    .msg_iov = &m->msg_iov[i],
-			    .msg_iovlen = 1,
+			    .msg_iov = &dp->tx_src_iov[d->iov],
+			    .msg_iovlen = d->n_iov,
 			},
 		};
+	}
 	unsigned int done = 0;
 	while (done < n) {
 		int sent = sendmmsg(fd, one + done, n - done, MSG_DONTWAIT);
@@ -214,14 +305,16 @@ static void send_unsegmented(struct datapath *dp, int fd, const struct msghdr *m
 	}
 }
 
-/* Sends 'n' messages (each one datagram, or several as one GSO message)
- * from socket 'fd'; what the kernel refuses is dropped and counted. */
-static void send_group(struct datapath *dp, int fd, struct mmsghdr *msgs, unsigned int n)
+/* Sends messages first .. first + n - 1 of 'tx_msgs' (each one datagram,
+ * or several as one GSO message) from socket 'fd'; what the kernel
+ * refuses is dropped and counted. */
+static void send_group(struct datapath *dp, int fd, uint32_t first, unsigned int n)
 {
+	uint32_t mi = first;
 	while (n) {
-		int sent = sendmmsg(fd, msgs, n, MSG_DONTWAIT);
+		int sent = sendmmsg(fd, &dp->tx_msgs[mi], n, MSG_DONTWAIT);
 		if (sent > 0) {
-			msgs += sent;
+			mi += (uint32_t)sent;
 			n -= (unsigned int)sent;
 			continue;
 		}
@@ -232,13 +325,13 @@ static void send_group(struct datapath *dp, int fd, struct mmsghdr *msgs, unsign
 			/* The socket's buffer is full: the rest would fail too. */
 			unsigned int lost = 0;
 			for (unsigned int i = 0; i < n; i++)
-				lost += (unsigned int)msgs[i].msg_hdr.msg_iovlen;
+				lost += dp->tx_msg_n[mi + i];
 			dp_counter_add(&dp->drops[DP_DROP_QUEUE_FULL], lost);
 			LOG_WARN_RL("underlay send: %s; %u datagrams dropped", strerror(err), lost);
 			return;
 		}
-		const struct msghdr *m = &msgs->msg_hdr;
-		if (m->msg_iovlen > 1 && (err == EINVAL || err == EMSGSIZE || err == EIO)) {
+		const struct msghdr *m = &dp->tx_msgs[mi].msg_hdr;
+		if (dp->tx_msg_n[mi] > 1 && (err == EINVAL || err == EMSGSIZE || err == EIO)) {
 			/* Segmentation refused: datagrams larger than the
 			 * path's MTU (an instance raised its MTU), or no
 			 * checksum offload on the way (EIO: then never again). */
@@ -248,25 +341,27 @@ static void send_group(struct datapath *dp, int fd, struct mmsghdr *msgs, unsign
 					    strerror(err));
 				atomic_store_explicit(&dp->gso, false, memory_order_relaxed);
 			}
-			send_unsegmented(dp, fd, m);
+			send_unsegmented(dp, fd, mi);
 		} else {
 			/* This one cannot go (no route to the next hop, ...). */
-			send_failed(dp, m->msg_name, err, (unsigned int)m->msg_iovlen);
+			send_failed(dp, m->msg_name, err, dp->tx_msg_n[mi]);
 		}
-		msgs++;
+		mi++;
 		n--;
 	}
 }
 
 /* Sends every queued datagram, one sendmmsg() batch per source socket, and
- * frees their buffers. Consecutive datagrams of a socket to the same next
- * hop and of the same size (the last may be shorter) go as one message
- * with UDP segmentation offload (UDP_SEGMENT): the kernel takes them
- * through the stack as one packet and cuts them apart as late as it can;
- * on the wire they are the same datagrams. */
+ * lets go of their buffers. Consecutive datagrams of a socket to the same
+ * next hop and of the same size (the last may be shorter) go as one
+ * message with UDP segmentation offload (UDP_SEGMENT): the kernel takes
+ * them through the stack as one packet and cuts them apart as late as it
+ * can (a receiver with UDP_GRO gets them as one); on the wire they are the
+ * same datagrams. */
 static void tx_flush(struct datapath *dp)
 {
 	uint32_t start[DATAPATH_TX_SOCKETS + 1] = {0};
+	uint32_t next[DATAPATH_TX_SOCKETS];
 	if (!dp->n_tx)
 		return;
 
@@ -275,46 +370,53 @@ static void tx_flush(struct datapath *dp)
 		start[dp->tx[i].sock + 1]++;
 	for (unsigned int s = 0; s < DATAPATH_TX_SOCKETS; s++)
 		start[s + 1] += start[s];
-	uint32_t next[DATAPATH_TX_SOCKETS];
 	memcpy(next, start, sizeof next);
-	for (uint32_t i = 0; i < dp->n_tx; i++) {
-		const struct tx_entry *e = &dp->tx[i];
-		uint32_t k = next[e->sock]++;
-		const struct dp_buf *b = &dp->bufs[e->buf];
-		dp->tx_iov[k] = (struct iovec){b->data, b->len};
-		dp->tx_addr[k] = (struct sockaddr_in){
-		    .sin_family = AF_INET,
-		    .sin_port = htons(dp->underlay_port),
-		    .sin_addr.s_addr = e->addr_be,
-		};
-	}
+	for (uint32_t i = 0; i < dp->n_tx; i++)
+		dp->tx_order[next[dp->tx[i].sock]++] = i;
 
 	bool gso = atomic_load_explicit(&dp->gso, memory_order_relaxed);
+	uint32_t n_msgs = 0, n_iov = 0;
 	for (unsigned int s = 0; s < DATAPATH_TX_SOCKETS; s++) {
-		uint32_t end = start[s + 1], n_msgs = 0;
+		uint32_t end = start[s + 1], first_msg = n_msgs;
 		for (uint32_t i = start[s]; i < end;) {
-			size_t seg = dp->tx_iov[i].iov_len, bytes = seg;
+			const struct tx_dgram *d0 = &dp->tx[dp->tx_order[i]];
+			size_t seg = d0->len, bytes = seg;
 			uint32_t j = i + 1;
-			while (gso && j < end && j - i < GSO_MAX_SEGMENTS &&
-			       dp->tx_addr[j].sin_addr.s_addr == dp->tx_addr[i].sin_addr.s_addr &&
-			       dp->tx_iov[j].iov_len <= seg &&
-			       bytes + dp->tx_iov[j].iov_len <= GSO_MAX_SIZE) {
-				bytes += dp->tx_iov[j].iov_len;
-				if (dp->tx_iov[j++].iov_len < seg)
-					break; /* a shorter one ends a run */
+			while (gso && j < end && j - i < GSO_MAX_SEGMENTS) {
+				const struct tx_dgram *d = &dp->tx[dp->tx_order[j]];
+				if (d->addr_be != d0->addr_be || d->len > seg ||
+				    bytes + d->len > GSO_MAX_SIZE)
+					break;
+				bytes += d->len;
+				j++;
+				if (d->len < seg)
+					break; /* only the last may be shorter */
 			}
-			struct mmsghdr *m = &dp->tx_msgs[start[s] + n_msgs];
+			struct mmsghdr *m = &dp->tx_msgs[n_msgs];
+			struct sockaddr_in *sin = &dp->tx_addr[n_msgs];
+			*sin = (struct sockaddr_in){
+			    .sin_family = AF_INET,
+			    .sin_port = htons(dp->underlay_port),
+			    .sin_addr.s_addr = d0->addr_be,
+			};
+			uint32_t iov0 = n_iov;
+			for (uint32_t k = i; k < j; k++) {
+				const struct tx_dgram *d = &dp->tx[dp->tx_order[k]];
+				memcpy(&dp->tx_iov[n_iov], &dp->tx_src_iov[d->iov],
+				       d->n_iov * sizeof(struct iovec));
+				n_iov += d->n_iov;
+			}
 			*m = (struct mmsghdr){
 			    .msg_hdr =
 				{
-				    .msg_name = &dp->tx_addr[i],
-				    .msg_namelen = sizeof dp->tx_addr[i],
-				    .msg_iov = &dp->tx_iov[i],
-				    .msg_iovlen = j - i,
+				    .msg_name = sin,
+				    .msg_namelen = sizeof *sin,
+				    .msg_iov = &dp->tx_iov[iov0],
+				    .msg_iovlen = n_iov - iov0,
 				},
 			};
 			if (j - i > 1) {
-				union gso_control *c = &dp->tx_control[start[s] + n_msgs];
+				union gso_control *c = &dp->tx_control[n_msgs];
 				memset(c, 0, sizeof *c);
 				m->msg_hdr.msg_control = c->buf;
 				m->msg_hdr.msg_controllen = sizeof c->buf;
@@ -325,36 +427,228 @@ static void tx_flush(struct datapath *dp)
 				uint16_t size = (uint16_t)seg;
 				memcpy(CMSG_DATA(cm), &size, sizeof size);
 			}
+			dp->tx_msg_first[n_msgs] = i;
+			dp->tx_msg_n[n_msgs] = (uint16_t)(j - i);
 			n_msgs++;
 			i = j;
 		}
-		if (n_msgs)
-			send_group(dp, dp->tx_fd[s], &dp->tx_msgs[start[s]], n_msgs);
+		if (n_msgs > first_msg)
+			send_group(dp, dp->tx_fd[s], first_msg, n_msgs - first_msg);
 	}
 	for (uint32_t i = dp->n_tx; i-- > 0;)
 		buf_put(dp, dp->tx[i].buf);
 	dp->n_tx = 0;
+	dp->tx_bytes = 0;
+	dp->n_tx_iov = 0;
+	dp->tx_hdrs_used = 0;
 }
 
-/* Writes the frame in buffer 'bi' to port 'port' of 'snap'. */
-static void port_tx(struct datapath *dp, const struct snapshot *snap, uint32_t port,
-		    const struct dp_buf *b)
+/* Queues the datagram 'data' of 'len' bytes in buffer 'bi' for 'a''s next
+ * hop. */
+static void tx_queue(struct datapath *dp, uint32_t bi, const struct dp_action *a, uint8_t *data,
+		     size_t len)
 {
-	uintptr_t cookie =
-	    port < dp_tables_n_ports(snap->tables) ? dp_tables_port_cookie(snap->tables, port) : 0;
-	if (!cookie) {
+	if (dp->n_tx == TX_MAX || dp->n_tx_iov == TX_IOV_MAX)
+		tx_flush(dp);
+	dp->tx_src_iov[dp->n_tx_iov] = (struct iovec){data, len};
+	dp->tx[dp->n_tx++] = (struct tx_dgram){
+	    .buf = bi,
+	    .addr_be = htonl(a->next_hop),
+	    .iov = dp->n_tx_iov++,
+	    .len = (uint32_t)len,
+	    .n_iov = 1,
+	    .sock = (uint16_t)(a->udp_src_port % DATAPATH_TX_SOCKETS),
+	};
+	dp->tx_bytes += len;
+	buf_ref(dp, bi);
+}
+
+/* Queues the segments of the TCP super-frame in buffer 'bi' ('pkt' of
+ * 'len' bytes: the VXLAN header, then the frame) for 'a''s next hop, cut
+ * to 'mss' payload bytes each. Returns false if it cannot be cut. */
+static bool tx_queue_segments(struct datapath *dp, uint32_t bi, const struct dp_action *a,
+			      const uint8_t *pkt, size_t len, size_t mss)
+{
+	struct gso_tcp g;
+	if (gso_tcp_init(&g, pkt, len, VXLAN_HEADER_LEN, mss))
+		return false;
+	uint32_t addr_be = htonl(a->next_hop);
+	uint16_t sock = (uint16_t)(a->udp_src_port % DATAPATH_TX_SOCKETS);
+	for (uint32_t done = 0; done < g.n_segs;) {
+		uint32_t n = g.n_segs - done;
+		uint32_t room = TX_MAX - dp->n_tx;
+		if ((TX_IOV_MAX - dp->n_tx_iov) / 2 < room)
+			room = (TX_IOV_MAX - dp->n_tx_iov) / 2;
+		if ((TX_HDRS_SIZE - dp->tx_hdrs_used) / g.hdr_len < room)
+			room = (uint32_t)((TX_HDRS_SIZE - dp->tx_hdrs_used) / g.hdr_len);
+		if (!room) {
+			tx_flush(dp);
+			continue;
+		}
+		if (n > room)
+			n = room;
+		gso_tcp_segment(&g, done, n, dp->tx_hdrs + dp->tx_hdrs_used,
+				&dp->tx_src_iov[dp->n_tx_iov]);
+		for (uint32_t k = 0; k < n; k++) {
+			dp->tx[dp->n_tx++] = (struct tx_dgram){
+			    .buf = bi,
+			    .addr_be = addr_be,
+			    .iov = dp->n_tx_iov + 2 * k,
+			    .len = (uint32_t)gso_tcp_seg_len(&g, done + k),
+			    .n_iov = 2,
+			    .sock = sock,
+			};
+			dp->tx_bytes += dp->tx[dp->n_tx - 1].len;
+			buf_ref(dp, bi);
+		}
+		dp->n_tx_iov += 2 * n;
+		dp->tx_hdrs_used += n * g.hdr_len;
+		done += n;
+	}
+	return true;
+}
+
+/* Data-plane thread: ports. */
+
+/* Writes 'iov' (one frame) to the TAP 'fd'. Returns 0 or -errno. */
+static int tap_writev_once(int fd, const struct iovec *iov, int n_iov)
+{
+	ssize_t n;
+	do {
+		n = writev(fd, iov, n_iov);
+	} while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : 0;
+}
+
+/* Writes 'iov' (one frame) to the TAP 'fd' of port 'port'; counts a
+ * failure as a drop. */
+static void tap_writev(struct datapath *dp, const struct snapshot *snap, uint32_t port, int fd,
+		       const struct iovec *iov, int n_iov)
+{
+	int err = -tap_writev_once(fd, iov, n_iov);
+	if (!err)
+		return;
+	drop_count(dp, DP_DROP_QUEUE_FULL);
+	if (debugging(dp))
+		LOG_RL(LOG_LEVEL_INFO, 600, "port %s: write: %s",
+		       dp_tables_port_name(snap->tables, port), strerror(err));
+}
+
+/* Writes the frame 'frame' of 'len' bytes to port 'port' of 'snap'. 'vh' is
+ * the virtio-net header it came with from another port's TAP (segmentation
+ * and checksum offload to carry out), or NULL for a finished frame. */
+static void port_write(struct datapath *dp, const struct snapshot *snap, uint32_t port,
+		       const struct virtio_net_hdr *vh, uint8_t *frame, size_t len)
+{
+	static const struct virtio_net_hdr none;
+	int fd = port_fd(snap, port);
+	if (fd < 0) {
 		/* The port has no TAP (it could not be created): it cannot
 		 * take the frame, like a full queue. */
 		drop_count(dp, DP_DROP_QUEUE_FULL);
 		return;
 	}
-	ssize_t n = write((int)(cookie - 1), b->data, b->len);
-	if (n < 0) {
-		drop_count(dp, DP_DROP_QUEUE_FULL);
+	if (snap->fd_vnet[fd]) {
+		/* Offloads pass on as they are, as between two ports of a
+		 * Linux bridge. */
+		struct iovec iov[2] = {{(void *)(vh ? vh : &none), VNET_HDR_LEN}, {frame, len}};
+		tap_writev(dp, snap, port, fd, iov, 2);
+		return;
+	}
+	if (vh && vh->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+		/* A TAP without the header (kept from an earlier agent):
+		 * the segments, one write each. */
+		struct gso_tcp g;
+		if ((vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_TCPV4 ||
+		    gso_tcp_init(&g, frame, len, 0, vh->gso_size)) {
+			drop_count(dp, DP_DROP_UNSUPPORTED);
+			return;
+		}
+		for (uint32_t i = 0; i < g.n_segs; i++) {
+			uint8_t hdr[GSO_HDR_MAX];
+			struct iovec iov[2];
+			gso_tcp_segment(&g, i, 1, hdr, iov);
+			tap_writev(dp, snap, port, fd, iov, 2);
+		}
+		return;
+	}
+	if (vh && (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+	    gso_csum_complete(frame, len, vh->csum_start, vh->csum_offset)) {
+		drop_count(dp, DP_DROP_PARSE);
+		return;
+	}
+	struct iovec iov = {frame, len};
+	tap_writev(dp, snap, port, fd, &iov, 1);
+}
+
+/* Writes the coalesced segments out and lets go of their buffers. */
+static void merge_flush(struct datapath *dp, const struct snapshot *snap)
+{
+	struct rx_merge *mg = &dp->merge;
+	struct virtio_net_hdr vh;
+	struct iovec iov[2 + GSO_MERGE_MAX];
+	if (!mg->active)
+		return;
+	size_t n = gso_merge_finish(&mg->m, &vh, iov + 1);
+	iov[0] = (struct iovec){&vh, VNET_HDR_LEN};
+	int rc = tap_writev_once(mg->fd, iov, (int)n + 1);
+	if (rc == -EINVAL && mg->m.n > 1) {
+		/* The kernel does not take such a frame: UDP GSO needs Linux
+		 * 6.2. The segments go one by one, now and from now on. */
+		if (mg->m.proto == IP_PROTO_UDP && !dp->no_udp_merge) {
+			LOG_INFO("the TAPs do not take UDP GSO frames; UDP datagrams from the "
+				 "underlay are written one by one");
+			dp->no_udp_merge = true;
+		}
+		static const struct virtio_net_hdr none;
+		for (uint32_t i = 0; i < mg->m.n; i++) {
+			struct iovec one[2] = {{(void *)&none, VNET_HDR_LEN}, mg->m.seg[i]};
+			tap_writev(dp, snap, mg->port, mg->fd, one, 2);
+		}
+	} else if (rc) {
+		dp_counter_add(&dp->drops[DP_DROP_QUEUE_FULL], mg->m.n);
 		if (debugging(dp))
 			LOG_RL(LOG_LEVEL_INFO, 600, "port %s: write: %s",
-			       dp_tables_port_name(snap->tables, port), strerror(errno));
+			       dp_tables_port_name(snap->tables, mg->port), strerror(-rc));
 	}
+	for (uint32_t i = 0; i < mg->n_bufs; i++)
+		buf_put(dp, mg->bufs[i]);
+	mg->n_bufs = 0;
+	mg->active = false;
+}
+
+/* Delivers the frame in 'b' (in buffer 'bi'), decapsulated from the
+ * underlay, to port 'port': coalesced with the segments before it where
+ * it continues their TCP flow, else on its own. */
+static void port_write_merging(struct datapath *dp, const struct snapshot *snap, uint32_t port,
+			       uint32_t bi, const struct dp_buf *b)
+{
+	struct rx_merge *mg = &dp->merge;
+	int fd = port_fd(snap, port);
+	if (fd < 0 || !snap->fd_vnet[fd]) {
+		merge_flush(dp, snap);
+		port_write(dp, snap, port, NULL, b->data, b->len);
+		return;
+	}
+	if (mg->active) {
+		if (mg->port == port && gso_merge_add(&mg->m, b->data, b->len))
+			goto added;
+		merge_flush(dp, snap);
+	}
+	if (!gso_merge_start(&mg->m, b->data, b->len, !dp->no_udp_merge)) {
+		/* Not a TCP segment with payload (or a broken one: the
+		 * instance's kernel checks and drops it). */
+		port_write(dp, snap, port, NULL, b->data, b->len);
+		return;
+	}
+	mg->active = true;
+	mg->fd = fd;
+	mg->port = port;
+added:
+	buf_ref(dp, bi);
+	mg->bufs[mg->n_bufs++] = bi;
+	if (mg->m.closed || mg->m.n == GSO_MERGE_MAX)
+		merge_flush(dp, snap);
 }
 
 /* Logs a packet's fate (debug mode). 'port' is the input port, or -1 for
@@ -389,26 +683,39 @@ static void debug_log(const struct snapshot *snap, int64_t port, uint32_t from,
 	}
 }
 
-/* Carries out the pipeline's action 'a' on buffer 'bi'. */
-static void act(struct datapath *dp, const struct snapshot *snap, uint32_t bi,
-		const struct dp_action *a)
+/* Carries out the pipeline's action 'a' on the frame in 'b' (buffer 'bi')
+ * read from a port's TAP with the virtio-net header 'vh' (NULL if the TAP
+ * has none); 'frame' is where the frame started before the pipeline. */
+static void port_act(struct datapath *dp, const struct snapshot *snap, uint32_t bi,
+		     struct dp_buf *b, const struct dp_action *a, const struct virtio_net_hdr *vh,
+		     const uint8_t *frame)
 {
-	const struct dp_buf *b = &dp->bufs[bi];
+	if (a->reply)
+		vh = NULL;
 	switch (a->verdict) {
 	case DP_DROP:
 		break;
 	case DP_TO_PORT:
-		port_tx(dp, snap, a->port, b);
+		port_write(dp, snap, a->port, vh, b->data, b->len);
 		break;
 	case DP_TO_UNDERLAY:
-		dp->tx[dp->n_tx++] = (struct tx_entry){
-		    .buf = bi,
-		    .addr_be = htonl(a->next_hop),
-		    .sock = (uint16_t)(a->udp_src_port % DATAPATH_TX_SOCKETS),
-		};
-		return; /* the buffer is freed when the round's datagrams are sent */
+		if (vh && vh->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+			if ((vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_TCPV4 ||
+			    frame != b->data + VXLAN_HEADER_LEN ||
+			    !tx_queue_segments(dp, bi, a, b->data, b->len, vh->gso_size))
+				drop_count(dp, DP_DROP_UNSUPPORTED);
+			break;
+		}
+		if (vh && (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+		    (frame != b->data + VXLAN_HEADER_LEN ||
+		     gso_csum_complete(b->data + VXLAN_HEADER_LEN, b->len - VXLAN_HEADER_LEN,
+				       vh->csum_start, vh->csum_offset))) {
+			drop_count(dp, DP_DROP_PARSE);
+			break;
+		}
+		tx_queue(dp, bi, a, b->data, b->len);
+		break;
 	}
-	buf_put(dp, bi);
 }
 
 /* Reads up to a burst of frames from the TAP 'fd'. */
@@ -419,12 +726,15 @@ static void port_rx(struct datapath *dp, const struct snapshot *snap, int fd)
 	if (!snapshot_has_fd(snap, fd))
 		return;
 	uint32_t port = (uint32_t)snap->fd_port[fd];
+	bool vnet = snap->fd_vnet[fd];
 	for (int i = 0; i < DATAPATH_BURST; i++) {
-		if (dp->n_free < 1)
+		struct virtio_net_hdr vh;
+		if (!dp->n_free)
 			tx_flush(dp);
 		uint32_t bi = buf_get(dp);
 		struct dp_buf *b = &dp->bufs[bi];
-		ssize_t n = read(fd, b->data, dp_buf_tailroom(b));
+		struct iovec iov[2] = {{&vh, VNET_HDR_LEN}, {b->data, dp_buf_tailroom(b)}};
+		ssize_t n = vnet ? readv(fd, iov, 2) : readv(fd, iov + 1, 1);
 		if (n <= 0) {
 			int err = n < 0 ? errno : 0;
 			buf_put(dp, bi);
@@ -439,22 +749,67 @@ static void port_rx(struct datapath *dp, const struct snapshot *snap, int fd)
 			}
 			return;
 		}
-		b->len = (size_t)n;
+		if (vnet && (size_t)n < VNET_HDR_LEN) {
+			drop_count(dp, DP_DROP_PARSE);
+			buf_put(dp, bi);
+			continue;
+		}
+		b->len = (size_t)n - (vnet ? VNET_HDR_LEN : 0);
+		const uint8_t *frame = b->data;
 		struct dp_action a;
 		dp_from_port(dp->ctx, snap->tables, port, b, &a);
 		if (debugging(dp))
 			debug_log(snap, port, 0, b, &a);
-		act(dp, snap, bi, &a);
+		port_act(dp, snap, bi, b, &a, vnet ? &vh : NULL, frame);
+		buf_put(dp, bi);
+		if (dp->tx_bytes >= TX_FLUSH_BYTES)
+			tx_flush(dp);
 	}
 }
 
-/* Receives up to a burst of datagrams from the underlay with one
- * recvmmsg(). */
+/* Decides and carries out the fate of the datagram in 'b' (in buffer 'bi')
+ * from underlay address 'from'. */
+static void underlay_one(struct datapath *dp, const struct snapshot *snap, uint32_t from,
+			 uint32_t bi, struct dp_buf *b)
+{
+	struct dp_action a;
+	dp_from_underlay(dp->ctx, snap->tables, from, b, &a);
+	if (debugging(dp))
+		debug_log(snap, -1, from, b, &a);
+	switch (a.verdict) {
+	case DP_DROP:
+		break;
+	case DP_TO_PORT:
+		port_write_merging(dp, snap, a.port, bi, b);
+		break;
+	case DP_TO_UNDERLAY:
+		tx_queue(dp, bi, &a, b->data, b->len);
+		break;
+	}
+}
+
+/* The datagram size of a UDP GRO message 'm', or 0 if it holds one. */
+static size_t gro_size(const struct msghdr *m)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR((struct msghdr *)m, c)) {
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+			int size;
+			memcpy(&size, CMSG_DATA(c), sizeof size);
+			return size > 0 ? (size_t)size : 0;
+		}
+	}
+	return 0;
+}
+
+/* Receives up to a burst of messages from the underlay with one
+ * recvmmsg(); each is a datagram or, with UDP GRO, several of one size
+ * (the last may be shorter) back to back. */
 static void underlay_rx(struct datapath *dp, const struct snapshot *snap)
 {
-	if (dp->n_free < DATAPATH_BURST)
+	unsigned int burst = dp->rx_burst;
+	if (dp->n_free < DATAPATH_BURST + 1)
 		tx_flush(dp);
-	for (unsigned int i = 0; i < DATAPATH_BURST; i++) {
+	for (unsigned int i = 0; i < burst; i++) {
 		uint32_t bi = buf_get(dp);
 		struct dp_buf *b = &dp->bufs[bi];
 		dp->rx_buf[i] = bi;
@@ -466,39 +821,73 @@ static void underlay_rx(struct datapath *dp, const struct snapshot *snap)
 			    .msg_namelen = sizeof dp->rx_addr[i],
 			    .msg_iov = &dp->rx_iov[i],
 			    .msg_iovlen = 1,
+			    .msg_control = dp->rx_control[i].buf,
+			    .msg_controllen = sizeof dp->rx_control[i].buf,
 			},
 		};
 	}
-	int n = recvmmsg(dp->rx_fd, dp->rx_msgs, DATAPATH_BURST, MSG_DONTWAIT, NULL);
+	int n = recvmmsg(dp->rx_fd, dp->rx_msgs, burst, MSG_DONTWAIT, NULL);
 	if (n < 0)
 		n = 0;
+	size_t bytes = 0;
+	for (unsigned int i = 0; i < (unsigned int)n; i++)
+		bytes += dp->rx_msgs[i].msg_len;
+	dp->rx_burst = bytes >= RX_BIG_BYTES ? RX_BURST_BIG : DATAPATH_BURST;
 	for (unsigned int i = 0; i < (unsigned int)n; i++) {
 		uint32_t bi = dp->rx_buf[i];
 		struct dp_buf *b = &dp->bufs[bi];
 		const struct mmsghdr *m = &dp->rx_msgs[i];
 		b->len = m->msg_len;
 		if (m->msg_hdr.msg_flags & MSG_TRUNC) {
-			/* Larger than a buffer: no frame of ours is. */
+			/* Larger than a buffer: no packet of ours is. */
 			drop_count(dp, DP_DROP_PARSE);
-			buf_put(dp, bi);
 			continue;
 		}
 		if (!snap) {
 			/* No view yet: nothing here is for us. */
 			drop_count(dp, DP_DROP_NOT_FOR_US);
-			buf_put(dp, bi);
 			continue;
 		}
 		uint32_t from = ntohl(dp->rx_addr[i].sin_addr.s_addr);
-		struct dp_action a;
-		dp_from_underlay(dp->ctx, snap->tables, from, b, &a);
-		if (debugging(dp))
-			debug_log(snap, -1, from, b, &a);
-		act(dp, snap, bi, &a);
+		size_t seg = gro_size(&m->msg_hdr);
+		if (!seg || seg >= b->len) {
+			underlay_one(dp, snap, from, bi, b);
+			continue;
+		}
+		/* Several datagrams: each is decided where it is, confined to
+		 * its own bytes (the pipeline writes replies in place and
+		 * prepends only over the VXLAN header it stripped), or, if too
+		 * small for a reply, copied to a buffer of its own. */
+		for (size_t off = 0; off < b->len; off += seg) {
+			size_t len = b->len - off < seg ? b->len - off : seg;
+			if (len < SMALL_DATAGRAM) {
+				if (!dp->n_free) {
+					merge_flush(dp, snap);
+					tx_flush(dp);
+				}
+				uint32_t ci = buf_get(dp);
+				struct dp_buf *c = &dp->bufs[ci];
+				memcpy(c->data, b->data + off, len);
+				c->len = len;
+				underlay_one(dp, snap, from, ci, c);
+				buf_put(dp, ci);
+			} else {
+				struct dp_buf c = {
+				    .head = b->data + off,
+				    .size = len,
+				    .data = b->data + off,
+				    .len = len,
+				};
+				underlay_one(dp, snap, from, bi, &c);
+			}
+		}
+		if (dp->tx_bytes >= TX_FLUSH_BYTES)
+			tx_flush(dp);
 	}
-	/* Give back the buffers that received nothing, in reverse so that the
-	 * stack hands out the same (cache-warm) ones next time. */
-	for (unsigned int i = DATAPATH_BURST; i-- > (unsigned int)n;)
+	merge_flush(dp, snap);
+	/* Let go of the buffers (those that received nothing in reverse, so
+	 * that the stack hands out the same, cache-warm, ones next time). */
+	for (unsigned int i = burst; i-- > 0;)
 		buf_put(dp, dp->rx_buf[i]);
 }
 
@@ -617,6 +1006,13 @@ int datapath_create(struct dp_counters_registry *reg, uint16_t underlay_port, st
 		goto err;
 	}
 	sockbuf_set(dp->rx_fd, SO_RCVBUFFORCE, SO_RCVBUF, UNDERLAY_SOCKBUF_SIZE);
+	/* Take runs of datagrams of one flow as one (what a sender's UDP
+	 * segmentation offload made, or GRO on the way): fewer receive calls,
+	 * and the TCP segments in them coalesce again for the TAP. Without it
+	 * (before Linux 5.0) they come one by one. */
+	int on = 1;
+	if (setsockopt(dp->rx_fd, SOL_UDP, UDP_GRO, &on, sizeof on))
+		LOG_INFO("no UDP GRO on the underlay socket: %s", strerror(errno));
 
 	for (unsigned int k = 0; k < DATAPATH_TX_SOCKETS; k++) {
 		uint16_t port = (uint16_t)(DATAPATH_TX_PORT_BASE + k);
@@ -655,6 +1051,8 @@ int datapath_create(struct dp_counters_registry *reg, uint16_t underlay_port, st
 		onm_abort("out of memory for packet buffers");
 	for (uint32_t i = POOL_SIZE; i-- > 0;)
 		dp->free_bufs[dp->n_free++] = i;
+	dp->tx_hdrs = xmalloc(TX_HDRS_SIZE);
+	dp->rx_burst = DATAPATH_BURST;
 	dp->ctx = dp_ctx_create(reg, 0, 0);
 
 	/* The data-plane thread takes no signal: the control thread's event
@@ -699,6 +1097,7 @@ void datapath_destroy(struct datapath *dp)
 	snapshot_free(atomic_load(&dp->current));
 	dp_ctx_destroy(dp->ctx);
 	free(dp->storage);
+	free(dp->tx_hdrs);
 	for (unsigned int k = 0; k < DATAPATH_TX_SOCKETS; k++)
 		if (dp->tx_fd[k] >= 0)
 			close(dp->tx_fd[k]);
@@ -742,12 +1141,15 @@ void datapath_publish(struct datapath *dp, struct dp_tables *t)
 	}
 	s->n_fd = (uint32_t)(max_fd + 1);
 	s->fd_port = xcalloc(s->n_fd ? s->n_fd : 1, sizeof *s->fd_port);
+	s->fd_vnet = xcalloc(s->n_fd ? s->n_fd : 1, sizeof *s->fd_vnet);
 	for (uint32_t i = 0; i < s->n_fd; i++)
 		s->fd_port[i] = -1;
 	for (uint32_t p = 0; p < n_ports; p++) {
 		uintptr_t cookie = dp_tables_port_cookie(t, p);
-		if (cookie)
+		if (cookie) {
 			s->fd_port[cookie - 1] = (int32_t)p;
+			s->fd_vnet[cookie - 1] = port_tap_has_vnet_hdr((int)(cookie - 1));
+		}
 	}
 
 	struct snapshot *old = atomic_exchange(&dp->current, s);

@@ -7,16 +7,31 @@
  * I/O. One epoll set holds every port's TAP descriptor, the underlay
  * socket (UDP 0.0.0.0:4789) and an eventfd for wake-ups. Each round reads
  * up to DATAPATH_BURST frames from every ready TAP and up to
- * DATAPATH_BURST datagrams from the underlay with one recvmmsg(); frames
+ * DATAPATH_BURST messages from the underlay with one recvmmsg(); frames
  * for local ports are written to their TAP at once; datagrams for the
  * underlay are collected and sent with one sendmmsg() per source socket at
- * the end of the round (or earlier when buffers run short), runs of
- * equal-size datagrams to one next hop as one UDP segmentation offload
- * message (the kernel takes them through its stack as one). The outer
- * source port carries flow entropy: the pipeline's flow-hash port picks
- * one of DATAPATH_TX_SOCKETS sockets bound to ports 49152 + k. Packet
- * buffers are preallocated; a packet costs no allocation, no lock and no
- * system call beyond these.
+ * the end of the round (or earlier when 256 KiB are waiting, or buffers
+ * run short), runs of equal-size datagrams to one next hop as one UDP
+ * segmentation offload message (the kernel takes them through its stack
+ * as one). The outer source port carries flow entropy: the pipeline's
+ * flow-hash port picks one of DATAPATH_TX_SOCKETS sockets bound to ports
+ * 49152 + k. Packet buffers (68 KiB each) are preallocated and reference
+ * counted; a packet costs no allocation, no lock and no system call beyond
+ * these.
+ *
+ * Offloads (gso.h). A port's TAP carries a virtio-net header (port.h), so
+ * an instance hands over TCP segments of up to 64 KiB with partial
+ * checksums: the pipeline decides each such super-frame once, then it is
+ * cut into wire-size segments with complete checksums (UDP datagrams with a
+ * partial checksum are completed) and queued as above; between two local
+ * ports the header passes on as it is. The underlay socket has UDP GRO on,
+ * so a peer's segmentation offload message arrives as one; its datagrams
+ * are decided one by one, in place, and consecutive TCP segments (or
+ * equal-size UDP datagrams) of one flow for one port, their checksums
+ * verified, are written to the TAP as one GSO frame. A TAP opened without
+ * the header (kept from an earlier agent), or a descriptor that is not a
+ * TAP (tests), gets and gives bare frames. Counters count a super-frame as
+ * one packet.
  *
  * Publication and reclamation. The control thread hands over each new
  * table snapshot with datapath_publish(): one atomic pointer swap, which

@@ -41,6 +41,7 @@
 #include "counters.h"
 #include "tables.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,6 +92,9 @@ struct dp_action {
 	uint32_t port;		    /* DP_TO_PORT: port index in the snapshot */
 	uint32_t next_hop;	    /* DP_TO_UNDERLAY: underlay address, host order */
 	uint16_t udp_src_port;	    /* DP_TO_UNDERLAY: 49152..65535, hash of the inner flow */
+	bool reply; /* the packet in pkt is one the pipeline made (ARP, DHCP or ICMP reply, ICMP
+		     * error) in place of the one received: offload metadata of the received
+		     * frame (a virtio-net header) does not apply to it */
 };
 
 struct dp_ctx;

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <net/if_arp.h>
 #include <poll.h>
 #include <signal.h>
@@ -71,13 +72,26 @@ int port_tap_open(const char *name, const struct eth_addr *mac, int mtu, int *fd
 
 	struct ifreq ifr;
 	memset(&ifr, 0, sizeof ifr);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	memcpy(ifr.ifr_name, name, strlen(name));
 	int rc = 0;
 	if (ioctl(fd, TUNSETIFF, &ifr)) {
 		rc = -errno;
 		goto err_close_fd;
 	}
+	int hdr_size = (int)sizeof(struct virtio_net_hdr);
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_size)) {
+		rc = -errno;
+		goto err_close_fd;
+	}
+	/* What the instance may hand us: partial checksums and IPv4 TCP
+	 * segments of up to 64 KiB (the data path completes and cuts them,
+	 * agent/gso.h). Not IPv6 (the pipeline drops it anyway), not ECN
+	 * (the kernel segments those itself), not UDP segmentation. Without
+	 * them (an old kernel) the instance just sends finished frames. */
+	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4)))
+		LOG_WARN_RL("TAP %s: no checksum and segmentation offload: %s", name,
+			    strerror(errno));
 
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0) {
@@ -127,6 +141,18 @@ err_close_s:
 err_close_fd:
 	close(fd);
 	return rc;
+}
+
+bool port_tap_has_vnet_hdr(int fd)
+{
+	struct ifreq ifr;
+	int hdr_size = 0;
+
+	memset(&ifr, 0, sizeof ifr);
+	if (ioctl(fd, TUNGETIFF, &ifr) || !(ifr.ifr_flags & IFF_VNET_HDR))
+		return false;
+	return !ioctl(fd, TUNGETVNETHDRSZ, &hdr_size) &&
+	       hdr_size == (int)sizeof(struct virtio_net_hdr);
 }
 
 /* The keeper's abstract socket address for 'host'; returns its length. */

@@ -3,8 +3,15 @@
  * Ports: the TAP devices through which instances attach to the agent, and
  * the port keeper that keeps them alive while the agent restarts.
  *
- * A port is a TAP device (IFF_TAP | IFF_NO_PI) named by port_name() of
- * include/onm/naming.h. The agent creates it in its own network namespace
+ * A port is a TAP device (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR) named by
+ * port_name() of include/onm/naming.h. Every frame read or written carries
+ * a virtio-net header (struct virtio_net_hdr, 10 bytes) in front, and the
+ * device offers the instance checksum and TCP segmentation offload for
+ * IPv4 (TUN_F_CSUM | TUN_F_TSO4): the instance's kernel hands the agent
+ * TCP segments of up to 64 KiB with partial checksums, and takes
+ * coalesced ones (agent/gso.h).
+ *
+ * The agent creates the device in its own network namespace
  * with the instance's MAC address (the device's own address is what the
  * instance sees as its NIC's address once the lab, as a hypervisor would,
  * has moved the device into the instance's namespace as eth0), an MTU that
@@ -52,13 +59,22 @@
 #define PORT_KEEPER_GRACE_S 10
 
 /* Opens (creating it if needed) the TAP device 'name' in the calling
- * thread's network namespace, sets its MAC address to 'mac', its MTU to
- * 'mtu' and its queue to PORT_TXQUEUELEN frames, and brings it up. On
+ * thread's network namespace with a virtio-net header and its offloads (a
+ * kernel that refuses the offloads leaves them off; the header stays),
+ * sets its MAC address to 'mac', its MTU to 'mtu' and its queue to
+ * PORT_TXQUEUELEN frames, and brings it up. On
  * success stores a non-blocking descriptor in '*fd' (the caller closes it;
  * the device goes away with its last descriptor) and returns 0; else
  * returns -errno. */
 int port_tap_open(const char *name, const struct eth_addr *mac, int mtu,
 		  int *fd) WARN_UNUSED_RESULT;
+
+/* True if 'fd' is a TAP whose frames carry a virtio-net header of
+ * sizeof(struct virtio_net_hdr) bytes, as port_tap_open() makes them. False
+ * for a TAP opened without one (by an earlier agent whose descriptors a
+ * keeper handed over) and for anything that is not a TAP: the data path
+ * then reads and writes bare frames. */
+bool port_tap_has_vnet_hdr(int fd);
 
 /* True if 'name' is a valid device name as port_name() makes them. */
 bool port_name_is_valid(const char *name);
