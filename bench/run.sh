@@ -111,3 +111,4 @@ onm_post2=$("$B/bench/bench-http" -m POST -b '{"name":"bench-h-%d"}' -n 1000 \
 	"http://127.0.0.1:$((PORT + 3))/v1/hosts")
 say "  onm-controller, sqlite synchronous=NORMAL: $(kv rps "$onm_post2") req/s  p99 $(kv p99_ms "$onm_post2") ms"
 say "  ratio onm(NORMAL)/bare req/s: $(awk -v a="$(kv rps "$onm_post2")" -v b="$(kv rps "$fix_post")" 'BEGIN { printf "%.2f", a / b }')"
+BENCH_RESULTS="$OUT" ONM_BUILD="$B" bench/e2e.sh || say "end-to-end data-plane benchmark (bench/e2e.sh) failed: exit $?"
