@@ -1559,7 +1559,17 @@ static void w_string(struct writer *w, const char *s)
 	ds_put_char(&w->out, '"');
 	for (const char *p = s; *p; p++) {
 		unsigned char c = (unsigned char)*p;
+		size_t plain = 0;
 
+		/* Copy a run of characters that need no escape at once. */
+		while (p[plain] && (unsigned char)p[plain] >= 0x20 && p[plain] != '"' &&
+		       p[plain] != '\\')
+			plain++;
+		if (plain) {
+			ds_put_buffer(&w->out, p, plain);
+			p += plain - 1;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			ds_put_char(&w->out, '\\');
 			ds_put_char(&w->out, (char)c);
@@ -1608,8 +1618,14 @@ static void put_str(struct writer *w, const char *key, const char *s)
 
 static void put_int(struct writer *w, const char *key, uint64_t v)
 {
+	char digits[20], *p = digits + sizeof digits;
+
 	w_key(w, key);
-	ds_put_format(&w->out, "%" PRIu64, v);
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	ds_put_buffer(&w->out, p, (size_t)(digits + sizeof digits - p));
 }
 
 static void put_ipv4(struct writer *w, const char *key, uint32_t addr)

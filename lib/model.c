@@ -1860,38 +1860,48 @@ static struct model_object **stored_list(const struct model *m, enum model_kind 
  * fills 'diff' (see model.h). */
 void model_diff(const struct model *old, const struct model *new, struct model_diff *diff)
 {
+	struct model_object **ol[MODEL_N_KINDS], **nl[MODEL_N_KINDS];
+	size_t no[MODEL_N_KINDS], nn[MODEL_N_KINDS];
 	size_t allocated = 0;
 
 	diff->changes = NULL;
 	diff->n = 0;
+	/* Each kind's objects sorted by id once, then merged twice. */
+	for (size_t k = 0; k < MODEL_N_KINDS; k++) {
+		ol[k] = stored_list(old, k, &no[k]);
+		nl[k] = stored_list(new, k, &nn[k]);
+	}
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t step = 0; step < MODEL_N_KINDS; step++) {
 			/* Creates and updates in dependency order, then deletes in reverse. */
-			enum model_kind kind = pass == 0 ? step : MODEL_N_KINDS - 1 - step;
-			size_t no, nn, i = 0, j = 0;
-			struct model_object **ol = stored_list(old, kind, &no);
-			struct model_object **nl = stored_list(new, kind, &nn);
+			enum model_kind k = pass == 0 ? step : MODEL_N_KINDS - 1 - step;
+			size_t i = 0, j = 0;
 
-			while (i < no || j < nn) {
-				int c = i == no ? 1 : j == nn ? -1 : strcmp(ol[i]->id, nl[j]->id);
+			while (i < no[k] || j < nn[k]) {
+				int c = i == no[k]   ? 1
+					: j == nn[k] ? -1
+						     : strcmp(ol[k][i]->id, nl[k][j]->id);
 				if (c < 0) {
 					if (pass == 1)
-						diff_add(diff, &allocated, MODEL_DELETE, ol[i]);
+						diff_add(diff, &allocated, MODEL_DELETE, ol[k][i]);
 					i++;
 				} else if (c > 0) {
 					if (pass == 0)
-						diff_add(diff, &allocated, MODEL_CREATE, nl[j]);
+						diff_add(diff, &allocated, MODEL_CREATE, nl[k][j]);
 					j++;
 				} else {
-					if (pass == 0 && json_differs(ol[i]->json, nl[j]->json))
-						diff_add(diff, &allocated, MODEL_UPDATE, nl[j]);
+					if (pass == 0 &&
+					    json_differs(ol[k][i]->json, nl[k][j]->json))
+						diff_add(diff, &allocated, MODEL_UPDATE, nl[k][j]);
 					i++;
 					j++;
 				}
 			}
-			free(ol);
-			free(nl);
 		}
+	}
+	for (size_t k = 0; k < MODEL_N_KINDS; k++) {
+		free(ol[k]);
+		free(nl[k]);
 	}
 }
 

@@ -93,20 +93,41 @@ bool ipv4_prefix_parse(const char *s, struct ipv4_prefix *p)
 }
 
 /* Writes 'addr' as a dotted quad into 'buf'. */
+/* Appends 'v' (0..255) in decimal at 'p'; returns the end. Formatting by
+ * hand: the model writes every address of every object it serializes, and
+ * snprintf was most of that cost. */
+static char *put_octet(char *p, unsigned int v)
+{
+	if (v >= 100)
+		*p++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*p++ = (char)('0' + v / 10 % 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
+static char *put_dotted(char *p, uint32_t addr)
+{
+	for (int shift = 24; shift >= 0; shift -= 8) {
+		p = put_octet(p, (addr >> shift) & 0xff);
+		if (shift)
+			*p++ = '.';
+	}
+	return p;
+}
+
 void ipv4_format(uint32_t addr, char buf[IPV4_ADDR_STRLEN])
 {
-	snprintf(buf, IPV4_ADDR_STRLEN, "%u.%u.%u.%u", (addr >> 24) & 0xff, (addr >> 16) & 0xff,
-		 (addr >> 8) & 0xff, addr & 0xff);
+	*put_dotted(buf, addr) = '\0';
 }
 
 /* Writes 'p' as "A.B.C.D/LEN" into 'buf'. */
 void ipv4_prefix_format(const struct ipv4_prefix *p, char buf[IPV4_PREFIX_STRLEN])
 {
-	uint32_t a = p->addr;
-	unsigned int len = p->len > 32 ? 32 : p->len;
+	char *end = put_dotted(buf, p->addr);
 
-	snprintf(buf, IPV4_PREFIX_STRLEN, "%u.%u.%u.%u/%u", (a >> 24) & 0xff, (a >> 16) & 0xff,
-		 (a >> 8) & 0xff, a & 0xff, len);
+	*end++ = '/';
+	*put_octet(end, p->len > 32 ? 32 : p->len) = '\0';
 }
 
 static int hex_value(char c)
@@ -144,6 +165,11 @@ bool eth_addr_parse(const char *s, struct eth_addr *e)
 /* Writes 'e' as "aa:bb:cc:dd:ee:ff" (lower case) into 'buf'. */
 void eth_addr_format(const struct eth_addr *e, char buf[ETH_ADDR_STRLEN])
 {
-	snprintf(buf, ETH_ADDR_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x", e->b[0], e->b[1], e->b[2],
-		 e->b[3], e->b[4], e->b[5]);
+	static const char hex[] = "0123456789abcdef";
+
+	for (int i = 0; i < 6; i++) {
+		buf[3 * i] = hex[e->b[i] >> 4];
+		buf[3 * i + 1] = hex[e->b[i] & 15];
+		buf[3 * i + 2] = i < 5 ? ':' : '\0';
+	}
 }
