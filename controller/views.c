@@ -62,40 +62,30 @@ struct views_ctx {
 
 /* Lookups by name in the sorted arrays. */
 
+static int host_name_cmp(const void *name, const void *elem)
+{
+	return strcmp(name, ((const struct vhost *)elem)->host->name);
+}
+
+static int class_name_cmp(const void *name, const void *elem)
+{
+	return strcmp(name, ((const struct vclass *)elem)->sl->name);
+}
+
 static size_t host_index(const struct views_ctx *ctx, const char *name)
 {
-	size_t lo = 0, hi = ctx->n_hosts;
+	const struct vhost *h =
+	    bsearch(name, ctx->hosts, ctx->n_hosts, sizeof *ctx->hosts, host_name_cmp);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(name, ctx->hosts[mid].host->name);
-
-		if (!c)
-			return mid;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return SIZE_MAX;
+	return h ? (size_t)(h - ctx->hosts) : SIZE_MAX;
 }
 
 static size_t class_index(const struct views_ctx *ctx, const char *name)
 {
-	size_t lo = 0, hi = ctx->n_classes;
+	const struct vclass *c =
+	    bsearch(name, ctx->classes, ctx->n_classes, sizeof *ctx->classes, class_name_cmp);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(name, ctx->classes[mid].sl->name);
-
-		if (!c)
-			return mid;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return SIZE_MAX;
+	return c ? (size_t)(c - ctx->classes) : SIZE_MAX;
 }
 
 /* Compares "TENANT/NETWORK" given in two parts with a network id. */
