@@ -20,8 +20,11 @@ build: deps
 test:
 	@scripts/test.sh
 
-bench: build
+bench: deps
 	@scripts/deps.sh bench
+	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --prefix=$(PREFIX)
+	@meson setup --reconfigure $(BUILD) >/dev/null # finds bench-only peers (igraph) just installed
+	@ninja -C $(BUILD)
 	@bench/run.sh
 
 demo: build

@@ -10,7 +10,8 @@
 #     (POST /v1/hosts), against a bare libevent handler answering a fixed
 #     body of the same size (the HTTP server's own ceiling).
 #  3. the data-plane pipeline in memory, beside memcpy.
-#  4. bench/e2e.sh: end to end between two instances on two hosts, beside
+#  4. the Route Manager's shortest-path trees beside igraph (issue 4).
+#  5. bench/e2e.sh: end to end between two instances on two hosts, beside
 #     kernel VXLAN, OVS userspace VXLAN and wireguard-go.
 # Results go to stdout and build/bench-results.txt.
 set -eu
@@ -135,6 +136,11 @@ say ""
 say "pipeline in memory: 64-byte UDP frames web1 -> db1 (parse, port security, routing,"
 say "security groups with conntrack, VXLAN encap into a buffer), one core"
 say "  onm pipeline $(kv pipeline_mpps "$pl") Mpps, memcpy of the same bytes $(kv memcpy_mpps "$pl") Mpps (target >= 10 Mpps)"
+say ""
+
+# 4. the Route Manager's shortest-path trees, beside igraph's Dijkstra.
+say "shortest-path trees (lib/spf.c) on random sparse graphs, beside igraph when installed"
+"$B/bench/bench-spf" | sed 's/^/  /' | tee -a "$OUT"
 say ""
 
 BENCH_RESULTS="$OUT" ONM_BUILD="$B" bench/e2e.sh || say "end-to-end data-plane benchmark (bench/e2e.sh) failed: exit $?"

@@ -19,7 +19,7 @@ PKGS="$PKGS iptables"
 # Benchmarks only ('deps.sh bench', called by make bench): load generators
 # and the peers the data plane is measured against.
 if [ "${1:-}" = bench ]; then
-	PKGS="$PKGS wrk sqlite3 jq openvswitch-switch wireguard-go wireguard-tools"
+	PKGS="$PKGS wrk sqlite3 jq libigraph-dev openvswitch-switch wireguard-go wireguard-tools"
 fi
 
 missing=""
