@@ -409,18 +409,17 @@ void views_ctx_destroy(struct views_ctx *ctx)
 
 /* Forwarding. */
 
-/* Sets next[d] to the first hop from 'src' towards host d, for class
- * 'class_idx', or NO_HOP if d is unreachable (or is 'src'). This is the
- * one place the Route Manager replaces with a tree per (class,
- * destination); for now every class takes the fewest-hop paths:
+/* Sets next[d] to the first hop from 'src' towards host d, or NO_HOP if d
+ * is unreachable (or is 'src'). This is the one place the Route Manager
+ * replaces with a tree per (class, destination); for now every class takes
+ * the fewest-hop paths:
  * breadth-first over links that are up, neighbours in name order, never
  * through a kernel VTEP (it does not forward). */
-static void fwd_next_hops(const struct views_ctx *ctx, size_t class_idx, size_t src, size_t *next)
+static void fwd_next_hops(const struct views_ctx *ctx, size_t src, size_t *next)
 {
 	size_t *queue = xmalloc((ctx->n_hosts ? ctx->n_hosts : 1) * sizeof *queue);
 	size_t head = 0, tail = 0;
 
-	(void)class_idx;
 	for (size_t i = 0; i < ctx->n_hosts; i++)
 		next[i] = NO_HOP;
 	queue[tail++] = src;
@@ -446,10 +445,13 @@ static void put_fwd_entries(const struct views_ctx *ctx, size_t self, json_t *vi
 {
 	size_t *next = xmalloc((ctx->n_hosts ? ctx->n_hosts : 1) * sizeof *next);
 
+	/* Every class takes the same fewest-hop paths today: compute them once.
+	 * (The Route Manager gives each class its own tree: then this moves
+	 * into the loop.) */
+	fwd_next_hops(ctx, self, next);
 	for (size_t c = 0; c < ctx->n_classes; c++) {
 		const char *class_name = ctx->classes[c].sl->name;
 
-		fwd_next_hops(ctx, c, self, next);
 		for (size_t d = 0; d < ctx->n_hosts; d++) {
 			const struct host *dst = ctx->hosts[d].host, *hop;
 			char *key;
