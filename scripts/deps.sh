@@ -12,14 +12,14 @@ libevent-dev libjansson-dev libyaml-dev libsqlite3-dev libsodium-dev libcmocka-d
 # Tests: fuzzing and sanitizers with clang, real clients.
 PKGS="$PKGS clang libclang-rt-14-dev curl iproute2 procps"
 # The lab and its tests: DHCP client, real traffic tools, captures.
-PKGS="$PKGS udhcpc iputils-ping traceroute iperf3 netcat-openbsd tcpdump tshark ethtool"
+PKGS="$PKGS udhcpc iputils-ping traceroute iperf3 netcat-openbsd tcpdump tshark ethtool jq python3"
 # Link emulation where the kernel lacks netem: the lab delays packets
 # through NFQUEUE (see docs/lab.md).
 PKGS="$PKGS iptables"
 # Benchmarks only ('deps.sh bench', called by make bench): load generators
 # and the peers the data plane is measured against.
 if [ "${1:-}" = bench ]; then
-	PKGS="$PKGS wrk sqlite3 jq libigraph-dev openvswitch-switch wireguard-go wireguard-tools"
+	PKGS="$PKGS wrk sqlite3 libigraph-dev openvswitch-switch wireguard-go wireguard-tools"
 fi
 
 missing=""

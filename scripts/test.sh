@@ -10,6 +10,10 @@
 # "not ok N - ..."); a program that exits non-zero without reporting a
 # failure (a crash, a sanitizer report) counts as one failure.
 #
+# A skipped check ("ok N - ... # SKIP reason", or a whole program's
+# "1..0 # SKIP reason") is not a pass: it is listed at the end so that a
+# skip can never hide a check that did not run.
+#
 # Environment: FUZZ_SECONDS (default 20 per target), TEST_FILTER (only
 # programs whose name contains it).
 set -u
@@ -20,6 +24,7 @@ TEST_FILTER=${TEST_FILTER:-}
 passed=0
 failed=0
 failures=()
+skips=()
 LOG_DIR=build/test-logs
 rm -rf "$LOG_DIR"
 mkdir -p "$LOG_DIR"
@@ -35,8 +40,11 @@ run_tap() {
 	local start=$SECONDS
 	"$@" >"$log" 2>&1
 	local rc=$?
-	local ok notok
-	ok=$(grep -cE '^ok [0-9]+' "$log")
+	local ok notok skip
+	ok=$(grep -E '^ok [0-9]+' "$log" | grep -cv '# SKIP')
+	while IFS= read -r skip; do
+		skips+=("$suite/$name: $skip")
+	done < <(grep -E '^(ok [0-9]+.*|1\.\.0 )# SKIP' "$log")
 	notok=$(grep -cE '^not ok [0-9]+' "$log")
 	if [ "$rc" != 0 ] && [ "$notok" = 0 ]; then
 		notok=1
@@ -136,6 +144,10 @@ if [ ${#failures[@]} != 0 ]; then
 		echo "--- $l"
 		tail -60 "$l"
 	done
+fi
+if [ ${#skips[@]} != 0 ]; then
+	echo "== skipped (not counted as passed)"
+	printf '  %s\n' "${skips[@]}"
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

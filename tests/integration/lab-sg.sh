@@ -60,10 +60,6 @@ else
 	show_run
 	bail "the lab did not come up"
 fi
-if ! agent_ready; then
-	skip "security groups" "agent not ready"
-	done_testing
-fi
 
 # tcp SRC DST_INSTANCE DST_IP PORT: a listener on DST; SRC connects and sends a line,
 # the listener answers with a line (the reply of the flow). Prints "sent" when the

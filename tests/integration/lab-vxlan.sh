@@ -66,38 +66,27 @@ out=$(lx legacy1 ip -4 addr show dev eth0)
 check "legacy1 has its address statically" has "$out" 'inet 10\.1\.1\.50/24'
 check "no agent runs for ext1" test -z "$(sed -n '/"agent ext1"/p' "$LAB_STATE/pids.json")"
 
-if ! agent_ready; then
-	for t in "tshark decodes VXLAN" "interop pings"; do
-		skip "$t" "agent not ready"
-	done
-	done_testing
-fi
-
-if command -v tshark >/dev/null; then
-	# Agent to agent, on h1's link to h2 (ul1: "ext1/h2" sorts before "h1/h2").
-	ip netns exec "onm-$LAB-h1" timeout 15 tshark -l -n -i ul1 -c 4 -f 'udp port 4789' \
-		-T fields -e udp.srcport -e udp.dstport -e vxlan.vni -e ip.src -e ip.dst -e icmp.type \
-		>tshark.out 2>tshark.err &
-	cap=$!
-	BG_PIDS+=("$cap")
-	wait_for tshark.err "Capturing on" 100
-	# Until tshark has its packets (it starts capturing a moment after saying so).
-	for ((i = 0; i < 30; i++)); do
-		alive "$cap" || break
-		lx web1 ping -c 1 -W 1 10.1.1.20 >/dev/null 2>&1
-	done
-	wait_gone "$cap" 100
-	diag "$(cat tshark.out)"
-	check "tshark decodes VXLAN on UDP 4789 with VNI 4242" \
-		has "$(cat tshark.out)" $'^[0-9]+\t4789\t4242\t'
-	check "inside: web1's ICMP echo to web2" \
-		has "$(cat tshark.out)" $'\t4789\t4242\t198\\.19\\.[0-9.]+,10\\.1\\.1\\.10\t198\\.19\\.[0-9.]+,10\\.1\\.1\\.20\t8$'
-	low=$(awk -F'\t' '$1 < 49152' tshark.out)
-	check "outer source ports from a flow hash (49152..65535)" \
-		test -s tshark.out -a -z "$low"
-else
-	skip "tshark decodes VXLAN" "tshark is not installed"
-fi
+# Agent to agent, on h1's link to h2 (ul1: "ext1/h2" sorts before "h1/h2").
+ip netns exec "onm-$LAB-h1" timeout 15 tshark -l -n -i ul1 -c 4 -f 'udp port 4789' \
+	-T fields -e udp.srcport -e udp.dstport -e vxlan.vni -e ip.src -e ip.dst -e icmp.type \
+	>tshark.out 2>tshark.err &
+cap=$!
+BG_PIDS+=("$cap")
+wait_for tshark.err "Capturing on" 100
+# Until tshark has its packets (it starts capturing a moment after saying so).
+for ((i = 0; i < 30; i++)); do
+	alive "$cap" || break
+	lx web1 ping -c 1 -W 1 10.1.1.20 >/dev/null 2>&1
+done
+wait_gone "$cap" 100
+diag "$(cat tshark.out)"
+check "tshark decodes VXLAN on UDP 4789 with VNI 4242" \
+	has "$(cat tshark.out)" $'^[0-9]+\t4789\t4242\t'
+check "inside: web1's ICMP echo to web2" \
+	has "$(cat tshark.out)" $'\t4789\t4242\t198\\.19\\.[0-9.]+,10\\.1\\.1\\.10\t198\\.19\\.[0-9.]+,10\\.1\\.1\\.20\t8$'
+low=$(awk -F'\t' '$1 < 49152' tshark.out)
+check "outer source ports from a flow hash (49152..65535)" \
+	test -s tshark.out -a -z "$low"
 
 # Interop: the kernel's VXLAN and onm's agents, both ways, on the same subnet and
 # through the VN's router, with instances of the neighbouring host and of a host further
@@ -128,23 +117,21 @@ wait_gone "$srv" 50
 check "tcp db1 -> legacy1 across the kernel VTEP, data checked" test "$(cat nc.out)" = "interop $$"
 
 # The last hop to a kernel VTEP is plain VXLAN: onm's transit bits are zero there.
-if command -v tshark >/dev/null; then
-	ip netns exec "$ext" timeout 15 tshark -l -n -i ul0 -c 2 -f 'udp dst port 4789' \
-		-T fields -e vxlan.vni -e udp.payload >tshark-ext.out 2>tshark-ext.err &
-	cap=$!
-	BG_PIDS+=("$cap")
-	wait_for tshark-ext.err "Capturing on" 100
-	for ((i = 0; i < 30; i++)); do
-		alive "$cap" || break
-		lx web2 ping -c 1 -W 1 10.1.1.50 >/dev/null 2>&1
-	done
-	wait_gone "$cap" 100
-	diag "$(cat tshark-ext.out)"
-	# The UDP payload starts with the VXLAN header: flags 08, three reserved bytes,
-	# the VNI (4242 = 0x001092), one reserved byte.
-	check "VXLAN to the kernel VTEP carries VNI 4242" has "$(cat tshark-ext.out)" $'^4242\t'
-	check "its reserved bytes are zero (RFC 7348)" \
-		test -n "$(cat tshark-ext.out)" -a -z "$(grep -v $'^4242\t0800000000109200' tshark-ext.out)"
-fi
+ip netns exec "$ext" timeout 15 tshark -l -n -i ul0 -c 2 -f 'udp dst port 4789' \
+	-T fields -e vxlan.vni -e udp.payload >tshark-ext.out 2>tshark-ext.err &
+cap=$!
+BG_PIDS+=("$cap")
+wait_for tshark-ext.err "Capturing on" 100
+for ((i = 0; i < 30; i++)); do
+	alive "$cap" || break
+	lx web2 ping -c 1 -W 1 10.1.1.50 >/dev/null 2>&1
+done
+wait_gone "$cap" 100
+diag "$(cat tshark-ext.out)"
+# The UDP payload starts with the VXLAN header: flags 08, three reserved bytes,
+# the VNI (4242 = 0x001092), one reserved byte.
+check "VXLAN to the kernel VTEP carries VNI 4242" has "$(cat tshark-ext.out)" $'^4242\t'
+check "its reserved bytes are zero (RFC 7348)" \
+	test -n "$(cat tshark-ext.out)" -a -z "$(grep -v $'^4242\t0800000000109200' tshark-ext.out)"
 
 done_testing

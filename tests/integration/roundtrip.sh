@@ -228,12 +228,8 @@ check "not available yet" has "$ERR" "^onm: 'trace' is not available yet in this
 expect_run "help: exit 0" 0 help
 check "help lists apply" has "$OUT" '^  apply FILE'
 
-# --- the example of the repository, when there ---------------------------------------
-if [ -f "$T_ROOT/examples/demo.yaml" ]; then
-	expect_run "examples/demo.yaml applies (dry run)" 0 apply "$T_ROOT/examples/demo.yaml" --dry-run
-else
-	skip "examples/demo.yaml applies (dry run)" "no examples/demo.yaml"
-fi
+# --- the example of the repository ----------------------------------------------------
+expect_run "examples/demo.yaml applies (dry run)" 0 apply "$T_ROOT/examples/demo.yaml" --dry-run
 
 # --- the controller gone: exit 2 -----------------------------------------------------
 stop_controller TERM

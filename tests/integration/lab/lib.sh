@@ -4,8 +4,7 @@
 # Helpers of the lab tests (tests/integration/lab-*.sh), on top of ../lib.sh: each test
 # runs its own lab named t$$ with its state directory in the test's temp dir and its own
 # loopback ports, so that it can run beside other tests; an EXIT trap takes the lab down
-# ('onm lab down' removes only what the lab recorded). Every wait is bounded. Packet tests
-# are skipped ("# SKIP agent not ready") while build/onm-agent is not a real agent yet.
+# ('onm lab down' removes only what the lab recorded). Every wait is bounded.
 
 # shellcheck source=tests/integration/lib.sh disable=SC2034 # RC, OUT, ERR, CTL_URL: for the tests
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -56,19 +55,12 @@ lab_setup() {
 		echo "1..0 # SKIP needs root (network namespaces)"
 		exit 0
 	fi
-	for tool in ip tc bridge udhcpc ping traceroute nc tcpdump ethtool; do
-		command -v "$tool" >/dev/null || {
-			echo "1..0 # SKIP $tool is not installed (make deps)"
-			exit 0
-		}
+	# make test installs these (scripts/deps.sh): missing is a failure, not a skip.
+	for tool in ip tc bridge udhcpc ping traceroute nc tcpdump tshark ethtool iptables; do
+		command -v "$tool" >/dev/null || bail "$tool is not installed (scripts/deps.sh installs it)"
 	done
 	LAB_STATE=$T_DIR/lab
 	LAB_PORT=$(free_port) || bail "no free port"
-}
-
-# True when onm-agent is a real agent (not a placeholder).
-agent_ready() {
-	[ -x "$AGENT_BIN" ] && timeout 5 "$AGENT_BIN" --help >/dev/null 2>&1
 }
 
 # lab_up FILE: 'onm lab up' for this test's lab; sets RC, OUT, ERR.
