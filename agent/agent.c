@@ -22,6 +22,7 @@
 #include "onm/log.h"
 #include "onm/packet.h"
 #include "port.h"
+#include "probe.h"
 #include "tables.h"
 
 /* Milliseconds between two attempts to free what the data plane left. */
@@ -45,6 +46,7 @@ struct agent {
 	struct dp_counters_registry *reg; /* counters; outlives the tables */
 	struct datapath *dp;		  /* the data-plane thread */
 	struct port_keeper *keeper;	  /* NULL if it could not be started */
+	struct probe *probe;		  /* BFD sessions over the host's links */
 
 	json_t *view;		   /* entries KEY -> VALUE; NULL before the first view */
 	uint64_t revision;	   /* revision of 'view' */
@@ -57,12 +59,13 @@ struct agent {
 	size_t n_dead_fds;   /* entries of 'dead_fds' */
 	size_t dead_fds_allocated;
 
-	struct event *rebuild; /* runs a build after a batch of messages */
-	struct event *reclaim; /* frees retired snapshots */
-	struct event *report;  /* every REPORT_INTERVAL_S */
-	uint64_t start_us;     /* when the agent started, monotonic */
-	bool debug_dataplane;  /* the data plane logs every packet */
-	bool leave_ports;      /* on destroy, leave the ports to the keeper (failed start) */
+	struct event *rebuild;	  /* runs a build after a batch of messages */
+	struct event *reclaim;	  /* frees retired snapshots */
+	struct event *report;	  /* every REPORT_INTERVAL_S */
+	struct event *report_now; /* a link went up or down: report at once */
+	uint64_t start_us;	  /* when the agent started, monotonic */
+	bool debug_dataplane;	  /* the data plane logs every packet */
+	bool leave_ports;	  /* on destroy, leave the ports to the keeper (failed start) */
 };
 
 static struct agent_port *port_find(const struct agent *a, const char *name)
@@ -166,6 +169,8 @@ static void on_rebuild(evutil_socket_t fd, short what, void *a_)
 
 	if (!a->view)
 		return;
+	/* Links are probed whether or not the tables can be built. */
+	probe_update(a->probe, a->view);
 	char *err = dp_tables_build(a->view, a->reg, &t);
 	if (err) {
 		if (a->applied_revision)
@@ -233,23 +238,44 @@ static void ports_check(struct agent *a)
 		event_active(a->rebuild, 0, 0);
 }
 
-static void on_report(evutil_socket_t fd, short what, void *a_)
+static void report_send(struct agent *a)
 {
-	struct agent *a = a_;
-
-	ports_check(a);
 	if (!chan_client_is_connected(a->chan))
 		return;
 	json_t *health = json_pack("{s:I, s:I, s:I}", "uptime_s",
 				   (json_int_t)((time_usec() - a->start_us) / 1000000), "ports_up",
 				   (json_int_t)hmap_count(&a->ports), "revision",
 				   (json_int_t)a->applied_revision);
-	json_t *msg = json_pack("{s:s, s:o, s:o}", "type", "report", "counters",
-				dp_counters_registry_render(a->reg), "health", health);
+	json_t *msg = json_pack("{s:s, s:o, s:o, s:o}", "type", "report", "counters",
+				dp_counters_registry_render(a->reg), "health", health, "links",
+				probe_report(a->probe));
 	int rc = msg ? chan_client_send(a->chan, msg) : -ENOMEM;
 	if (rc && rc != -ENOTCONN)
 		LOG_WARN_RL("report not sent: %s", strerror(-rc));
 	json_decref(msg);
+}
+
+static void on_report(evutil_socket_t fd, short what, void *a_)
+{
+	struct agent *a = a_;
+
+	ports_check(a);
+	report_send(a);
+}
+
+static void on_report_now(evutil_socket_t fd, short what, void *a_)
+{
+	report_send(a_);
+}
+
+/* The controller reroutes around a failed link: it hears of it at once,
+ * not with the next periodic report. Several changes in one pass of the
+ * loop make one report. */
+static void on_probe_change(void *a_, const char *link_id, enum bfd_state old_state,
+			    enum bfd_state new_state)
+{
+	struct agent *a = a_;
+	event_active(a->report_now, 0, 0);
 }
 
 /* Channel callbacks. */
@@ -367,10 +393,12 @@ int agent_create(struct event_base *base, const struct agent_options *opt, struc
 	a->rebuild = event_new(base, -1, 0, on_rebuild, a);
 	a->reclaim = evtimer_new(base, on_reclaim, a);
 	a->report = event_new(base, -1, EV_PERSIST, on_report, a);
-	if (!a->rebuild || !a->reclaim || !a->report)
+	a->report_now = event_new(base, -1, 0, on_report_now, a);
+	if (!a->rebuild || !a->reclaim || !a->report || !a->report_now)
 		onm_abort("cannot create events");
 	struct timeval tv = {REPORT_INTERVAL_S, 0};
 	event_add(a->report, &tv);
+	a->probe = probe_create(base, 0, on_probe_change, a);
 
 	rc = chan_client_create(base, opt->controller, opt->host, &chan_ops, a, &a->chan, error);
 	if (rc)
@@ -390,6 +418,7 @@ void agent_destroy(struct agent *a)
 	if (!a)
 		return;
 	chan_client_destroy(a->chan);
+	probe_destroy(a->probe);
 	/* The data plane first: after this nothing uses a descriptor. */
 	datapath_destroy(a->dp);
 	for (size_t i = 0; i < a->n_dead_fds; i++)
@@ -416,6 +445,8 @@ void agent_destroy(struct agent *a)
 		event_free(a->reclaim);
 	if (a->report)
 		event_free(a->report);
+	if (a->report_now)
+		event_free(a->report_now);
 	dp_counters_registry_destroy(a->reg);
 	json_decref(a->view);
 	free(a->host);

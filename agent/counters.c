@@ -25,6 +25,8 @@ static const char *const drop_names[DP_DROP_N_REASONS] = {
     [DP_DROP_NOT_FOR_US] = "not_for_us",
     [DP_DROP_QUEUE_FULL] = "queue_full",
     [DP_DROP_UNSUPPORTED] = "unsupported",
+    [DP_DROP_CLASS_UNKNOWN] = "class_unknown",
+    [DP_DROP_WAYPOINT_SKIPPED] = "waypoint_skipped",
 };
 
 static const char *const kind_keys[DP_COUNTER_N_KINDS] = {

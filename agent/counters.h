@@ -32,16 +32,20 @@
 #define DP_MAX_THREADS 8
 
 enum dp_drop_reason {
-	DP_DROP_PARSE,	       /* malformed frame or VXLAN header */
-	DP_DROP_PORT_SECURITY, /* source MAC/IP not the port's */
-	DP_DROP_NO_ROUTE,      /* no route or unknown host (an ICMP unreachable may be sent) */
-	DP_DROP_TTL,	       /* TTL expired at a router (an ICMP time exceeded may be sent) */
-	DP_DROP_ACL,	       /* refused by a security group */
-	DP_DROP_VNI_UNKNOWN,   /* VXLAN VNI not one of this host's VNs */
-	DP_DROP_NO_FWD_ENTRY,  /* no forwarding entry for (class, destination host) */
-	DP_DROP_NOT_FOR_US,    /* destination not known here (MAC, address, broadcast) */
-	DP_DROP_QUEUE_FULL,    /* counted by the runtime when a queue overflows */
-	DP_DROP_UNSUPPORTED,   /* well formed but not handled (IPv6, VLAN, ...) */
+	DP_DROP_PARSE,		  /* malformed frame or VXLAN header */
+	DP_DROP_PORT_SECURITY,	  /* source MAC/IP not the port's */
+	DP_DROP_NO_ROUTE,	  /* no route or unknown host (an ICMP unreachable may be sent),
+				   * or no next hop in the forwarding entry's chosen list */
+	DP_DROP_TTL,		  /* TTL expired at a router (an ICMP time exceeded may be sent) */
+	DP_DROP_ACL,		  /* refused by a security group */
+	DP_DROP_VNI_UNKNOWN,	  /* VXLAN VNI not one of this host's VNs */
+	DP_DROP_NO_FWD_ENTRY,	  /* no forwarding entry for (class, destination host) */
+	DP_DROP_NOT_FOR_US,	  /* destination not known here (MAC, address, broadcast) */
+	DP_DROP_QUEUE_FULL,	  /* counted by the runtime when a queue overflows */
+	DP_DROP_UNSUPPORTED,	  /* well formed but not handled (IPv6, VLAN, ...) */
+	DP_DROP_CLASS_UNKNOWN,	  /* transit packet whose outer DSCP is no class's */
+	DP_DROP_WAYPOINT_SKIPPED, /* waypoint class at its destination without the W flag,
+				   * and this host is no waypoint of it */
 	DP_DROP_N_REASONS
 };
 

@@ -78,15 +78,18 @@
 #define SOL_UDP 17
 #endif
 
-/* Control buffer of one UDP_SEGMENT message. */
-union gso_control {
-	char buf[CMSG_SPACE(sizeof(uint16_t))];
+/* Control buffer of one sent message: the outer TOS byte (IP_TOS: the
+ * class's DSCP) and, for several datagrams, their size (UDP_SEGMENT). */
+union tx_control {
+	char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(uint16_t))];
 	struct cmsghdr align;
 };
 
-/* Control buffer of one received message (UDP_GRO: the datagram size). */
-union gro_control {
-	char buf[CMSG_SPACE(sizeof(int))];
+/* Control buffer of one received message: the datagram size (UDP_GRO) and
+ * the outer TOS byte (IP_TOS, one byte; the same for every datagram of a
+ * GRO message, as GRO never merges packets whose TOS differs). */
+union rx_control {
+	char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(int))];
 	struct cmsghdr align;
 };
 
@@ -137,6 +140,7 @@ struct tx_dgram {
 	uint32_t len;	  /* bytes */
 	uint16_t n_iov;	  /* iovecs: 1, or 2 for a segment (headers, payload) */
 	uint16_t sock;	  /* index of the socket to send it from */
+	uint8_t tos;	  /* outer TOS byte: the class's DSCP << 2 */
 };
 
 /* TCP segments from the underlay being coalesced for one port. */
@@ -194,11 +198,11 @@ struct datapath {
 	uint16_t tx_msg_n[TX_MAX];	     /* and its datagrams */
 	struct iovec tx_iov[TX_IOV_MAX];     /* the messages' iovecs */
 	struct sockaddr_in tx_addr[TX_MAX];
-	union gso_control tx_control[TX_MAX];	/* of the GSO messages */
+	union tx_control tx_control[TX_MAX];	/* of the messages */
 	struct mmsghdr rx_msgs[DATAPATH_BURST]; /* recvmmsg() vectors */
 	struct iovec rx_iov[DATAPATH_BURST];
 	struct sockaddr_in rx_addr[DATAPATH_BURST];
-	union gro_control rx_control[DATAPATH_BURST];
+	union rx_control rx_control[DATAPATH_BURST];
 	uint32_t rx_buf[DATAPATH_BURST]; /* buffer of each rx_msgs[] entry */
 	unsigned int rx_burst;		 /* messages the next recvmmsg() takes */
 	struct epoll_event events[MAX_EVENTS];
@@ -272,6 +276,41 @@ static void send_failed(struct datapath *dp, const struct sockaddr_in *sin, int 
 	LOG_WARN_RL("underlay send to %s: %s; %u datagrams dropped", addr, strerror(err), n);
 }
 
+/* Sets the control data of message 'm' in 'c': the outer TOS byte 'tos'
+ * unless 0 (the sockets' default) and, if 'seg' is not 0, UDP segmentation
+ * into datagrams of 'seg' bytes. No control data if neither. */
+static void tx_control_set(struct msghdr *m, union tx_control *c, uint8_t tos, uint16_t seg)
+{
+	struct cmsghdr *cm;
+	size_t len = 0;
+
+	m->msg_control = NULL;
+	m->msg_controllen = 0;
+	if (!tos && !seg)
+		return;
+	memset(c, 0, sizeof *c);
+	m->msg_control = c->buf;
+	m->msg_controllen = sizeof c->buf;
+	cm = CMSG_FIRSTHDR(m);
+	if (tos) {
+		int value = tos;
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_TOS;
+		cm->cmsg_len = CMSG_LEN(sizeof value);
+		memcpy(CMSG_DATA(cm), &value, sizeof value);
+		len += CMSG_SPACE(sizeof value);
+		cm = CMSG_NXTHDR(m, cm);
+	}
+	if (seg) {
+		cm->cmsg_level = SOL_UDP;
+		cm->cmsg_type = UDP_SEGMENT;
+		cm->cmsg_len = CMSG_LEN(sizeof seg);
+		memcpy(CMSG_DATA(cm), &seg, sizeof seg);
+		len += CMSG_SPACE(sizeof seg);
+	}
+	m->msg_controllen = len;
+}
+
 /* Sends the datagrams of GSO message 'mi' one by one (the kernel refused
  * them as one). */
 static void send_unsegmented(struct datapath *dp, int fd, uint32_t mi)
@@ -279,6 +318,10 @@ static void send_unsegmented(struct datapath *dp, int fd, uint32_t mi)
 	struct mmsghdr one[GSO_MAX_SEGMENTS];
 	const struct msghdr *m = &dp->tx_msgs[mi].msg_hdr;
 	unsigned int n = dp->tx_msg_n[mi];
+	/* The datagrams of a message share their TOS: one control buffer. */
+	union tx_control control;
+	struct msghdr tos = {0};
+	tx_control_set(&tos, &control, dp->tx[dp->tx_order[dp->tx_msg_first[mi]]].tos, 0);
 	for (unsigned int i = 0; i < n; i++) {
 		const struct tx_dgram *d = &dp->tx[dp->tx_order[dp->tx_msg_first[mi] + i]];
 		one[i] = (struct mmsghdr){
@@ -288,6 +331,8 @@ static void send_unsegmented(struct datapath *dp, int fd, uint32_t mi)
 			    .msg_namelen = m->msg_namelen,
 			    .msg_iov = &dp->tx_src_iov[d->iov],
 			    .msg_iovlen = d->n_iov,
+			    .msg_control = tos.msg_control,
+			    .msg_controllen = tos.msg_controllen,
 			},
 		};
 	}
@@ -353,11 +398,12 @@ static void send_group(struct datapath *dp, int fd, uint32_t first, unsigned int
 
 /* Sends every queued datagram, one sendmmsg() batch per source socket, and
  * lets go of their buffers. Consecutive datagrams of a socket to the same
- * next hop and of the same size (the last may be shorter) go as one
- * message with UDP segmentation offload (UDP_SEGMENT): the kernel takes
- * them through the stack as one packet and cuts them apart as late as it
- * can (a receiver with UDP_GRO gets them as one); on the wire they are the
- * same datagrams. */
+ * next hop, with the same outer TOS and of the same size (the last may be
+ * shorter) go as one message with UDP segmentation offload (UDP_SEGMENT):
+ * the kernel takes them through the stack as one packet and cuts them
+ * apart as late as it can (a receiver with UDP_GRO gets them as one); on
+ * the wire they are the same datagrams. Each message carries its TOS
+ * (IP_TOS) as control data, so a class costs no socket of its own. */
 static void tx_flush(struct datapath *dp)
 {
 	uint32_t start[DATAPATH_TX_SOCKETS + 1] = {0};
@@ -384,8 +430,8 @@ static void tx_flush(struct datapath *dp)
 			uint32_t j = i + 1;
 			while (gso && j < end && j - i < GSO_MAX_SEGMENTS) {
 				const struct tx_dgram *d = &dp->tx[dp->tx_order[j]];
-				if (d->addr_be != d0->addr_be || d->len > seg ||
-				    bytes + d->len > GSO_MAX_SIZE)
+				if (d->addr_be != d0->addr_be || d->tos != d0->tos ||
+				    d->len > seg || bytes + d->len > GSO_MAX_SIZE)
 					break;
 				bytes += d->len;
 				j++;
@@ -415,18 +461,8 @@ static void tx_flush(struct datapath *dp)
 				    .msg_iovlen = n_iov - iov0,
 				},
 			};
-			if (j - i > 1) {
-				union gso_control *c = &dp->tx_control[n_msgs];
-				memset(c, 0, sizeof *c);
-				m->msg_hdr.msg_control = c->buf;
-				m->msg_hdr.msg_controllen = sizeof c->buf;
-				struct cmsghdr *cm = CMSG_FIRSTHDR(&m->msg_hdr);
-				cm->cmsg_level = SOL_UDP;
-				cm->cmsg_type = UDP_SEGMENT;
-				cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-				uint16_t size = (uint16_t)seg;
-				memcpy(CMSG_DATA(cm), &size, sizeof size);
-			}
+			tx_control_set(&m->msg_hdr, &dp->tx_control[n_msgs], d0->tos,
+				       j - i > 1 ? (uint16_t)seg : 0);
 			dp->tx_msg_first[n_msgs] = i;
 			dp->tx_msg_n[n_msgs] = (uint16_t)(j - i);
 			n_msgs++;
@@ -458,6 +494,7 @@ static void tx_queue(struct datapath *dp, uint32_t bi, const struct dp_action *a
 	    .len = (uint32_t)len,
 	    .n_iov = 1,
 	    .sock = (uint16_t)(a->udp_src_port % DATAPATH_TX_SOCKETS),
+	    .tos = ip_tos_from_dscp(a->dscp),
 	};
 	dp->tx_bytes += len;
 	buf_ref(dp, bi);
@@ -497,6 +534,7 @@ static bool tx_queue_segments(struct datapath *dp, uint32_t bi, const struct dp_
 			    .len = (uint32_t)gso_tcp_seg_len(&g, done + k),
 			    .n_iov = 2,
 			    .sock = sock,
+			    .tos = ip_tos_from_dscp(a->dscp),
 			};
 			dp->tx_bytes += dp->tx[dp->n_tx - 1].len;
 			buf_ref(dp, bi);
@@ -677,8 +715,8 @@ static void debug_log(const struct snapshot *snap, int64_t port, uint32_t from,
 		break;
 	case DP_TO_UNDERLAY:
 		ipv4_format(a->next_hop, addr);
-		LOG_RL(LOG_LEVEL_INFO, 600, "%s: to underlay %s (flow port %u), %zu bytes", src,
-		       addr, a->udp_src_port, b->len);
+		LOG_RL(LOG_LEVEL_INFO, 600, "%s: to underlay %s (flow port %u, DSCP %u), %zu bytes",
+		       src, addr, a->udp_src_port, a->dscp, b->len);
 		break;
 	}
 }
@@ -768,14 +806,14 @@ static void port_rx(struct datapath *dp, const struct snapshot *snap, int fd)
 }
 
 /* Decides and carries out the fate of the datagram in 'b' (in buffer 'bi')
- * from underlay address 'from'. */
-static void underlay_one(struct datapath *dp, const struct snapshot *snap, uint32_t from,
-			 uint32_t bi, struct dp_buf *b)
+ * that came with outer headers 'outer'. */
+static void underlay_one(struct datapath *dp, const struct snapshot *snap,
+			 const struct dp_outer *outer, uint32_t bi, struct dp_buf *b)
 {
 	struct dp_action a;
-	dp_from_underlay(dp->ctx, snap->tables, from, b, &a);
+	dp_from_underlay(dp->ctx, snap->tables, outer, b, &a);
 	if (debugging(dp))
-		debug_log(snap, -1, from, b, &a);
+		debug_log(snap, -1, outer->src_addr, b, &a);
 	switch (a.verdict) {
 	case DP_DROP:
 		break;
@@ -788,17 +826,26 @@ static void underlay_one(struct datapath *dp, const struct snapshot *snap, uint3
 	}
 }
 
-/* The datagram size of a UDP GRO message 'm', or 0 if it holds one. */
-static size_t gro_size(const struct msghdr *m)
+/* Reads the control data of received message 'm': returns the datagram
+ * size of a UDP GRO message (0 if it holds one datagram) and sets '*tos'
+ * to the outer TOS byte (0 if the kernel did not say). */
+static size_t rx_control_read(const struct msghdr *m, uint8_t *tos)
 {
+	size_t size = 0;
+
+	*tos = 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR((struct msghdr *)m, c)) {
-		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
-			int size;
-			memcpy(&size, CMSG_DATA(c), sizeof size);
-			return size > 0 ? (size_t)size : 0;
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			int value;
+			memcpy(&value, CMSG_DATA(c), sizeof value);
+			size = value > 0 ? (size_t)value : 0;
+		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS &&
+			   c->cmsg_len >= CMSG_LEN(1)) {
+			*tos = *(const uint8_t *)CMSG_DATA(c);
 		}
 	}
-	return 0;
+	return size;
 }
 
 /* Receives up to a burst of messages from the underlay with one
@@ -848,10 +895,15 @@ static void underlay_rx(struct datapath *dp, const struct snapshot *snap)
 			drop_count(dp, DP_DROP_NOT_FOR_US);
 			continue;
 		}
-		uint32_t from = ntohl(dp->rx_addr[i].sin_addr.s_addr);
-		size_t seg = gro_size(&m->msg_hdr);
+		uint8_t tos;
+		size_t seg = rx_control_read(&m->msg_hdr, &tos);
+		const struct dp_outer outer = {
+		    .src_addr = ntohl(dp->rx_addr[i].sin_addr.s_addr),
+		    .src_port = ntohs(dp->rx_addr[i].sin_port),
+		    .dscp = ip_tos_dscp(tos),
+		};
 		if (!seg || seg >= b->len) {
-			underlay_one(dp, snap, from, bi, b);
+			underlay_one(dp, snap, &outer, bi, b);
 			continue;
 		}
 		/* Several datagrams: each is decided where it is, confined to
@@ -869,7 +921,7 @@ static void underlay_rx(struct datapath *dp, const struct snapshot *snap)
 				struct dp_buf *c = &dp->bufs[ci];
 				memcpy(c->data, b->data + off, len);
 				c->len = len;
-				underlay_one(dp, snap, from, ci, c);
+				underlay_one(dp, snap, &outer, ci, c);
 				buf_put(dp, ci);
 			} else {
 				struct dp_buf c = {
@@ -878,7 +930,7 @@ static void underlay_rx(struct datapath *dp, const struct snapshot *snap)
 				    .data = b->data + off,
 				    .len = len,
 				};
-				underlay_one(dp, snap, from, bi, &c);
+				underlay_one(dp, snap, &outer, bi, &c);
 			}
 		}
 		if (dp->tx_bytes >= TX_FLUSH_BYTES)
@@ -945,7 +997,7 @@ static void sockbuf_set(int fd, int opt_force, int opt, int size)
 		setsockopt(fd, SOL_SOCKET, opt, &size, sizeof size);
 }
 
-static int udp_socket_bind(uint16_t port, int *fdp)
+static int udp_socket_bind(uint32_t addr, uint16_t port, int *fdp)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -953,7 +1005,7 @@ static int udp_socket_bind(uint16_t port, int *fdp)
 	struct sockaddr_in sin = {
 	    .sin_family = AF_INET,
 	    .sin_port = htons(port),
-	    .sin_addr.s_addr = htonl(INADDR_ANY),
+	    .sin_addr.s_addr = htonl(addr),
 	};
 	if (bind(fd, (struct sockaddr *)&sin, sizeof sin)) {
 		int rc = -errno;
@@ -972,6 +1024,12 @@ static int epoll_add(int epfd, int fd, uint64_t data)
 
 int datapath_create(struct dp_counters_registry *reg, uint16_t underlay_port, struct datapath **dpp,
 		    char **error)
+{
+	return datapath_create_on(reg, INADDR_ANY, underlay_port, dpp, error);
+}
+
+int datapath_create_on(struct dp_counters_registry *reg, uint32_t underlay_addr,
+		       uint16_t underlay_port, struct datapath **dpp, char **error)
 {
 	struct datapath *dp = xzalloc(sizeof *dp);
 	int rc;
@@ -998,10 +1056,12 @@ int datapath_create(struct dp_counters_registry *reg, uint16_t underlay_port, st
 		goto err;
 	}
 
-	rc = udp_socket_bind(underlay_port, &dp->rx_fd);
+	rc = udp_socket_bind(underlay_addr, underlay_port, &dp->rx_fd);
 	if (rc) {
+		char addr[IPV4_ADDR_STRLEN];
+		ipv4_format(underlay_addr, addr);
 		*error = xasprintf(
-		    "cannot bind UDP 0.0.0.0:%u: %s%s", underlay_port, strerror(-rc),
+		    "cannot bind UDP %s:%u: %s%s", addr, underlay_port, strerror(-rc),
 		    rc == -EADDRINUSE ? " (does another agent or a vxlan device use it?)" : "");
 		goto err;
 	}
@@ -1013,15 +1073,22 @@ int datapath_create(struct dp_counters_registry *reg, uint16_t underlay_port, st
 	int on = 1;
 	if (setsockopt(dp->rx_fd, SOL_UDP, UDP_GRO, &on, sizeof on))
 		LOG_INFO("no UDP GRO on the underlay socket: %s", strerror(errno));
+	/* The class of a packet between agents is its outer DSCP. */
+	if (setsockopt(dp->rx_fd, IPPROTO_IP, IP_RECVTOS, &on, sizeof on)) {
+		rc = -errno;
+		*error = xasprintf("cannot receive the outer TOS on the underlay socket: %s",
+				   strerror(-rc));
+		goto err;
+	}
 
 	for (unsigned int k = 0; k < DATAPATH_TX_SOCKETS; k++) {
 		uint16_t port = (uint16_t)(DATAPATH_TX_PORT_BASE + k);
-		rc = udp_socket_bind(port, &dp->tx_fd[k]);
+		rc = udp_socket_bind(INADDR_ANY, port, &dp->tx_fd[k]);
 		if (rc == -EADDRINUSE) {
 			/* Some other socket got this ephemeral port first; any
 			 * port still spreads flows, if less predictably. */
 			LOG_INFO("UDP port %u is taken; sending socket %u uses another", port, k);
-			rc = udp_socket_bind(0, &dp->tx_fd[k]);
+			rc = udp_socket_bind(INADDR_ANY, 0, &dp->tx_fd[k]);
 		}
 		if (rc) {
 			*error = xasprintf("cannot bind a UDP socket to port %u: %s", port,

@@ -11,13 +11,16 @@
  * for local ports are written to their TAP at once; datagrams for the
  * underlay are collected and sent with one sendmmsg() per source socket at
  * the end of the round (or earlier when 256 KiB are waiting, or buffers
- * run short), runs of equal-size datagrams to one next hop as one UDP
- * segmentation offload message (the kernel takes them through its stack
- * as one). The outer source port carries flow entropy: the pipeline's
- * flow-hash port picks one of DATAPATH_TX_SOCKETS sockets bound to ports
- * 49152 + k. Packet buffers (68 KiB each) are preallocated and reference
- * counted; a packet costs no allocation, no lock and no system call beyond
- * these.
+ * run short), runs of equal-size datagrams to one next hop with one outer
+ * TOS as one UDP segmentation offload message (the kernel takes them
+ * through its stack as one). The outer source port carries flow entropy:
+ * the pipeline's flow-hash port picks one of DATAPATH_TX_SOCKETS sockets
+ * bound to ports 49152 + k. The service class travels as the outer DSCP:
+ * each message carries its TOS byte as IP_TOS control data, and received
+ * messages report theirs (IP_RECVTOS) with the outer source address and
+ * port to the pipeline (struct dp_outer). Packet buffers (68 KiB each) are
+ * preallocated and reference counted; a packet costs no allocation, no
+ * lock and no system call beyond these.
  *
  * Offloads (gso.h). A port's TAP carries a virtio-net header (port.h), so
  * an instance hands over TCP segments of up to 64 KiB with partial
@@ -80,6 +83,14 @@ struct datapath;
  * '*error' to an allocated message. */
 int datapath_create(struct dp_counters_registry *reg, uint16_t underlay_port, struct datapath **dp,
 		    char **error) WARN_UNUSED_RESULT;
+
+/* Like datapath_create(), with the underlay socket bound to the address
+ * 'underlay_addr' (host order; 0 = every address, as datapath_create()
+ * does) rather than to all: e.g. so that tests can listen as next hops on
+ * other loopback addresses with the same port. */
+int datapath_create_on(struct dp_counters_registry *reg, uint32_t underlay_addr,
+		       uint16_t underlay_port, struct datapath **dp,
+		       char **error) WARN_UNUSED_RESULT;
 
 /* Stops the thread, closes the underlay sockets and every descriptor still
  * waiting for datapath_close_deferred(), and frees every snapshot. The

@@ -3,9 +3,10 @@
  * The per-packet decisions of the agent (pipeline.h): from a port through
  * ARP proxy, DHCP, port security, switch or distributed router, security
  * groups and VXLAN encapsulation; from the underlay through decapsulation
- * or transit. Every function here runs on a data-plane thread against a
- * read-only table snapshot: no allocation, no lock, no system call. Drops
- * are counted where they are decided.
+ * or transit; and, for both, the choice of a next hop by the forwarding
+ * entry (class DSCP, waypoint flag, ECMP). Every function here runs on a
+ * data-plane thread against a read-only table snapshot: no allocation, no
+ * lock, no system call. Drops are counted where they are decided.
  */
 #include "pipeline.h"
 
@@ -67,8 +68,15 @@ struct walk {
 	uint32_t src_port_idx;
 	const struct dp_vn *vn;
 	uint32_t vn_idx;
-	uint32_t outer_src; /* underlay source address (from the underlay) */
-	size_t rx_len;	    /* frame length on arrival */
+	const struct dp_outer *outer; /* outer headers (from the underlay), else NULL */
+	size_t rx_len;		      /* frame length on arrival */
+};
+
+/* Where a packet for the underlay goes and how it is marked. */
+struct hop {
+	uint32_t addr;	  /* next hop's underlay address, host order */
+	uint8_t flags;	  /* onm's flags byte to send with: VXLAN_ONM_W or 0 */
+	bool kernel_vtep; /* the next hop is a kernel VTEP: plain VXLAN, DSCP 0 */
 };
 
 static inline bool eth_equal(const struct eth_addr *a, const struct eth_addr *b)
@@ -89,8 +97,9 @@ static void drop(struct walk *w, enum dp_drop_reason reason)
 	w->out->reason = reason;
 }
 
-/* The outer UDP source port: a hash of the inner flow in 49152..65535. */
-static uint16_t flow_port(const struct pkt_info *pi)
+/* A hash of the inner flow: the outer UDP source port is made of it, and
+ * at the first hop it picks one of equal-cost next hops. */
+static uint32_t flow_hash(const struct pkt_info *pi)
 {
 	uint32_t h = pi->src_ip * 0x9e3779b1u;
 
@@ -100,7 +109,21 @@ static uint16_t flow_port(const struct pkt_info *pi)
 	h ^= h >> 15;
 	h *= 0x2c1b3c6du;
 	h ^= h >> 13;
+	return h;
+}
+
+/* The outer UDP source port of a flow of hash 'h': 49152..65535. */
+static uint16_t flow_port(uint32_t h)
+{
 	return (uint16_t)(49152 | (h & 0x3fff));
+}
+
+/* A transit hop's stand-in for the flow hash: a hash of the outer UDP
+ * source port, which the first hop made of the flow (so one flow keeps one
+ * path) without the transit hop parsing the inner frame. */
+static uint32_t port_hash(uint16_t port)
+{
+	return dp_map_hash(port);
 }
 
 static void to_port(struct walk *w, uint32_t port)
@@ -112,9 +135,42 @@ static void to_port(struct walk *w, uint32_t port)
 	w->out->port = port;
 }
 
+/* Chooses where a packet of class 'c' for which 'f' is the forwarding
+ * entry goes next (docs/dataplane.md, "Sending"): 'passed' is its W flag
+ * so far (false at the first hop), 'hash' the flow's hash. A waypoint sets
+ * W; a packet of a waypoint class without W takes the entry's pre-waypoint
+ * hops if it has them. False (and dropped as no_route) if the chosen list
+ * is empty. */
+static bool choose_hop(struct walk *w, const struct dp_fwd *f, const struct dp_class *c,
+		       bool passed, uint32_t hash, struct hop *out)
+{
+	const struct dp_hops *hops = &f->next_hops;
+	uint32_t i = 0;
+
+	out->flags = 0;
+	if (c->waypoint) {
+		if (passed || c->self_waypoint)
+			out->flags = VXLAN_ONM_W;
+		else if (f->has_pre_waypoint)
+			hops = &f->pre_waypoint;
+	}
+	if (!hops->n) {
+		drop(w, DP_DROP_NO_ROUTE);
+		return false;
+	}
+	if (hops->n > 1)
+		i = hash % hops->n;
+	out->addr = hops->addr[i];
+	out->kernel_vtep = hops->kernel_vtep >> i & 1;
+	return true;
+}
+
 /* Puts the VXLAN header in front of the frame in pkt and sets the action
- * to send it to 'next_hop'. 'dst_host' 0 and 'class_id' 0 = plain VXLAN. */
-static void encap(struct walk *w, uint8_t class_id, uint16_t dst_host, uint32_t next_hop)
+ * to send it to 'next_hop' with outer DSCP 'dscp', the outer source port
+ * made of the flow hash 'hash'. 'flags', 'dst_host' and 'dscp' 0 = plain
+ * VXLAN. */
+static void encap(struct walk *w, uint8_t flags, uint16_t dst_host, uint8_t dscp, uint32_t next_hop,
+		  uint32_t hash)
 {
 	struct dp_buf *pkt = w->pkt;
 	struct vxlan_header *vx;
@@ -127,13 +183,14 @@ static void encap(struct walk *w, uint8_t class_id, uint16_t dst_host, uint32_t 
 	pkt->len += VXLAN_HEADER_LEN;
 	vx = (void *)pkt->data;
 	vx->flags = VXLAN_FLAG_I;
-	vx->class_id = class_id;
+	vx->onm_flags = flags;
 	vx->dst_host_be = htons(dst_host);
 	vxlan_set_vni(vx, w->vn->vni);
 	vx->reserved = 0;
 	w->out->verdict = DP_TO_UNDERLAY;
 	w->out->next_hop = next_hop;
-	w->out->udp_src_port = flow_port(&w->pi);
+	w->out->udp_src_port = flow_port(hash);
+	w->out->dscp = dscp;
 }
 
 /* Sends the reply now in pkt back where the packet came from: its port, or
@@ -145,7 +202,7 @@ static void reply_back(struct walk *w)
 	if (w->src)
 		to_port(w, w->src_port_idx);
 	else
-		encap(w, 0, 0, w->outer_src);
+		encap(w, 0, 0, 0, w->outer->src_addr, flow_hash(&w->pi));
 }
 
 /* ---- security groups ---- */
@@ -258,7 +315,9 @@ static void deliver(struct walk *w, const struct dp_instance *di)
 {
 	const struct dp_tables *t = w->t;
 	const struct dp_port *dst = di->port != DP_NONE ? &t->ports[di->port] : NULL;
-	const struct dp_fwd *f;
+	const struct dp_class *c;
+	struct hop hop;
+	uint32_t hash;
 
 	if (w->pi.eth_type == ETH_TYPE_IPV4 && !acl_check(w, dst)) {
 		drop(w, DP_DROP_ACL);
@@ -273,12 +332,16 @@ static void deliver(struct walk *w, const struct dp_instance *di)
 		drop(w, DP_DROP_NO_FWD_ENTRY);
 		return;
 	}
-	f = &t->fwds[di->fwd];
+	/* This is the packet's first onm hop: it has passed no waypoint yet. */
+	c = &t->classes[w->vn->class_id];
+	hash = flow_hash(&w->pi);
+	if (!choose_hop(w, &t->fwds[di->fwd], c, false, hash, &hop))
+		return;
 	dp_counters_tx(w->vn->ctr, w->ctx->thread, w->pkt->len);
-	if (f->zero_transit)
-		encap(w, 0, 0, f->next_hop);
+	if (hop.kernel_vtep)
+		encap(w, 0, 0, 0, hop.addr, hash);
 	else
-		encap(w, w->vn->class_id, di->host_id, f->next_hop);
+		encap(w, hop.flags, di->host_id, c->dscp, hop.addr, hash);
 }
 
 /* ---- the distributed router ---- */
@@ -563,47 +626,73 @@ static void underlay_arp(struct walk *w)
 	reply_back(w);
 }
 
-/* Sends the VXLAN packet in pkt on towards 'dst_host' (not us). */
-static void transit(struct walk *w, uint8_t class_id, uint16_t dst_host)
+/* Sends the VXLAN packet in pkt on towards 'dst_host' (not us), its class
+ * the one of the outer DSCP, 'flags' its onm flags byte. */
+static void transit(struct walk *w, uint8_t flags, uint16_t dst_host)
 {
 	const struct dp_tables *t = w->t;
-	struct dp_buf *pkt = w->pkt;
-	struct vxlan_header *vx = (void *)pkt->data;
-	uint32_t f = dp_map_find(&t->fwd_map, dp_key_fwd(class_id, dst_host));
+	const struct dp_outer *outer = w->outer;
+	struct vxlan_header *vx = (void *)w->pkt->data;
+	uint16_t class_id = t->dscp_class[outer->dscp];
+	const struct dp_class *c;
+	struct hop hop;
+	uint32_t f;
 
+	if (class_id == DP_CLASS_NONE) {
+		drop(w, DP_DROP_CLASS_UNKNOWN);
+		return;
+	}
+	f = dp_map_find(&t->fwd_map, dp_key_fwd((uint8_t)class_id, dst_host));
 	if (f == DP_NONE) {
 		drop(w, DP_DROP_NO_FWD_ENTRY);
 		return;
 	}
-	if (t->fwds[f].zero_transit) {
-		vx->class_id = 0;
+	c = &t->classes[class_id];
+	if (!choose_hop(w, &t->fwds[f], c, flags & VXLAN_ONM_W, port_hash(outer->src_port), &hop))
+		return;
+	if (hop.kernel_vtep) {
+		vx->onm_flags = 0;
 		vx->dst_host_be = 0;
+		w->out->dscp = 0;
+	} else {
+		vx->onm_flags = hop.flags;
+		w->out->dscp = c->dscp;
 	}
-	/* The same outer source port as the first hop chose: hash the inner
-	 * flow (a frame we cannot parse still goes on, with port 49152). */
-	(void)packet_parse_frame(pkt->data + VXLAN_HEADER_LEN, pkt->len - VXLAN_HEADER_LEN, &w->pi);
 	w->out->verdict = DP_TO_UNDERLAY;
-	w->out->next_hop = t->fwds[f].next_hop;
-	w->out->udp_src_port = flow_port(&w->pi);
+	w->out->next_hop = hop.addr;
+	/* The same outer source port as the first hop chose (a sender whose
+	 * port is outside the range gets one made of it). */
+	w->out->udp_src_port =
+	    outer->src_port >= 49152 ? outer->src_port : flow_port(port_hash(outer->src_port));
 }
 
-void dp_from_underlay(struct dp_ctx *ctx, const struct dp_tables *t, uint32_t outer_src_addr,
+void dp_from_underlay(struct dp_ctx *ctx, const struct dp_tables *t, const struct dp_outer *outer,
 		      struct dp_buf *pkt, struct dp_action *out)
 {
-	struct walk w = {.ctx = ctx, .t = t, .pkt = pkt, .out = out, .outer_src = outer_src_addr};
+	struct dp_outer o = {outer->src_addr, outer->src_port, outer->dscp & (DP_MAX_DSCP - 1)};
+	struct walk w = {.ctx = ctx, .t = t, .pkt = pkt, .out = out, .outer = &o};
 	const struct eth_header *eth;
 	enum pkt_parse_result r;
-	uint16_t dst_host;
-	uint8_t class_id;
+	uint16_t dst_host, class_id;
+	uint8_t flags;
 	uint32_t vni, v;
 
 	memset(out, 0, sizeof *out);
-	if (!packet_parse_vxlan(pkt->data, pkt->len, &vni, &class_id, &dst_host)) {
+	if (!packet_parse_vxlan(pkt->data, pkt->len, &vni, &flags, &dst_host)) {
 		drop(&w, DP_DROP_PARSE);
 		return;
 	}
 	if (dst_host && dst_host != t->self_id) {
-		transit(&w, class_id, dst_host);
+		transit(&w, flags, dst_host);
+		return;
+	}
+	/* At its destination a packet of a waypoint class must have passed a
+	 * waypoint, or this host must be one. An unknown DSCP is no class:
+	 * plain VXLAN (DSCP 0) from a kernel VTEP, say. */
+	class_id = t->dscp_class[o.dscp];
+	if (class_id != DP_CLASS_NONE && t->classes[class_id].waypoint &&
+	    !t->classes[class_id].self_waypoint && !(flags & VXLAN_ONM_W)) {
+		drop(&w, DP_DROP_WAYPOINT_SKIPPED);
 		return;
 	}
 	v = dp_map_find(&t->vni_map, vni);

@@ -14,14 +14,23 @@
  * echo replies for router addresses, TTL - 1 or time exceeded, LPM over
  * connected subnets and static routes or unreachable, MAC rewrite) ->
  * egress ACL of the source port -> local port (ingress ACL) or remote
- * instance: VXLAN encapsulation (VNI, class, destination host id) and the
- * forwarding entry's next hop.
+ * instance: VXLAN encapsulation (VNI, flags, destination host id), the
+ * VN's class as the outer DSCP, and one of the forwarding entry's
+ * equal-cost next hops, chosen by the flow hash.
  *
- * From the underlay: VXLAN header -> destination host id 0 or ours:
- * decapsulate (VNI must be one of ours), deliver to the local instance by
+ * From the underlay: the class is the one whose DSCP the outer header
+ * carries. VXLAN header -> destination host id 0 or ours: decapsulate
+ * (VNI must be one of ours; a waypoint class must have passed a waypoint,
+ * W flag, unless this host is one), deliver to the local instance by
  * destination MAC through its ingress ACL; another id: transit by the
- * forwarding entry (class, destination), unchanged but for zeroed transit
- * fields when the next hop is a kernel VTEP.
+ * forwarding entry (class, destination), one of its next hops chosen by
+ * the outer UDP source port, unchanged but for the flags byte (W set when
+ * this host is a waypoint of the class) and, towards a kernel VTEP, zeroed
+ * flags, destination and DSCP.
+ *
+ * Waypoints (a class with "via_capability", docs/dataplane.md): a packet
+ * that has not passed one yet goes by the entry's "pre_waypoint" hops when
+ * the entry has them; a waypoint host sets W and sends by "next_hops".
  *
  * Security groups are stateful: each dp_ctx has its own conntrack table, so
  * both directions of a flow must go through the same dp_ctx for replies to
@@ -91,6 +100,7 @@ struct dp_action {
 	enum dp_drop_reason reason; /* DP_DROP */
 	uint32_t port;		    /* DP_TO_PORT: port index in the snapshot */
 	uint32_t next_hop;	    /* DP_TO_UNDERLAY: underlay address, host order */
+	uint8_t dscp;		    /* DP_TO_UNDERLAY: the class's DSCP, 0 to a kernel VTEP */
 	uint16_t udp_src_port;	    /* DP_TO_UNDERLAY: 49152..65535, hash of the inner flow */
 	bool reply; /* the packet in pkt is one the pipeline made (ARP, DHCP or ICMP reply, ICMP
 		     * error) in place of the one received: offload metadata of the received
@@ -119,12 +129,18 @@ struct conntrack *dp_ctx_conntrack(struct dp_ctx *);
 void dp_from_port(struct dp_ctx *, const struct dp_tables *t, uint32_t port, struct dp_buf *pkt,
 		  struct dp_action *out);
 
+/* What the outer headers of a datagram from the underlay said. */
+struct dp_outer {
+	uint32_t src_addr; /* IPv4 source, host order */
+	uint16_t src_port; /* UDP source port */
+	uint8_t dscp;	   /* IPv4 DSCP, 0..63 (the TOS byte >> 2) */
+};
+
 /* Decides the fate of the UDP payload in 'pkt' (a VXLAN header, then the
- * inner frame) received on the VXLAN port from underlay address
- * 'outer_src_addr' (host order). On DP_TO_PORT, pkt->data points at the
- * inner frame; on DP_TO_UNDERLAY (transit, or a reply to a kernel VTEP's
- * ARP), at the VXLAN header. */
-void dp_from_underlay(struct dp_ctx *, const struct dp_tables *t, uint32_t outer_src_addr,
+ * inner frame) received on the VXLAN port with outer headers 'outer'. On
+ * DP_TO_PORT, pkt->data points at the inner frame; on DP_TO_UNDERLAY
+ * (transit, or a reply to a kernel VTEP's ARP), at the VXLAN header. */
+void dp_from_underlay(struct dp_ctx *, const struct dp_tables *t, const struct dp_outer *outer,
 		      struct dp_buf *pkt, struct dp_action *out);
 
 #endif /* ONM_AGENT_PIPELINE_H */

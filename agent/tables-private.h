@@ -20,6 +20,10 @@
 #include <stdint.h>
 
 #define DP_NONE UINT32_MAX
+#define DP_MAX_CLASSES 256     /* class ids are 0..255 */
+#define DP_MAX_DSCP 64	       /* DSCP values are 0..63 */
+#define DP_CLASS_NONE 0xffff   /* dscp_class[] value: no class has that DSCP */
+#define DP_MAX_NEXT_HOPS 8     /* equal-cost next hops of one list of a forwarding entry */
 #define DP_MAX_VNS 32767       /* a VN index fits the 15 bits of a MAC key */
 #define DP_MAP_RIF 0x80000000u /* map value flag: a router interface, not an instance */
 
@@ -93,7 +97,7 @@ struct dp_subnet {
 struct dp_vn {
 	char *id;	  /* "T/N" */
 	uint32_t vni;	  /* 1..2^24-1 */
-	uint8_t class_id; /* service class on the underlay */
+	uint8_t class_id; /* service class on the underlay (its classes[] entry exists) */
 	struct dp_subnet *subnets;
 	uint32_t n_subnets;
 	struct dp_counters *ctr;
@@ -170,15 +174,38 @@ struct dp_port {
 	uintptr_t cookie; /* the runtime's */
 };
 
+/* A service class (the view's class/NAME). */
+struct dp_class {
+	char *name;	    /* NULL: no class has this id */
+	uint8_t dscp;	    /* outer DSCP of its packets between agents, 0..63 */
+	bool waypoint;	    /* it has a via_capability: its packets must pass a waypoint */
+	bool self_waypoint; /* this host has that capability: it is a waypoint of the class */
+};
+
+/* Equal-cost next hops; a packet takes addr[hash % n] (docs/dataplane.md). */
+struct dp_hops {
+	uint32_t addr[DP_MAX_NEXT_HOPS]; /* underlay addresses, host order */
+	uint8_t n;			 /* entries of 'addr'; 0 = no way (drop no_route) */
+	uint8_t kernel_vtep;		 /* bit i: hop i is a kernel VTEP (plain VXLAN to it) */
+};
+
+/* A forwarding entry fwd/CLASS/DST. */
 struct dp_fwd {
-	uint32_t next_hop; /* underlay address, host order */
-	bool zero_transit; /* the next hop is a kernel VTEP: plain VXLAN */
+	struct dp_hops next_hops;
+	/* For a packet of a waypoint class that has not passed a waypoint
+	 * yet, when this host is no waypoint: the hops towards one. */
+	struct dp_hops pre_waypoint;
+	bool has_pre_waypoint; /* the entry has "pre_waypoint" (it may be empty) */
 };
 
 struct dp_tables {
 	char *self_name;
 	uint16_t self_id;
 	uint32_t self_address;
+
+	struct dp_class classes[DP_MAX_CLASSES]; /* by class id */
+	uint16_t dscp_class[DP_MAX_DSCP];	 /* outer DSCP -> class id, or DP_CLASS_NONE */
+	uint32_t n_classes;
 
 	struct dp_port *ports;
 	uint32_t n_ports;

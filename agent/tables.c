@@ -3,7 +3,9 @@
  * Builds a table snapshot from the host's view (docs/dataplane.md,
  * "Entries of host H's view"): validates every entry it uses, resolves
  * names to indices (networks, subnets, routers, hosts, security groups),
- * compiles security groups into per-port rule lists with from_group
+ * turns the classes into a DSCP -> class map with each class's waypoint
+ * role on this host, reads forwarding entries with their equal-cost next
+ * hops, compiles security groups into per-port rule lists with from_group
  * expanded to the group's member addresses, builds one LPM per router over
  * its connected subnets and static routes, and fills the per-packet maps.
  * Entries are processed in sorted key order so equal views give equal
@@ -39,6 +41,7 @@ struct builder {
 	const json_t **inst_groups; /* per instance: its "security_groups" array */
 	const char **inst_ids;	    /* per instance: "T/N/I" (points into 'entries' keys) */
 	const char **inst_ports;    /* per instance: TAP name or NULL */
+	const json_t *self_caps;    /* self's "capabilities": array of strings, or NULL */
 };
 
 static bool PRINTF_FORMAT(2, 3) fail(struct builder *b, const char *fmt, ...)
@@ -248,6 +251,20 @@ static uint32_t find_vn(const struct dp_tables *t, const char *tenant, const cha
 	return DP_NONE;
 }
 
+/* True if the JSON array 'names' holds the string 'name'. */
+static bool has_name(const json_t *names, const char *name)
+{
+	const json_t *n;
+	size_t i;
+
+	json_array_foreach(names, i, n)
+	{
+		if (json_is_string(n) && !strcmp(json_string_value(n), name))
+			return true;
+	}
+	return false;
+}
+
 static uint32_t find_subnet(const struct dp_vn *vn, const char *name)
 {
 	for (uint32_t i = 0; i < vn->n_subnets; i++)
@@ -263,6 +280,23 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Checks that 'field' of 'o', if there, is an array of non-empty strings;
+ * returns it, or NULL if absent or bad (then b->err is set). */
+static const json_t *get_names(struct builder *b, const json_t *o, const char *field)
+{
+	const json_t *a = get_array(b, o, field, true), *n;
+	size_t i;
+
+	json_array_foreach(a, i, n)
+	{
+		if (!json_is_string(n) || !json_string_length(n)) {
+			fail_value(b, field, n, "is not a non-empty string");
+			return NULL;
+		}
+	}
+	return a;
+}
+
 static void read_self(struct builder *b, const json_t *v)
 {
 	const char *name;
@@ -276,8 +310,58 @@ static void read_self(struct builder *b, const json_t *v)
 	if (!is_object(b, v) || !get_str(b, v, "name", &name) ||
 	    !get_uint(b, v, "id", 1, 65535, &id) || !get_ipv4(b, v, "address", &b->t->self_address))
 		return;
+	/* "capabilities" may be absent: a host without any. */
+	b->self_caps = get_names(b, v, "capabilities");
+	if (b->err)
+		return;
 	b->t->self_name = xstrdup(name);
 	b->t->self_id = (uint16_t)id;
+}
+
+/* class/NAME: its id, its DSCP and whether its packets pass a waypoint. */
+static void read_class(struct builder *b, const json_t *v)
+{
+	struct dp_tables *t = b->t;
+	struct dp_class *c;
+	const char *name, *via = NULL;
+	uint64_t id, dscp;
+
+	if (!is_object(b, v) || !get_str(b, v, "name", &name) ||
+	    !get_uint(b, v, "id", 0, DP_MAX_CLASSES - 1, &id) ||
+	    !get_uint(b, v, "dscp", 0, DP_MAX_DSCP - 1, &dscp))
+		return;
+	if (json_object_get(v, "via_capability") && !get_str(b, v, "via_capability", &via))
+		return;
+	c = &t->classes[id];
+	if (c->name) {
+		fail(b, "id: %u is also the id of class %s", (unsigned int)id, c->name);
+		return;
+	}
+	if (t->dscp_class[dscp] != DP_CLASS_NONE) {
+		fail(b, "dscp: %u is also the DSCP of class %s", (unsigned int)dscp,
+		     t->classes[t->dscp_class[dscp]].name);
+		return;
+	}
+	c->name = xstrdup(name);
+	c->dscp = (uint8_t)dscp;
+	c->waypoint = via != NULL;
+	c->self_waypoint = via && b->self_caps && has_name(b->self_caps, via);
+	t->dscp_class[dscp] = (uint16_t)id;
+	t->n_classes++;
+}
+
+/* Checks that 'field' holds the id of a class of the view. */
+static bool get_class_id(struct builder *b, const json_t *o, const char *field, uint8_t *out)
+{
+	uint64_t id;
+
+	if (!get_uint(b, o, field, 0, DP_MAX_CLASSES - 1, &id))
+		return false;
+	if (!b->t->classes[id].name)
+		return fail_value(b, field, json_object_get(o, field),
+				  "is not the id of a class of the view");
+	*out = (uint8_t)id;
+	return true;
 }
 
 static void read_host(struct builder *b, const json_t *v)
@@ -305,12 +389,13 @@ static void read_network(struct builder *b, const json_t *v, struct dp_counters_
 	struct dp_vn *vn = &t->vns[t->n_vns];
 	const char *tenant, *name;
 	const json_t *subnets, *groups, *s;
-	uint64_t vni, class_id;
+	uint64_t vni;
+	uint8_t class_id;
 	size_t i;
 
 	if (!is_object(b, v) || !get_str(b, v, "tenant", &tenant) ||
 	    !get_str(b, v, "name", &name) || !get_uint(b, v, "vni", 1, 0xffffff, &vni) ||
-	    !get_uint(b, v, "class_id", 0, 255, &class_id) ||
+	    !get_class_id(b, v, "class_id", &class_id) ||
 	    !(subnets = get_array(b, v, "subnets", false)))
 		return;
 	groups = get_array(b, v, "security_groups", true);
@@ -319,7 +404,7 @@ static void read_network(struct builder *b, const json_t *v, struct dp_counters_
 	vn->subnets = xcalloc(json_array_size(subnets) + 1, sizeof *vn->subnets);
 	vn->id = xasprintf("%s/%s", tenant, name);
 	vn->vni = (uint32_t)vni;
-	vn->class_id = (uint8_t)class_id;
+	vn->class_id = class_id;
 	b->vn_groups[t->n_vns] = groups;
 	t->n_vns++; /* owns what it holds from here on, for dp_tables_destroy() */
 	json_array_foreach(subnets, i, s)
@@ -489,21 +574,62 @@ static void read_instance(struct builder *b, const json_t *v, const char *id)
 	t->n_instances++;
 }
 
+/* One list of next hops of a forwarding entry: 0..DP_MAX_NEXT_HOPS
+ * objects {"name", "address"}. */
+static bool read_hops(struct builder *b, const json_t *list, const char *field,
+		      struct dp_hops *hops)
+{
+	const json_t *h;
+	size_t i;
+
+	if (json_array_size(list) > DP_MAX_NEXT_HOPS)
+		return fail(b, "%s: %zu next hops, at most %d", field, json_array_size(list),
+			    DP_MAX_NEXT_HOPS);
+	json_array_foreach(list, i, h)
+	{
+		const char *key = b->key, *name;
+		const struct bhost *nh;
+		uint32_t addr;
+		bool ok;
+
+		if (!json_is_object(h))
+			return fail_value(b, field, h, "is not an object {name, address}");
+		/* Messages name the element: "fwd/gold/h3: next_hops[1]: ...". */
+		char *where = xasprintf("%s: %s[%zu]", key, field, i);
+
+		b->key = where;
+		ok = get_str(b, h, "name", &name) && get_ipv4(b, h, "address", &addr);
+		b->key = key;
+		free(where);
+		if (!ok)
+			return false;
+		nh = find_host(b, name);
+		hops->addr[i] = addr;
+		if (nh && nh->kernel_vtep)
+			hops->kernel_vtep |= (uint8_t)(1u << i);
+	}
+	hops->n = (uint8_t)json_array_size(list);
+	return true;
+}
+
 static void read_fwd(struct builder *b, const json_t *v)
 {
 	struct dp_tables *t = b->t;
 	struct dp_fwd *f = &t->fwds[t->n_fwds];
-	const struct bhost *nh;
-	const char *next_hop;
-	uint64_t class_id, dst_id;
+	const json_t *next, *pre;
+	uint64_t dst_id;
+	uint8_t class_id;
 
-	if (!is_object(b, v) || !get_uint(b, v, "class_id", 0, 255, &class_id) ||
-	    !get_uint(b, v, "dst_id", 1, 65535, &dst_id) || !get_str(b, v, "next_hop", &next_hop) ||
-	    !get_ipv4(b, v, "next_hop_address", &f->next_hop))
+	if (!is_object(b, v) || !get_class_id(b, v, "class_id", &class_id) ||
+	    !get_uint(b, v, "dst_id", 1, 65535, &dst_id) ||
+	    !(next = get_array(b, v, "next_hops", false)))
 		return;
-	nh = find_host(b, next_hop);
-	f->zero_transit = nh && nh->kernel_vtep;
-	if (!map_add(&t->fwd_map, dp_key_fwd((uint8_t)class_id, (uint16_t)dst_id), t->n_fwds)) {
+	pre = get_array(b, v, "pre_waypoint", true);
+	if (b->err || !read_hops(b, next, "next_hops", &f->next_hops) ||
+	    (pre && !read_hops(b, pre, "pre_waypoint", &f->pre_waypoint)))
+		return;
+	f->has_pre_waypoint = pre != NULL;
+	if (!map_add(&t->fwd_map, dp_key_fwd(class_id, (uint16_t)dst_id), t->n_fwds)) {
 		fail(b, "a second entry for class %u, destination %u", (unsigned int)class_id,
 		     (unsigned int)dst_id);
 		return;
@@ -526,16 +652,6 @@ static const json_t *find_group(const json_t *groups, const char *name)
 			return g;
 	}
 	return NULL;
-}
-
-static bool has_name(const json_t *names, const char *name)
-{
-	const json_t *n;
-	size_t i;
-
-	json_array_foreach(names, i, n) if (json_is_string(n) &&
-					    !strcmp(json_string_value(n), name)) return true;
-	return false;
 }
 
 static void acl_push(struct dp_acl *acl, size_t *allocated, const struct dp_acl_rule *r)
@@ -841,6 +957,8 @@ char *dp_tables_build(const json_t *entries, struct dp_counters_registry *reg,
 	}
 
 	t = xzalloc(sizeof *t);
+	for (size_t k = 0; k < DP_MAX_DSCP; k++)
+		t->dscp_class[k] = DP_CLASS_NONE;
 	b.t = t;
 	b.hosts = xcalloc(counts[0] + 1, sizeof *b.hosts);
 	if (counts[1] > DP_MAX_VNS) {
@@ -879,6 +997,11 @@ char *dp_tables_build(const json_t *entries, struct dp_counters_registry *reg,
 			read_host(&b, json_object_get(entries, keys[i]));
 	}
 	qsort(b.hosts, b.n_hosts, sizeof *b.hosts, cmp_host);
+	for (i = 0; i < n_keys && !b.err; i++) {
+		b.key = keys[i];
+		if (str_has_prefix(keys[i], "class/"))
+			read_class(&b, json_object_get(entries, keys[i]));
+	}
 	for (i = 0; i < n_keys && !b.err; i++) {
 		b.key = keys[i];
 		if (str_has_prefix(keys[i], "network/"))
@@ -959,6 +1082,8 @@ void dp_tables_destroy(struct dp_tables *t)
 		free(t->vns[i].id);
 	}
 	free(t->vns);
+	for (size_t i = 0; i < DP_MAX_CLASSES; i++)
+		free(t->classes[i].name);
 	for (uint32_t i = 0; i < t->n_routers; i++) {
 		lpm_destroy(t->routers[i].lpm);
 		free(t->routers[i].routes);
@@ -1048,4 +1173,9 @@ uint32_t dp_tables_n_instances(const struct dp_tables *t)
 uint32_t dp_tables_n_fwd(const struct dp_tables *t)
 {
 	return t->n_fwds;
+}
+
+uint32_t dp_tables_n_classes(const struct dp_tables *t)
+{
+	return t->n_classes;
 }

@@ -3,7 +3,8 @@
  * The data plane's tables: an immutable snapshot built from the host's view
  * (the entries of docs/dataplane.md, "Entries of host H's view") with
  * everything the pipeline looks up per packet — ports, per-VN address maps,
- * router LPMs, compiled security groups, VNI map, forwarding entries.
+ * router LPMs, compiled security groups, VNI map, service classes (DSCP,
+ * waypoint role), forwarding entries with their equal-cost next hops.
  *
  * Life cycle and threads. The control thread builds a snapshot with
  * dp_tables_build() whenever the view changes, then publishes it to the
@@ -36,8 +37,10 @@ struct dp_tables;
  * snapshot). Returns NULL and sets '*out' on success; otherwise returns an
  * allocated message naming the entry and what is wrong with it ("instance/
  * acme/blue/web1: ip: \"10.1.1\" is not an IPv4 address") and '*out' is
- * NULL. Entries of kinds it does not know are ignored (forward
- * compatibility); a missing "self" is an error. */
+ * NULL. Entries of kinds it does not know (e.g. "link/", which the agent
+ * reads elsewhere) are ignored (forward compatibility); a missing "self" is
+ * an error, and so is a network or forwarding entry whose "class_id" is no
+ * class/ entry's id. */
 char *dp_tables_build(const json_t *entries, struct dp_counters_registry *reg,
 		      struct dp_tables **out) WARN_UNUSED_RESULT;
 /* NULL is fine. */
@@ -65,9 +68,11 @@ int dp_tables_port_find(const struct dp_tables *, const char *name);
 void dp_tables_port_set_cookie(struct dp_tables *, uint32_t port, uintptr_t cookie);
 uintptr_t dp_tables_port_cookie(const struct dp_tables *, uint32_t port);
 
-/* Counts for logs and health: VNs, instances known, forwarding entries. */
+/* Counts for logs and health: VNs, instances known, forwarding entries,
+ * service classes. */
 uint32_t dp_tables_n_networks(const struct dp_tables *);
 uint32_t dp_tables_n_instances(const struct dp_tables *);
 uint32_t dp_tables_n_fwd(const struct dp_tables *);
+uint32_t dp_tables_n_classes(const struct dp_tables *);
 
 #endif /* ONM_AGENT_TABLES_H */

@@ -10,7 +10,8 @@
 #     (POST /v1/hosts), against a bare libevent handler answering a fixed
 #     body of the same size (the HTTP server's own ceiling).
 #  3. the data-plane pipeline in memory, beside memcpy.
-#  4. the Route Manager's shortest-path trees beside igraph (issue 4).
+#  4. the Route Manager's shortest-path trees beside igraph (issue 4), and
+#     their incremental update after link flaps beside full recomputes.
 #  5. bench/e2e.sh: end to end between two instances on two hosts, beside
 #     kernel VXLAN, OVS userspace VXLAN and wireguard-go.
 # Results go to stdout and build/bench-results.txt.
@@ -139,7 +140,8 @@ say "  onm pipeline $(kv pipeline_mpps "$pl") Mpps, memcpy of the same bytes $(k
 say ""
 
 # 4. the Route Manager's shortest-path trees, beside igraph's Dijkstra.
-say "shortest-path trees (lib/spf.c) on random sparse graphs, beside igraph when installed"
+say "shortest-path trees (lib/spf.c) on random sparse graphs, beside igraph when installed;"
+say "incremental updates after link down/up beside full recomputes (spf_update)"
 "$B/bench/bench-spf" | sed 's/^/  /' | tee -a "$OUT"
 say ""
 

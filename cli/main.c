@@ -627,6 +627,156 @@ static int cmd_link(struct cli *cli, int argc, char **argv)
 	return status;
 }
 
+/* onm route show NETWORK: NETWORK is T/N or a unique network name. */
+static int cmd_route(struct cli *cli, int argc, char **argv)
+{
+	const char *args[2];
+	size_t n_args;
+	int status = parse_options("route", argc, argv, NULL, 0, args, 2, &n_args);
+	struct ds path = DS_EMPTY_INITIALIZER, text = DS_EMPTY_INITIALIZER;
+	json_t *doc;
+	char *id;
+
+	if (status)
+		return status;
+	if (n_args != 2 || strcmp(args[0], "show")) {
+		fail("route: usage: onm route show NETWORK");
+		return EXIT_USER;
+	}
+	id = resolve_name(cli, render_kind_find("networks"), args[1], &status);
+	if (!id)
+		return status;
+	ds_put_cstr(&path, "/v1/routing/");
+	put_id_path(&path, id);
+	status = call(cli, HTTP_GET, ds_cstr(&path), NULL, 0, NULL, 0, &doc, NULL);
+	if (!status) {
+		render_route_show(doc, &text);
+		fputs(ds_cstr(&text), stdout);
+		json_decref(doc);
+	}
+	ds_destroy(&text);
+	ds_destroy(&path);
+	free(id);
+	return status;
+}
+
+/* onm trace INSTANCE DST [--proto P] [--port N] */
+static int cmd_trace(struct cli *cli, int argc, char **argv)
+{
+	const char *args[2], *proto = NULL, *port = NULL, *output = NULL;
+	const struct option_spec specs[] = {{"--proto", NULL, &proto, NULL},
+					    {"--port", NULL, &port, NULL},
+					    {"--output", "-o", &output, NULL}};
+	size_t n_args;
+	int status = parse_options("trace", argc, argv, specs, ARRAY_SIZE(specs), args, 2, &n_args);
+	struct ds path = DS_EMPTY_INITIALIZER, text = DS_EMPTY_INITIALIZER;
+	json_t *doc;
+	char *id, *enc;
+
+	if (status)
+		return status;
+	if (n_args != 2) {
+		fail("trace: usage: onm trace INSTANCE DST [--proto icmp|tcp|udp] [--port N]");
+		return EXIT_USER;
+	}
+	id = resolve_name(cli, render_kind_find("instances"), args[0], &status);
+	if (!id)
+		return status;
+	enc = evhttp_encode_uri(id);
+	ds_put_format(&path, "/v1/trace?instance=%s", enc);
+	free(enc);
+	enc = evhttp_encode_uri(args[1]);
+	ds_put_format(&path, "&dst=%s", enc);
+	free(enc);
+	if (proto) {
+		enc = evhttp_encode_uri(proto);
+		ds_put_format(&path, "&proto=%s", enc);
+		free(enc);
+	}
+	if (port) {
+		enc = evhttp_encode_uri(port);
+		ds_put_format(&path, "&port=%s", enc);
+		free(enc);
+	}
+	status = call(cli, HTTP_GET, ds_cstr(&path), NULL, 0, NULL, 0, &doc, NULL);
+	if (!status) {
+		if (output && !strcmp(output, "json"))
+			render_json(doc, &text);
+		else
+			render_trace(doc, &text);
+		fputs(ds_cstr(&text), stdout);
+		json_decref(doc);
+	}
+	ds_destroy(&text);
+	ds_destroy(&path);
+	free(id);
+	return status;
+}
+
+/* onm tenant quarantine NAME [--off]: like 'link set', a read-modify-write
+ * of the whole object, so that everything else about the tenant stays (its
+ * users keep their password hashes: a PUT without passwords keeps them). */
+static int cmd_tenant(struct cli *cli, int argc, char **argv)
+{
+	bool off = false;
+	const struct option_spec specs[] = {{"--off", NULL, NULL, &off}};
+	const char *args[2];
+	size_t n_args;
+	int status;
+
+	status = parse_options("tenant", argc, argv, specs, ARRAY_SIZE(specs), args, 2, &n_args);
+	if (status)
+		return status;
+	if (n_args != 2 || strcmp(args[0], "quarantine")) {
+		fail("tenant: usage: onm tenant quarantine NAME [--off]");
+		return EXIT_USER;
+	}
+
+	const struct render_kind *kind = render_kind_find("tenants");
+	const char *name = args[1];
+	const char *state = off ? "out of quarantine" : "in quarantine";
+	char *path = object_path(kind, name);
+	json_t *tenant;
+
+	status = call(cli, HTTP_GET, path, NULL, 0, NULL, 0, &tenant, NULL);
+	if (status) {
+		free(path);
+		return status;
+	}
+	if (!json_is_object(tenant)) {
+		fail("malformed answer from the controller at %s: a tenant is not an object",
+		     cli->url);
+		json_decref(tenant);
+		free(path);
+		return EXIT_UNREACHABLE;
+	}
+	if (json_is_true(json_object_get(tenant, "quarantine")) == !off) {
+		printf("tenant %s is already %s\n", name, state);
+		json_decref(tenant);
+		free(path);
+		return EXIT_OK;
+	}
+
+	json_object_set_new(tenant, "quarantine", json_boolean(!off));
+	char *body = json_dumps(tenant, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!body)
+		onm_abort("json_dumps failed");
+	const struct http_header headers[] = {{"Content-Type", "application/json"}};
+	json_t *updated;
+	uint64_t revision;
+	status = call(cli, HTTP_PUT, path, headers, ARRAY_SIZE(headers), body, strlen(body),
+		      &updated, &revision);
+	if (!status) {
+		printf("tenant %s is %s (revision %llu)\n", name, state,
+		       (unsigned long long)revision);
+		json_decref(updated);
+	}
+	free(body);
+	free(path);
+	json_decref(tenant);
+	return status;
+}
+
 static int cmd_help(struct cli *cli, int argc, char **argv)
 {
 	(void)cli;
@@ -651,13 +801,14 @@ static const struct command commands[] = {
     {"get", "KIND [NAME] [-o json|table]", "list the objects of KIND, or show one", cmd_get},
     {"delete", "KIND NAME", "delete one object", cmd_delete},
     {"link", "set A B up|down", "maintenance state of a link", cmd_link},
+    {"tenant", "quarantine NAME [--off]", "all of a tenant's traffic through inspection hosts",
+     cmd_tenant},
     {"help", "", "show this help", cmd_help},
     {"lab", "up FILE|status|down|exec INST -- CMD", "a lab in network namespaces", cmd_lab},
     /* Later parts of onm (spec.md). */
-    {"route", "show NETWORK", "routes and substrate paths", NULL},
-    {"tenant", "quarantine NAME [--off]", "traffic through inspection", NULL},
+    {"route", "show NETWORK", "routes and substrate paths", cmd_route},
     {"console", "NETWORK/DEVICE", "the device CLI", NULL},
-    {"trace", "INSTANCE DST [--proto P --port N]", "trace one packet", NULL},
+    {"trace", "INSTANCE DST [--proto P --port N] [-o json]", "trace one packet", cmd_trace},
 };
 
 static const struct command *command_find(const char *name)

@@ -602,3 +602,149 @@ void render_json(const json_t *json, struct ds *out)
 	ds_put_char(out, '\n');
 	free(text);
 }
+
+/* "2.000 ms" for 2000 microseconds. */
+static void put_ms(struct ds *out, json_int_t us)
+{
+	ds_put_format(out, "%lld.%03lld ms", (long long)(us / 1000), (long long)(us % 1000));
+}
+
+static const char *str(const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s ? s : "";
+}
+
+void render_route_show(const json_t *doc, struct ds *out)
+{
+	const json_t *routes = json_object_get(doc, "routes");
+	const json_t *paths = json_object_get(doc, "paths");
+	const char *router = NULL;
+	const json_t *r, *p;
+	size_t i;
+
+	ds_put_format(out, "network %s, VNI %lld, class %s\n", str(doc, "network"),
+		      (long long)json_integer_value(json_object_get(doc, "vni")),
+		      json_is_string(json_object_get(doc, "class")) ? str(doc, "class") : "(none)");
+	ds_put_cstr(out, "\nCodes: C - connected, S - static\n");
+	if (!json_array_size(routes))
+		ds_put_cstr(out, "\n(no router)\n");
+	json_array_foreach (routes, i, r) {
+		if (!router || strcmp(router, str(r, "router"))) {
+			router = str(r, "router");
+			ds_put_format(out, "\nrouter %s:\n", router);
+		}
+		if (!strcmp(str(r, "type"), "connected"))
+			ds_put_format(out, "C    %s is directly connected, %s\n", str(r, "prefix"),
+				      str(r, "interface"));
+		else
+			ds_put_format(out, "S    %s [1/0] via %s\n", str(r, "prefix"), str(r, "via"));
+	}
+
+	ds_put_cstr(out, "\nsubstrate paths:\n");
+	if (!json_array_size(paths)) {
+		ds_put_cstr(out, "  (instances on one host at most: none)\n");
+		return;
+	}
+	static const char *const headers[] = {"SRC", "DST", "CLASS", "PATH", "LATENCY"};
+	struct render_table *t = render_table_create(headers, ARRAY_SIZE(headers));
+
+	json_array_foreach (paths, i, p) {
+		const json_t *hosts = json_object_get(p, "hosts"), *h;
+		struct ds path = DS_EMPTY_INITIALIZER, lat = DS_EMPTY_INITIALIZER;
+		size_t k;
+
+		json_array_foreach (hosts, k, h)
+			ds_put_format(&path, "%s%s", k ? " > " : "", json_string_value(h));
+		if (json_is_integer(json_object_get(p, "latency_us")))
+			put_ms(&lat, json_integer_value(json_object_get(p, "latency_us")));
+		else
+			ds_put_cstr(&path, "unreachable");
+		const char *cells[] = {str(p, "src"), str(p, "dst"), str(p, "class"),
+				       ds_cstr(&path), ds_cstr(&lat)};
+
+		render_table_add_row(t, cells);
+		ds_destroy(&path);
+		ds_destroy(&lat);
+	}
+	render_table_format(t, out);
+	render_table_destroy(t);
+}
+
+/* One value of a trace step as text. */
+static void put_value(struct ds *out, const json_t *v)
+{
+	if (json_is_string(v))
+		ds_put_cstr(out, json_string_value(v));
+	else if (json_is_integer(v))
+		ds_put_format(out, "%lld", (long long)json_integer_value(v));
+	else if (json_is_boolean(v))
+		ds_put_cstr(out, json_is_true(v) ? "yes" : "no");
+	else {
+		char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+		ds_put_cstr(out, s ? s : "?");
+		free(s);
+	}
+}
+
+void render_trace(const json_t *doc, struct ds *out)
+{
+	const json_t *steps = json_object_get(doc, "steps"), *step, *sub;
+	size_t i;
+
+	ds_put_format(out, "trace %s (%s) -> %s %s", str(doc, "instance"), str(doc, "src"),
+		      str(doc, "dst"), str(doc, "proto"));
+	if (json_is_integer(json_object_get(doc, "port")))
+		ds_put_format(out, " port %lld",
+			      (long long)json_integer_value(json_object_get(doc, "port")));
+	ds_put_char(out, '\n');
+	json_array_foreach (steps, i, step) {
+		const char *key;
+		const json_t *v;
+		bool first = true;
+
+		ds_put_format(out, "%3zu  %-14s", i + 1, str(step, "step"));
+		json_object_foreach ((json_t *)step, key, v) {
+			if (!strcmp(key, "step") || json_is_null(v))
+				continue;
+			ds_put_cstr(out, first ? " " : ", ");
+			first = false;
+			if (strcmp(key, "result") && strcmp(key, "detail"))
+				ds_put_format(out, "%s ", key);
+			put_value(out, v);
+		}
+		ds_put_char(out, '\n');
+	}
+	sub = json_object_get(doc, "substrate");
+	if (json_is_object(sub)) {
+		const json_t *hops = json_object_get(sub, "hops"), *h;
+
+		ds_put_format(out, "substrate (class %s): ", str(sub, "class"));
+		if (!json_array_size(hops)) {
+			const json_t *hosts = json_object_get(sub, "hosts");
+
+			ds_put_cstr(out, json_array_size(hosts) == 1
+					     ? json_string_value(json_array_get(hosts, 0))
+					     : "(none)");
+		}
+		json_array_foreach (hops, i, h) {
+			if (!i)
+				ds_put_cstr(out, str(h, "from"));
+			ds_put_cstr(out, " -(");
+			put_ms(out, json_integer_value(json_object_get(h, "latency_us")));
+			ds_put_format(out, ")- %s", str(h, "to"));
+		}
+		if (json_is_integer(json_object_get(sub, "latency_us"))) {
+			ds_put_cstr(out, ", ");
+			put_ms(out, json_integer_value(json_object_get(sub, "latency_us")));
+			ds_put_cstr(out, " one way");
+		}
+		ds_put_char(out, '\n');
+	}
+	ds_put_format(out, "verdict: %s", str(doc, "verdict"));
+	if (json_is_string(json_object_get(doc, "reason")))
+		ds_put_format(out, " (%s)", str(doc, "reason"));
+	ds_put_char(out, '\n');
+}

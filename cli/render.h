@@ -97,4 +97,14 @@ void render_plan(const json_t *plan, const char *source, struct ds *out);
  * order, a final newline) to 'out'. */
 void render_json(const json_t *json, struct ds *out);
 
+/* Appends what `onm route show` prints for 'doc' (GET /v1/routing/T/N):
+ * the network and its effective class, the virtual routing table per
+ * router in IOS style (C connected, S static), then the substrate path
+ * per host pair with its latency. */
+void render_route_show(const json_t *doc, struct ds *out);
+
+/* Appends what `onm trace` prints for 'doc' (GET /v1/trace): one line per
+ * logical step, the substrate path with each link's latency, the verdict. */
+void render_trace(const json_t *doc, struct ds *out);
+
 #endif /* ONM_CLI_RENDER_H */

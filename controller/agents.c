@@ -37,6 +37,7 @@
 #include "onm/ds.h"
 #include "onm/log.h"
 #include "onm/model.h"
+#include "routing.h"
 #include "state.h"
 #include "views.h"
 
@@ -77,6 +78,7 @@ struct agent_host {
 	uint64_t connected_ms;	    /* wall clock of the last hello, ms since the epoch; 0: never */
 	json_t *counters;	    /* of the last report, or NULL */
 	json_t *health;		    /* of the last report, or NULL */
+	json_t *ports_seen;	    /* port counters of the last report, for usage deltas */
 	uint64_t report_ms;	    /* wall clock of the last report, ms since the epoch; 0: none */
 	uint64_t n_connects;	    /* hellos accepted */
 	uint64_t n_views, n_deltas; /* messages sent */
@@ -97,6 +99,8 @@ struct ctl_agents {
 	size_t n_connected;	  /* connections in CONN_READY */
 	size_t output_limit;	  /* bytes of unsent output that drop an agent */
 	struct views_ctx *ctx;	  /* views of the current model, or NULL */
+	struct route_manager *rm; /* forwarding entries and effective classes */
+	struct event *reroute;	  /* pushes what the Route Manager changed, batched */
 	uint64_t views_sent, deltas_sent, bytes_sent, disconnects; /* totals */
 };
 
@@ -155,6 +159,7 @@ static void host_destroy(struct ctl_agents *agents, struct agent_host *ah)
 	hmap_remove(&agents->hosts, &ah->node);
 	json_decref(ah->counters);
 	json_decref(ah->health);
+	json_decref(ah->ports_seen);
 	free(ah->name);
 	free(ah);
 }
@@ -163,8 +168,77 @@ static void host_destroy(struct ctl_agents *agents, struct agent_host *ah)
 static const struct views_ctx *views(struct ctl_agents *agents)
 {
 	if (!agents->ctx)
-		agents->ctx = views_ctx_create(ctl_state_model(agents->state));
+		agents->ctx = views_ctx_create(ctl_state_model(agents->state), agents->rm);
 	return agents->ctx;
+}
+
+static void on_reroute(evutil_socket_t fd, short what, void *agents_);
+
+/* The Route Manager's changes reach the agents from an event of their
+ * own: reports and disconnects arrive inside connection callbacks, where
+ * pushing to every connection (and maybe closing some) is not safe, and
+ * a burst of reports is pushed once. */
+static void reroute_soon(struct ctl_agents *agents)
+{
+	event_active(agents->reroute, EV_TIMEOUT, 0);
+}
+
+/* The agent of 'ah' went away: its probe reports no longer count. */
+static void host_gone(struct ctl_agents *agents, struct agent_host *ah)
+{
+	json_decref(ah->ports_seen);
+	ah->ports_seen = NULL;
+	if (rm_reporter_gone(agents->rm, ah->name))
+		reroute_soon(agents);
+}
+
+/* A report's "links": the agent's probes (docs/dataplane.md). */
+static bool take_link_reports(struct ctl_agents *agents, const char *host, const json_t *links)
+{
+	bool changed = false;
+	size_t i;
+	json_t *l;
+
+	json_array_foreach (links, i, l) {
+		const char *id = json_string_value(json_object_get(l, "id"));
+		const char *state = json_string_value(json_object_get(l, "state"));
+		json_t *lat = json_object_get(l, "latency_us"), *loss = json_object_get(l, "loss_ppm");
+
+		if (!id || !state)
+			continue;
+		changed |= rm_link_report(agents->rm, id, host, !strcmp(state, "up"),
+					  json_is_integer(lat) ? json_integer_value(lat) : -1,
+					  json_is_integer(loss) ? json_integer_value(loss) : -1);
+	}
+	return changed;
+}
+
+/* Bytes each tenant's instances sent since the host's last report (port
+ * "rx": from the instance), counted against premium quotas. Counters
+ * count since the agent started: one that went down restarted. */
+static bool take_usage(struct ctl_agents *agents, struct agent_host *ah, json_t *ports)
+{
+	bool changed = false;
+	const char *key;
+	json_t *value;
+
+	json_object_foreach (ports, key, value) {
+		json_t *prev = ah->ports_seen ? json_object_get(ah->ports_seen, key) : NULL;
+		uint64_t now = (uint64_t)json_integer_value(json_object_get(value, "rx_bytes"));
+		uint64_t before =
+		    prev ? (uint64_t)json_integer_value(json_object_get(prev, "rx_bytes")) : 0;
+		const char *slash = strchr(key, '/');
+		char tenant[128];
+
+		if (!slash || (size_t)(slash - key) >= sizeof tenant)
+			continue;
+		memcpy(tenant, key, (size_t)(slash - key));
+		tenant[slash - key] = '\0';
+		changed |= rm_tenant_add_usage(agents->rm, tenant, now >= before ? now - before : now);
+	}
+	json_decref(ah->ports_seen);
+	ah->ports_seen = json_incref(ports);
+	return changed;
 }
 
 /* Connections. */
@@ -178,6 +252,7 @@ static void conn_destroy(struct agent_conn *conn)
 		conn->host->conn = NULL;
 		agents->n_connected--;
 		agents->disconnects++;
+		host_gone(agents, conn->host);
 	}
 	if (conn->prev)
 		conn->prev->next = conn->next;
@@ -259,6 +334,7 @@ static void conn_fail(struct agent_conn *conn, const char *detail)
 	if (conn->host) {
 		/* From now on the host counts as disconnected. */
 		conn->host->conn = NULL;
+		host_gone(conn->agents, conn->host);
 		conn->host = NULL;
 		conn->agents->n_connected--;
 		conn->agents->disconnects++;
@@ -377,6 +453,14 @@ static bool conn_handle(struct agent_conn *conn, const json_t *msg)
 			ah->counters = json_incref(json_object_get(msg, "counters"));
 			ah->health = json_incref(json_object_get(msg, "health"));
 			ah->report_ms = wall_ms();
+			/* Both, whatever the first says. */
+			bool links = take_link_reports(conn->agents, ah->name,
+						       json_object_get(msg, "links"));
+			bool usage = take_usage(conn->agents, ah,
+						json_object_get(ah->counters, "ports"));
+
+			if (links || usage)
+				reroute_soon(conn->agents);
 			return true;
 		case CHANNEL_HELLO:
 		case CHANNEL_VIEW:
@@ -734,6 +818,9 @@ int ctl_agents_create(struct event_base *base, struct ctl_state *state, const ch
 	agents->state = state;
 	agents->output_limit = CTL_AGENTS_DEFAULT_OUTPUT_LIMIT;
 	hmap_init(&agents->hosts);
+	agents->rm = rm_create();
+	rm_sync(agents->rm, ctl_state_model(state));
+	agents->reroute = event_new(base, -1, 0, on_reroute, agents);
 	agents->accept_pause = evtimer_new(base, on_accept_resume, agents);
 	if (!agents->accept_pause) {
 		*error = xstrdup("cannot create a timer");
@@ -783,10 +870,13 @@ void ctl_agents_destroy(struct ctl_agents *agents)
 	}
 	if (agents->accept_pause)
 		event_free(agents->accept_pause);
+	if (agents->reroute)
+		event_free(agents->reroute);
 	HMAP_FOR_EACH_SAFE (ah, node, &agents->hosts)
 		host_destroy(agents, ah);
 	hmap_destroy(&agents->hosts);
 	views_ctx_destroy(agents->ctx);
+	rm_destroy(agents->rm);
 	free(agents->address);
 	free(agents);
 }
@@ -804,6 +894,20 @@ void ctl_agents_set_output_limit(struct ctl_agents *agents, size_t limit)
 size_t ctl_agents_n_connected(const struct ctl_agents *agents)
 {
 	return agents->n_connected;
+}
+
+static void count_fwd_pushed(struct ctl_agents *agents, const json_t *put, const json_t *del)
+{
+	uint64_t n = 0;
+	const char *key;
+	json_t *value;
+	size_t i;
+
+	json_object_foreach ((json_t *)put, key, value)
+		n += str_has_prefix(key, "fwd/");
+	json_array_foreach (del, i, value)
+		n += str_has_prefix(json_string_value(value), "fwd/");
+	rm_count_pushed(agents->rm, n);
 }
 
 /* Sends 'conn' the difference between its last view and the current one. */
@@ -827,6 +931,7 @@ static void conn_update(struct agent_conn *conn, uint64_t revision)
 		json_decref(view);
 		return;
 	}
+	count_fwd_pushed(agents, put, del);
 	msg = json_pack("{s:s, s:I, s:o, s:o}", "type", "delta", "revision", (json_int_t)revision,
 			"put", put, "delete", del);
 	if (conn_send(conn, msg)) {
@@ -841,13 +946,10 @@ static void conn_update(struct agent_conn *conn, uint64_t revision)
 	json_decref(msg);
 }
 
-/* A model change (see agents.h). */
-void ctl_agents_model_changed(uint64_t revision, void *agents_)
+/* Recomputes every connected agent's view and sends what changed. */
+static void push_all(struct ctl_agents *agents, uint64_t revision)
 {
-	struct ctl_agents *agents = agents_;
-	const struct model *model = ctl_state_model(agents->state);
 	struct agent_conn *conn, *next;
-	struct agent_host *ah;
 
 	views_ctx_destroy(agents->ctx);
 	agents->ctx = NULL;
@@ -856,6 +958,24 @@ void ctl_agents_model_changed(uint64_t revision, void *agents_)
 		if (conn->state == CONN_READY)
 			conn_update(conn, revision);
 	}
+}
+
+static void on_reroute(evutil_socket_t fd, short what, void *agents_)
+{
+	struct ctl_agents *agents = agents_;
+
+	push_all(agents, ctl_state_revision(agents->state));
+}
+
+/* A model change (see agents.h). */
+void ctl_agents_model_changed(uint64_t revision, void *agents_)
+{
+	struct ctl_agents *agents = agents_;
+	const struct model *model = ctl_state_model(agents->state);
+	struct agent_host *ah;
+
+	rm_sync(agents->rm, model);
+	push_all(agents, revision);
 	/* conn_update() may close connections but only ever the one it is
 	 * given, so 'next' stays valid. Records of hosts gone from the model
 	 * are forgotten once no agent speaks for them. */
@@ -954,4 +1074,10 @@ void ctl_agents_metrics_render(const struct ctl_agents *agents, struct ds *out)
 		      "onm_agent_disconnects_total %" PRIu64 "\n",
 		      agents->n_connected, agents->views_sent, agents->deltas_sent,
 		      agents->bytes_sent, agents->disconnects);
+	rm_metrics_render(agents->rm, out);
+}
+
+struct route_manager *ctl_agents_routing(const struct ctl_agents *agents)
+{
+	return agents->rm;
 }

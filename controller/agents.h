@@ -76,6 +76,10 @@ void ctl_agents_model_changed(uint64_t revision, void *agents);
 /* Sets the output limit (bytes) above which an agent is dropped. */
 void ctl_agents_set_output_limit(struct ctl_agents *, size_t limit);
 
+/* The Route Manager fed by the model and the agents' probe reports
+ * (routing.h); the agents own it. */
+struct route_manager *ctl_agents_routing(const struct ctl_agents *);
+
 /* Number of agents that said hello and are connected. */
 size_t ctl_agents_n_connected(const struct ctl_agents *);
 

@@ -31,12 +31,14 @@
 
 #define LOG_MODULE "api"
 #include "agents.h"
+#include "routing.h"
 #include "metrics.h"
 #include "onm/codec.h"
 #include "onm/ds.h"
 #include "onm/log.h"
 #include "onm/net.h"
 #include "state.h"
+#include "trace.h"
 
 #define SOURCE_MAX 200
 #define DEFAULT_SOURCE "request body"
@@ -77,6 +79,8 @@ enum target_type {
 	T_ROUTE,   /* /v1/routes/TENANT/NETWORK/ROUTER/A.B.C.D/LEN */
 	T_AGENTS,  /* /v1/agents */
 	T_AGENT,   /* /v1/agents/HOST */
+	T_ROUTING, /* /v1/routing and /v1/routing/TENANT/NETWORK */
+	T_TRACE,   /* /v1/trace */
 	T_KIND,	   /* /v1/KIND */
 	T_OBJECT,  /* /v1/KIND/ID */
 };
@@ -147,6 +151,8 @@ static unsigned int target_methods(enum target_type type)
 	case T_METRICS:
 	case T_AGENTS:
 	case T_AGENT:
+	case T_ROUTING:
+	case T_TRACE:
 		return EVHTTP_REQ_GET | EVHTTP_REQ_HEAD;
 	case T_APPLY:
 		return EVHTTP_REQ_POST;
@@ -197,6 +203,19 @@ static void resolve(char *path, struct target *t)
 		t->type = rest ? T_AGENT : T_AGENTS;
 		t->route = rest ? "/v1/agents/{host}" : "/v1/agents";
 		t->rest = rest;
+		return;
+	}
+	if (name_len == 7 && !memcmp(name, "routing", 7)) {
+		t->type = T_ROUTING;
+		t->route = rest ? "/v1/routing/{network}" : "/v1/routing";
+		t->rest = rest;
+		return;
+	}
+	if (name_len == 5 && !memcmp(name, "trace", 5)) {
+		if (!rest) {
+			t->type = T_TRACE;
+			t->route = "/v1/trace";
+		}
 		return;
 	}
 	if (name_len == 6 && !memcmp(name, "routes", 6)) {
@@ -828,11 +847,86 @@ static void do_route_delete(struct request *r, const char *rest)
 	free(router);
 }
 
+/* GET /v1/routing: the Route Manager's view of links and tenants;
+ * GET /v1/routing/TENANT/NETWORK: what `onm route show` prints. */
+static void do_routing(struct request *r, const char *network)
+{
+	const struct model *model = ctl_state_model(r->api->state);
+	struct route_manager *rm = r->api->agents ? ctl_agents_routing(r->api->agents) : NULL;
+	json_t *j;
+
+	if (!rm) {
+		reply_error(r, 404, "not found", "the Route Manager runs with the agent channel");
+		return;
+	}
+	if (network) {
+		j = rm_network_json(rm, model, network);
+		if (!j) {
+			char *msg = xasprintf("network %.128s: not found", network);
+
+			reply_error(r, 404, "not found", msg);
+			free(msg);
+			return;
+		}
+	} else {
+		size_t n;
+		struct model_object **objs = model_list(model, MODEL_TENANT, &n);
+		json_t *tenants = json_object();
+
+		for (size_t i = 0; i < n; i++)
+			json_object_set_new(tenants, objs[i]->id,
+					    rm_tenant_status_json(rm, objs[i]->id));
+		free(objs);
+		j = json_pack("{s:o, s:o}", "links", rm_links_json(rm), "tenants", tenants);
+	}
+	reply_json(r, 200, j);
+}
+
+/* GET /v1/trace?instance=T/N/I&dst=A.B.C.D[&proto=P][&port=N][&ttl=N]: the
+ * logical trace of one packet (trace.h). Without the agent channel the
+ * substrate paths come from a Route Manager made for the request. */
+static void do_trace(struct request *r)
+{
+	static const char *const allowed[] = {"instance", "dst", "proto", "port", "ttl", NULL};
+	const struct model *model = ctl_state_model(r->api->state);
+	const struct route_manager *rm = r->api->agents ? ctl_agents_routing(r->api->agents) : NULL;
+	struct route_manager *own = NULL;
+	struct trace_query q;
+	char *msg;
+	json_t *j;
+
+	if (!query_check(r, allowed))
+		return;
+	msg = trace_query_parse(
+	    &q, evhttp_find_header(&r->query, "instance"), evhttp_find_header(&r->query, "dst"),
+	    evhttp_find_header(&r->query, "proto"), evhttp_find_header(&r->query, "port"),
+	    evhttp_find_header(&r->query, "ttl"));
+	if (msg) {
+		reply_error(r, 400, "bad query", msg);
+		free(msg);
+		return;
+	}
+	if (!rm) {
+		own = rm_create();
+		rm_sync(own, model);
+		rm = own;
+	}
+	j = trace_packet(model, rm, &q, &msg);
+	rm_destroy(own);
+	if (!j) {
+		reply_error(r, 404, "not found", msg);
+		free(msg);
+		return;
+	}
+	reply_json(r, 200, j);
+}
+
 static void dispatch(struct request *r, const struct target *t)
 {
 	bool get = r->cmd == EVHTTP_REQ_GET || r->cmd == EVHTTP_REQ_HEAD;
 	static const char *const none[] = {NULL};
-	if (t->type != T_APPLY && !(t->type == T_ROUTES && get) && !query_check(r, none))
+	if (t->type != T_APPLY && t->type != T_TRACE && !(t->type == T_ROUTES && get) &&
+	    !query_check(r, none))
 		return;
 
 	switch (t->type) {
@@ -859,6 +953,12 @@ static void dispatch(struct request *r, const struct target *t)
 		break;
 	case T_AGENT:
 		do_agents(r, t->rest);
+		break;
+	case T_ROUTING:
+		do_routing(r, t->rest);
+		break;
+	case T_TRACE:
+		do_trace(r);
 		break;
 	case T_KIND:
 		if (get)

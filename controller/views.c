@@ -17,15 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NO_HOP SIZE_MAX
-
 /* A vertex of the substrate graph. */
 struct vhost {
 	const struct host *host;
-	size_t *nbrs;	    /* indexes of the neighbours over links that are up, ascending */
-	size_t n_nbrs;	    /* entries of 'nbrs' */
-	size_t alloc_nbrs;  /* allocated entries of 'nbrs' */
 	json_t *entry;	    /* the "host/NAME" value */
+	json_t *links;	    /* object: "link/A/B" -> value, the links that touch it */
 	struct vnet **nets; /* the networks with an instance on this host, each once */
 	size_t n_nets;
 	size_t alloc_nets;
@@ -52,6 +48,8 @@ struct vnet {
 };
 
 struct views_ctx {
+	const struct route_manager *rm;
+	struct route_manager *own_rm; /* views_compute()'s own, or NULL */
 	struct vhost *hosts; /* sorted by name */
 	size_t n_hosts;
 	struct vclass *classes; /* sorted by name; the index is the class id */
@@ -67,25 +65,12 @@ static int host_name_cmp(const void *name, const void *elem)
 	return strcmp(name, ((const struct vhost *)elem)->host->name);
 }
 
-static int class_name_cmp(const void *name, const void *elem)
-{
-	return strcmp(name, ((const struct vclass *)elem)->sl->name);
-}
-
 static size_t host_index(const struct views_ctx *ctx, const char *name)
 {
 	const struct vhost *h =
 	    bsearch(name, ctx->hosts, ctx->n_hosts, sizeof *ctx->hosts, host_name_cmp);
 
 	return h ? (size_t)(h - ctx->hosts) : SIZE_MAX;
-}
-
-static size_t class_index(const struct views_ctx *ctx, const char *name)
-{
-	const struct vclass *c =
-	    bsearch(name, ctx->classes, ctx->n_classes, sizeof *ctx->classes, class_name_cmp);
-
-	return c ? (size_t)(c - ctx->classes) : SIZE_MAX;
 }
 
 /* Compares "TENANT/NETWORK" given in two parts with a network id. */
@@ -236,17 +221,14 @@ static json_t *instance_entry(const struct instance *in, const struct host *h)
 
 /* Building a context. */
 
-static void add_nbr(struct vhost *v, size_t nbr)
+/* The entry of link 'l' at host 'self', whose peer is 'peer'. */
+static json_t *link_entry(const struct link *l, const struct host *peer)
 {
-	v->nbrs = xgrow(v->nbrs, &v->alloc_nbrs, v->n_nbrs + 1, sizeof *v->nbrs);
-	v->nbrs[v->n_nbrs++] = nbr;
-}
-
-static int compare_size(const void *a_, const void *b_)
-{
-	const size_t *a = a_, *b = b_;
-
-	return (*a > *b) - (*a < *b);
+	return json_pack("{s:s, s:s, s:s, s:i, s:o, s:b, s:b, s:i, s:i}", "a", l->a, "b", l->b,
+			 "peer", peer->name, "peer_id", (int)peer->id, "peer_address",
+			 ip_json(peer->address), "admin_up", !l->down, "probe", !peer->kernel_vtep,
+			 "probe_interval_ms", VIEWS_PROBE_INTERVAL_MS, "detect_multiplier",
+			 VIEWS_PROBE_DETECT_MULT);
 }
 
 static void ctx_add_hosts(struct views_ctx *ctx, const struct model *model)
@@ -257,6 +239,7 @@ static void ctx_add_hosts(struct views_ctx *ctx, const struct model *model)
 	for (size_t i = 0; i < ctx->n_hosts; i++) {
 		ctx->hosts[i].host = CONTAINER_OF(objs[i], const struct host, hdr);
 		ctx->hosts[i].entry = host_entry(ctx->hosts[i].host);
+		ctx->hosts[i].links = json_object();
 	}
 	free(objs);
 
@@ -265,17 +248,16 @@ static void ctx_add_hosts(struct views_ctx *ctx, const struct model *model)
 	for (size_t i = 0; i < n_links; i++) {
 		const struct link *l = CONTAINER_OF(objs[i], const struct link, hdr);
 		size_t a = host_index(ctx, l->a), b = host_index(ctx, l->b);
+		char *key;
 
-		if (l->down || a == SIZE_MAX || b == SIZE_MAX)
+		if (a == SIZE_MAX || b == SIZE_MAX)
 			continue;
-		add_nbr(&ctx->hosts[a], b);
-		add_nbr(&ctx->hosts[b], a);
+		key = xasprintf("link/%s", l->hdr.id);
+		json_object_set_new(ctx->hosts[a].links, key, link_entry(l, ctx->hosts[b].host));
+		json_object_set_new(ctx->hosts[b].links, key, link_entry(l, ctx->hosts[a].host));
+		free(key);
 	}
 	free(objs);
-	for (size_t i = 0; i < ctx->n_hosts; i++)
-		if (ctx->hosts[i].n_nbrs)
-			qsort(ctx->hosts[i].nbrs, ctx->hosts[i].n_nbrs, sizeof(size_t),
-			      compare_size);
 }
 
 static void ctx_add_classes(struct views_ctx *ctx, const struct model *model)
@@ -286,9 +268,14 @@ static void ctx_add_classes(struct views_ctx *ctx, const struct model *model)
 		ctx->n_classes = VIEWS_MAX_CLASSES;
 	ctx->classes = xcalloc(ctx->n_classes ? ctx->n_classes : 1, sizeof *ctx->classes);
 	for (size_t i = 0; i < ctx->n_classes; i++) {
-		ctx->classes[i].sl = CONTAINER_OF(objs[i], const struct service_level, hdr);
-		ctx->classes[i].entry =
-		    json_pack("{s:s, s:I}", "name", ctx->classes[i].sl->name, "id", (json_int_t)i);
+		const struct service_level *sl = CONTAINER_OF(objs[i], const struct service_level, hdr);
+
+		ctx->classes[i].sl = sl;
+		ctx->classes[i].entry = json_pack("{s:s, s:I, s:i}", "name", sl->name, "id",
+						  (json_int_t)i, "dscp", (int)sl->dscp);
+		if (sl->via_capability)
+			json_object_set_new(ctx->classes[i].entry, "via_capability",
+					    json_string(sl->via_capability));
 	}
 	free(objs);
 }
@@ -300,14 +287,10 @@ static void ctx_add_networks(struct views_ctx *ctx, const struct model *model)
 	ctx->nets = xcalloc(ctx->n_nets ? ctx->n_nets : 1, sizeof *ctx->nets);
 	for (size_t i = 0; i < ctx->n_nets; i++) {
 		struct vnet *vn = &ctx->nets[i];
-		const struct model_object *t;
 
 		vn->net = CONTAINER_OF(objs[i], const struct network, hdr);
-		t = model_find(model, MODEL_TENANT, vn->net->tenant);
-		vn->class_idx =
-		    t ? class_index(ctx, CONTAINER_OF(t, const struct tenant, hdr)->service_level)
-		      : SIZE_MAX;
-		if (vn->class_idx != SIZE_MAX)
+		vn->class_idx = rm_tenant_class(ctx->rm, vn->net->tenant);
+		if (vn->class_idx < ctx->n_classes)
 			vn->entry =
 			    network_entry(vn->net, &ctx->classes[vn->class_idx], vn->class_idx);
 		vn->routers = json_object();
@@ -371,10 +354,11 @@ static void ctx_add_instances(struct views_ctx *ctx, const struct model *model)
 }
 
 /* Indexes 'model' for computing views (see views.h). */
-struct views_ctx *views_ctx_create(const struct model *model)
+struct views_ctx *views_ctx_create(const struct model *model, const struct route_manager *rm)
 {
 	struct views_ctx *ctx = xzalloc(sizeof *ctx);
 
+	ctx->rm = rm;
 	ctx_add_hosts(ctx, model);
 	ctx_add_classes(ctx, model);
 	ctx_add_networks(ctx, model);
@@ -388,7 +372,7 @@ void views_ctx_destroy(struct views_ctx *ctx)
 	if (!ctx)
 		return;
 	for (size_t i = 0; i < ctx->n_hosts; i++) {
-		free(ctx->hosts[i].nbrs);
+		json_decref(ctx->hosts[i].links);
 		free(ctx->hosts[i].nets);
 		json_decref(ctx->hosts[i].entry);
 	}
@@ -404,72 +388,52 @@ void views_ctx_destroy(struct views_ctx *ctx)
 		free(ctx->nets[i].inst_host);
 	}
 	free(ctx->nets);
+	rm_destroy(ctx->own_rm);
 	free(ctx);
 }
 
-/* Forwarding. */
+/* Forwarding: the Route Manager's entries for one host. */
 
-/* Sets next[d] to the first hop from 'src' towards host d, or NO_HOP if d
- * is unreachable (or is 'src'). This is the one place the Route Manager
- * replaces with a tree per (class, destination); for now every class takes
- * the fewest-hop paths:
- * breadth-first over links that are up, neighbours in name order, never
- * through a kernel VTEP (it does not forward). */
-static void fwd_next_hops(const struct views_ctx *ctx, size_t src, size_t *next)
+struct fwd_put {
+	const struct views_ctx *ctx;
+	json_t *view;
+};
+
+static json_t *hops_json(const struct views_ctx *ctx, const uint32_t *hops, size_t n)
 {
-	size_t *queue = xmalloc((ctx->n_hosts ? ctx->n_hosts : 1) * sizeof *queue);
-	size_t head = 0, tail = 0;
+	json_t *list = json_array();
 
-	for (size_t i = 0; i < ctx->n_hosts; i++)
-		next[i] = NO_HOP;
-	queue[tail++] = src;
-	while (head < tail) {
-		size_t u = queue[head++];
-		const struct vhost *vu = &ctx->hosts[u];
+	for (size_t i = 0; i < n; i++) {
+		const struct host *h = ctx->hosts[hops[i]].host;
 
-		if (u != src && vu->host->kernel_vtep)
-			continue;
-		for (size_t k = 0; k < vu->n_nbrs; k++) {
-			size_t v = vu->nbrs[k];
-
-			if (v == src || next[v] != NO_HOP)
-				continue;
-			next[v] = u == src ? v : next[u];
-			queue[tail++] = v;
-		}
+		json_array_append_new(list, json_pack("{s:s, s:o}", "name", h->name, "address",
+						      ip_json(h->address)));
 	}
-	free(queue);
+	return list;
 }
 
-static void put_fwd_entries(const struct views_ctx *ctx, size_t self, json_t *view)
+static void put_fwd_entry(size_t c, size_t d, const uint32_t *next, size_t n_next,
+			  const uint32_t *pre, size_t n_pre, void *fp_)
 {
-	size_t *next = xmalloc((ctx->n_hosts ? ctx->n_hosts : 1) * sizeof *next);
+	struct fwd_put *fp = fp_;
+	const struct views_ctx *ctx = fp->ctx;
+	const char *class_name;
+	const struct host *dst;
+	json_t *entry;
+	char *key;
 
-	/* Every class takes the same fewest-hop paths today: compute them once.
-	 * (The Route Manager gives each class its own tree: then this moves
-	 * into the loop.) */
-	fwd_next_hops(ctx, self, next);
-	for (size_t c = 0; c < ctx->n_classes; c++) {
-		const char *class_name = ctx->classes[c].sl->name;
-
-		for (size_t d = 0; d < ctx->n_hosts; d++) {
-			const struct host *dst = ctx->hosts[d].host, *hop;
-			char *key;
-
-			if (next[d] == NO_HOP)
-				continue;
-			hop = ctx->hosts[next[d]].host;
-			key = xasprintf("fwd/%s/%s", class_name, dst->name);
-			json_object_set_new(view, key,
-					    json_pack("{s:s, s:I, s:s, s:i, s:s, s:o}", "class",
-						      class_name, "class_id", (json_int_t)c, "dst",
-						      dst->name, "dst_id", (int)dst->id, "next_hop",
-						      hop->name, "next_hop_address",
-						      ip_json(hop->address)));
-			free(key);
-		}
-	}
-	free(next);
+	if (c >= ctx->n_classes)
+		return;
+	class_name = ctx->classes[c].sl->name;
+	dst = ctx->hosts[d].host;
+	entry = json_pack("{s:s, s:I, s:s, s:i, s:o}", "class", class_name, "class_id",
+			  (json_int_t)c, "dst", dst->name, "dst_id", (int)dst->id, "next_hops",
+			  hops_json(ctx, next, n_next));
+	if (pre)
+		json_object_set_new(entry, "pre_waypoint", hops_json(ctx, pre, n_pre));
+	key = xasprintf("fwd/%s/%s", class_name, dst->name);
+	json_object_set_new(fp->view, key, entry);
+	free(key);
 }
 
 /* Views. */
@@ -512,9 +476,14 @@ json_t *views_ctx_compute(const struct views_ctx *ctx, const char *host)
 		return NULL;
 	h = ctx->hosts[self].host;
 	view = json_object();
+	json_t *caps = json_array();
+
+	for (size_t i = 0; i < h->n_capabilities; i++)
+		json_array_append_new(caps, json_string(h->capabilities[i]));
 	json_object_set_new(view, "self",
-			    json_pack("{s:s, s:i, s:o}", "name", h->name, "id", (int)h->id,
-				      "address", ip_json(h->address)));
+			    json_pack("{s:s, s:i, s:o, s:o}", "name", h->name, "id", (int)h->id,
+				      "address", ip_json(h->address), "capabilities", caps));
+	json_object_update(view, ctx->hosts[self].links);
 	for (size_t i = 0; i < ctx->n_hosts; i++) {
 		char *key = xasprintf("host/%s", ctx->hosts[i].host->name);
 
@@ -527,7 +496,7 @@ json_t *views_ctx_compute(const struct views_ctx *ctx, const char *host)
 		json_object_set(view, key, ctx->classes[i].entry);
 		free(key);
 	}
-	put_fwd_entries(ctx, self, view);
+	rm_host_entries(ctx->rm, self, put_fwd_entry, &(struct fwd_put){ctx, view});
 	for (size_t i = 0; i < ctx->hosts[self].n_nets; i++) {
 		const struct vnet *vn = ctx->hosts[self].nets[i];
 
@@ -540,8 +509,14 @@ json_t *views_ctx_compute(const struct views_ctx *ctx, const char *host)
 /* One view without keeping a context (see views.h). */
 json_t *views_compute(const struct model *model, const char *host)
 {
-	struct views_ctx *ctx = views_ctx_create(model);
-	json_t *view = views_ctx_compute(ctx, host);
+	struct route_manager *rm = rm_create();
+	struct views_ctx *ctx;
+	json_t *view;
+
+	rm_sync(rm, model);
+	ctx = views_ctx_create(model, rm);
+	ctx->own_rm = rm;
+	view = views_ctx_compute(ctx, host);
 
 	views_ctx_destroy(ctx);
 	return view;

@@ -4,23 +4,23 @@
  * the model as a set of entries KEY -> VALUE (a jansson object), exactly
  * as docs/dataplane.md ("Entries of host H's view") lists them:
  *
- *   self                 H's name, id, address
+ *   self                 H's name, id, address, capabilities
  *   host/NAME            every host (kernel_vtep tells the external VTEPs)
- *   class/NAME           every service level; ids 0.. in name order
- *   fwd/CLASS/DST        next hop from H towards every other reachable host,
- *                        per class
- *   network/T/N          the VNs with an instance on H, with the class of
- *                        their tenant's service level
+ *   link/A/B             the links that touch H, with what probing needs
+ *   class/NAME           every service level; ids 0.. in name order, DSCP,
+ *                        waypoint capability
+ *   fwd/CLASS/DST        equal-cost next hops from H towards DST for every
+ *                        (class, destination) in use (the Route Manager's,
+ *                        routing.h), with "pre_waypoint" for waypoint classes
+ *   network/T/N          the VNs with an instance on H, with their tenant's
+ *                        effective class (service level, quarantine or
+ *                        fallback)
  *   router/T/N/R         the routers of those VNs (interface MACs derived
  *                        here, the same on every host: the router is
  *                        distributed)
  *   instance/T/N/I       every instance of those VNs; "port" (the TAP name)
  *                        for the instances on H only
  *
- * Forwarding entries are keyed by (class, destination). Until the Route
- * Manager computes a tree per class, every class gets the fewest-hop paths
- * over the links that are up (breadth-first, neighbours in name order, so
- * the answer is deterministic); a kernel VTEP is never a transit hop.
  * Class ids are one byte on the wire: service levels past the 256th (in
  * name order) get no class, and networks of tenants using them are left
  * out of views.
@@ -38,23 +38,30 @@
 
 #include "onm/model.h"
 #include "onm/net.h"
+#include "routing.h"
 
 #include <jansson.h>
 #include <stdbool.h>
 
 #define VIEWS_MAX_CLASSES 256
+/* Link probing defaults given to agents (BFD-like, docs/dataplane.md). */
+#define VIEWS_PROBE_INTERVAL_MS 100
+#define VIEWS_PROBE_DETECT_MULT 3
 
 struct views_ctx;
 
-/* Precomputes what the views of 'model' share. */
-struct views_ctx *views_ctx_create(const struct model *model);
+/* Precomputes what the views of 'model' share; forwarding entries and
+ * effective classes come from 'rm', synced to 'model', which must outlive
+ * the context. */
+struct views_ctx *views_ctx_create(const struct model *model, const struct route_manager *rm);
 void views_ctx_destroy(struct views_ctx *);
 
 /* The view of host 'host' (a new object KEY -> VALUE; the caller
  * decrefs), or NULL if the model has no such host. */
 json_t *views_ctx_compute(const struct views_ctx *, const char *host);
 
-/* The same without a context to reuse (builds and destroys one). */
+/* The same without a context to reuse (builds and destroys one, and a
+ * Route Manager). */
 json_t *views_compute(const struct model *model, const char *host);
 
 /* The differences from view 'old' to view 'new' (either may be NULL for

@@ -26,6 +26,8 @@
 #define VNI_MAX 16777215
 #define COST_MAX UINT32_MAX
 #define NO_OFFSET SIZE_MAX
+#define DEFAULT_SERVICE_LEVEL "gold"
+#define DEFAULT_FALLBACK "silver"
 
 /* The state of one walk over a document. */
 struct walk {
@@ -687,10 +689,14 @@ static const char *const role_names[] = {
 static const struct enum_names roles = {role_names, ARRAY_SIZE(role_names),
 					"viewer, operator or admin"};
 
-static const char *const metric_names[] = {
-    [SL_MIN_LATENCY] = "latency", [SL_MIN_COST] = "cost", [SL_MIN_HOPS] = "hops"};
-static const struct enum_names metrics = {metric_names, ARRAY_SIZE(metric_names),
-					  "latency, cost or hops"};
+static const char *const metric_names[] = {[SL_MIN_LATENCY] = "latency",
+					   [SL_MIN_COST] = "cost",
+					   [SL_MIN_HOPS] = "hops",
+					   [SL_MIN_LOSS] = "loss",
+					   [SL_MIN_WEIGHTED] = "weighted"};
+/* "weighted" is written as a map of weights, never as a word. */
+static const struct enum_names metrics = {metric_names, SL_MIN_WEIGHTED,
+					  "latency, cost, hops or loss, or a map of weights"};
 
 static const char *const dir_names[] = {[SG_IN] = "in", [SG_OUT] = "out"};
 static const struct enum_names dirs = {dir_names, ARRAY_SIZE(dir_names), "in or out"};
@@ -711,7 +717,7 @@ const char *codec_role_name(enum user_role role)
 	return (unsigned int)role < ARRAY_SIZE(role_names) ? role_names[role] : "?";
 }
 
-/* "latency", "cost", "hops". */
+/* "latency", "cost", "hops", "loss", "weighted". */
 const char *codec_sl_metric_name(enum sl_metric m)
 {
 	return (unsigned int)m < ARRAY_SIZE(metric_names) ? metric_names[m] : "?";
@@ -1044,14 +1050,115 @@ static const struct field link_fields[] = {
     {"state", p_state, 0, 0, 0, NULL},
 };
 
+static const struct uint_range weight_range = {"weight", 0, SL_WEIGHT_MAX};
+
+static bool p_weight(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	return read_uint(w, node, &weight_range, (uint64_t *)((char *)obj + f->offset));
+}
+
+static bool weights_check(struct walk *w, const struct doc_node *map, void *obj)
+{
+	const struct service_level *sl = obj;
+
+	if (!sl->w_latency && !sl->w_cost && !sl->w_hops && !sl->w_loss)
+		return fail(w, map, "give at least one weight above 0");
+	return true;
+}
+
+/* 'minimize: {latency: N, cost: N, hops: N, loss: N}': weights per
+ * microsecond, per unit of cost, per hop and per ppm of loss. */
+static const struct field weight_fields[] = {
+    {"latency", p_weight, offsetof(struct service_level, w_latency), 0, 0, NULL},
+    {"cost", p_weight, offsetof(struct service_level, w_cost), 0, 0, NULL},
+    {"hops", p_weight, offsetof(struct service_level, w_hops), 0, 0, NULL},
+    {"loss", p_weight, offsetof(struct service_level, w_loss), 0, 0, NULL},
+};
+
+static const struct schema weights_schema = {
+    NULL, weight_fields, ARRAY_SIZE(weight_fields), 0, NO_OFFSET, NO_OFFSET, weights_check,
+};
+
+/* A metric's name, or a map of weights. */
 static bool p_minimize(struct walk *w, const struct doc_node *node, void *obj,
 		       const struct field *f)
 {
+	struct service_level *sl = obj;
 	int v = 0;
 
+	if (node->type == DOC_MAP) {
+		sl->w_latency = sl->w_cost = sl->w_hops = sl->w_loss = 0;
+		if (!walk_map(w, node, &weights_schema, sl))
+			return false;
+		sl->minimize = SL_MIN_WEIGHTED;
+		return true;
+	}
 	if (!read_enum(w, node, &metrics, &v))
 		return false;
-	((struct service_level *)obj)->minimize = (enum sl_metric)v;
+	model_sl_set_metric(sl, (enum sl_metric)v);
+	return true;
+}
+
+static const struct uint_range dscp_range = {"DSCP", 0, SL_DSCP_MAX};
+
+static bool p_dscp(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	uint64_t v;
+
+	if (!read_uint(w, node, &dscp_range, &v))
+		return false;
+	((struct service_level *)obj)->dscp = (uint8_t)v;
+	return true;
+}
+
+/* A list of links "A/B" (either order), each stored as its id (endpoints
+ * sorted) and listed once: 'offset' is the 'char **' array, 'offset2' its
+ * count. */
+static bool p_link_list(struct walk *w, const struct doc_node *node, void *obj,
+			const struct field *f)
+{
+	char ***idsp = (char ***)((char *)obj + f->offset);
+	size_t *np = (size_t *)((char *)obj + f->offset2);
+	size_t dup;
+
+	if (node->type == DOC_NULL)
+		return true;
+	if (node->type != DOC_SEQ)
+		return fail_type(w, node, "a list");
+	if (!node->n)
+		return true;
+	*idsp = xcalloc(node->n, sizeof **idsp);
+	*np = node->n;
+	for (size_t i = 0; i < node->n; i++) {
+		size_t old = path_push_index(w, i);
+		const char *s = get_scalar(w, node->items[i], "a link");
+		const char *slash = s ? strchr(s, '/') : NULL;
+		char *a = slash ? xmemdup0(s, (size_t)(slash - s)) : NULL;
+		const char *b = slash ? slash + 1 : NULL;
+		bool ok = s != NULL;
+
+		if (ok && (!a || !codec_name_is_valid(a) || !codec_name_is_valid(b)))
+			ok = fail_value(w, node->items[i], s,
+					"is not a link (\"A/B\", two host names)");
+		else if (ok && !strcmp(a, b))
+			ok = fail_value(w, node->items[i], s,
+					"is not a link (a link joins two different hosts)");
+		if (ok)
+			(*idsp)[i] =
+			    strcmp(a, b) < 0 ? xasprintf("%s/%s", a, b) : xasprintf("%s/%s", b, a);
+		free(a);
+		path_pop(w, old);
+		if (!ok)
+			return false;
+	}
+	dup = find_duplicate(*idsp, node->n);
+	if (dup != SIZE_MAX) {
+		size_t old = path_push_index(w, dup);
+
+		fail_quoted(w, node->items[dup], "duplicate link ", (*idsp)[dup], "%s", "");
+		path_pop(w, old);
+		return false;
+	}
 	return true;
 }
 
@@ -1060,7 +1167,63 @@ static const struct field service_level_fields[] = {
     {"minimize", p_minimize, 0, 0, F_REQUIRED, NULL},
     {"min_bandwidth", p_rate, offsetof(struct service_level, min_bandwidth_bps), 0, 0, NULL},
     {"via_capability", p_name, offsetof(struct service_level, via_capability), 0, 0, NULL},
+    {"dscp", p_dscp, 0, 0, 0, NULL},
+    {"exclude_hosts", p_name_list, offsetof(struct service_level, exclude_hosts),
+     offsetof(struct service_level, n_exclude_hosts), 0, "host"},
+    {"exclude_links", p_link_list, offsetof(struct service_level, exclude_links),
+     offsetof(struct service_level, n_exclude_links), 0, NULL},
 };
+
+/* A byte size above zero ("500mb", "1gib"). */
+static bool p_quota(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	const char *s = get_scalar(w, node, "a size");
+	uint64_t *bytes = (uint64_t *)((char *)obj + f->offset);
+
+	if (!s || !unit_parsed(w, node, units_parse_size(s, bytes)))
+		return false;
+	if (!*bytes)
+		return fail_value(w, node, s,
+				  "is zero (a quota must be more than 0; leave premium_quota out "
+				  "for none)");
+	return true;
+}
+
+static bool p_bool(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	const char *s = get_scalar(w, node, "true or false");
+
+	if (!s)
+		return false;
+	if (node->quoted || (strcmp(s, "true") && strcmp(s, "false")))
+		return fail_value(w, node, s, "is not true or false");
+	*(bool *)((char *)obj + f->offset) = !strcmp(s, "true");
+	return true;
+}
+
+/* A fallback goes with a quota (where the tenant goes when it is used
+ * up), silver unless given, and is never the tenant's own level. */
+static bool tenant_check(struct walk *w, const struct doc_node *map, void *obj)
+{
+	struct tenant *t = obj;
+	const char *level = t->service_level ? t->service_level : DEFAULT_SERVICE_LEVEL;
+	bool given = doc_map_get(map, "fallback") != NULL;
+	char *msg;
+
+	if (t->fallback && !t->premium_quota)
+		return fail_at_key(w, map, "fallback",
+				   "a fallback needs a premium_quota (it is the service level "
+				   "once the quota is used up)");
+	if (t->premium_quota && !t->fallback)
+		t->fallback = xstrdup(DEFAULT_FALLBACK);
+	if (!t->fallback || strcmp(t->fallback, level))
+		return true;
+	msg = xasprintf("the fallback \"%s\" is the tenant's own service level%s", level,
+			given ? "" : " (silver unless given: name another under fallback)");
+	fail_at_key(w, map, given ? "fallback" : "premium_quota", msg);
+	free(msg);
+	return false;
+}
 
 static const struct field tenant_fields[] = {
     {"name", p_name, offsetof(struct tenant, name), 0, F_REQUIRED, NULL},
@@ -1068,6 +1231,9 @@ static const struct field tenant_fields[] = {
     {"users", p_list, offsetof(struct tenant, users), offsetof(struct tenant, n_users), 0,
      &user_schema},
     {"networks", NULL, 0, 0, F_NESTED, NULL},
+    {"premium_quota", p_quota, offsetof(struct tenant, premium_quota), 0, 0, NULL},
+    {"fallback", p_name, offsetof(struct tenant, fallback), 0, 0, NULL},
+    {"quarantine", p_bool, offsetof(struct tenant, quarantine), 0, 0, NULL},
 };
 
 static bool network_check(struct walk *w, const struct doc_node *map, void *obj)
@@ -1118,6 +1284,160 @@ static bool network_check(struct walk *w, const struct doc_node *map, void *obj)
 	return ok;
 }
 
+/* A sub-map of schema 'arg' read into the member at 'offset'. */
+static bool p_map(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	if (node->type == DOC_NULL)
+		return true;
+	return walk_map(w, node, f->arg, (char *)obj + f->offset);
+}
+
+/* A coefficient: a decimal from 0 to 1000 with at most 3 decimals, as a
+ * number or a string ("0.5"), in thousandths. */
+static bool p_coef(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	const char *s = get_scalar(w, node, "a number");
+	uint64_t milli;
+	char *msg;
+
+	if (!s)
+		return false;
+	msg = units_parse_milli(s, VN_COEF_MAX, &milli);
+	free(msg);
+	if (msg)
+		return fail_value(w, node, s,
+				  "is not a valid coefficient (a number from 0 to 1000 with at "
+				  "most 3 decimals)");
+	*(uint32_t *)((char *)obj + f->offset) = (uint32_t)milli;
+	return true;
+}
+
+#define COEF_OFFSET(ATTR) (offsetof(struct vn_routing, coef_milli) + (ATTR) * sizeof(uint32_t))
+
+static const struct field coef_fields[] = {
+    {"latency", p_coef, COEF_OFFSET(SL_ATTR_LATENCY), 0, 0, NULL},
+    {"cost", p_coef, COEF_OFFSET(SL_ATTR_COST), 0, 0, NULL},
+    {"hops", p_coef, COEF_OFFSET(SL_ATTR_HOPS), 0, 0, NULL},
+    {"loss", p_coef, COEF_OFFSET(SL_ATTR_LOSS), 0, 0, NULL},
+};
+
+static const struct schema coef_schema = {
+    NULL, coef_fields, ARRAY_SIZE(coef_fields), 0, NO_OFFSET, NO_OFFSET, NULL,
+};
+
+/* A path joins two different hosts through at least one other, none twice
+ * (p_name_list refuses repeats within 'via'). */
+static bool path_check(struct walk *w, const struct doc_node *map, void *obj)
+{
+	const struct vn_path *p = obj;
+
+	if (!strcmp(p->from, p->to))
+		return fail_at_key(w, map, "to", "a path joins two different hosts");
+	if (!p->n_via)
+		return fail_at_key(w, map, "via",
+				   "a path goes through at least one host (without one, give no "
+				   "path)");
+	for (size_t i = 0; i < p->n_via; i++) {
+		const char *end = !strcmp(p->via[i], p->from) ? "from"
+				  : !strcmp(p->via[i], p->to) ? "to"
+							      : NULL;
+		if (end) {
+			size_t old = path_push_key(w, "via");
+
+			path_push_index(w, i);
+			fail_quoted(w, doc_map_get(map, "via")->items[i], "host ", p->via[i],
+				    " is the path's %s, not a host on the way", end);
+			path_pop(w, old);
+			return false;
+		}
+	}
+	return true;
+}
+
+static const struct field path_fields[] = {
+    {"from", p_name, offsetof(struct vn_path, from), 0, F_REQUIRED, NULL},
+    {"to", p_name, offsetof(struct vn_path, to), 0, F_REQUIRED, NULL},
+    {"via", p_name_list, offsetof(struct vn_path, via), offsetof(struct vn_path, n_via), F_REQUIRED,
+     "host"},
+};
+
+static const struct schema path_schema = {
+    "path",
+    path_fields,
+    ARRAY_SIZE(path_fields),
+    sizeof(struct vn_path),
+    offsetof(struct vn_path, pos),
+    NO_OFFSET,
+    path_check,
+};
+
+/* fail_quoted() at 'key'[index] of 'map'. */
+static bool fail_at_item(struct walk *w, const struct doc_node *map, const char *key, size_t index,
+			 const char *before, const char *value, const char *after)
+{
+	size_t old = path_push_key(w, key);
+
+	path_push_index(w, index);
+	fail_quoted(w, doc_map_get(map, key)->items[index], before, value, "%s", after);
+	path_pop(w, old);
+	return false;
+}
+
+/* One path per (from, to); no host both preferred and avoided. */
+static bool routing_check(struct walk *w, const struct doc_node *map, void *obj)
+{
+	const struct vn_routing *r = obj;
+	size_t dup = SIZE_MAX;
+
+	if (r->n_paths > 1) {
+		char **ends = xcalloc(r->n_paths, sizeof *ends);
+
+		for (size_t i = 0; i < r->n_paths; i++)
+			ends[i] = xasprintf("%s/%s", r->paths[i].from, r->paths[i].to);
+		dup = find_duplicate(ends, r->n_paths);
+		for (size_t i = 0; i < r->n_paths; i++)
+			free(ends[i]);
+		free(ends);
+	}
+	if (dup != SIZE_MAX) {
+		const struct vn_path *p = &r->paths[dup];
+		char *before = xasprintf("a second path from \"%s\" to ", p->from);
+
+		fail_at_item(w, map, "paths", dup, before, p->to, " (one path per from and to)");
+		free(before);
+		return false;
+	}
+	if (r->n_prefer_hosts && r->n_avoid_hosts) {
+		struct name_index prefer;
+		bool ok = true;
+
+		name_index_init(&prefer, r->prefer_hosts, r->n_prefer_hosts);
+		for (size_t i = 0; i < r->n_prefer_hosts; i++)
+			prefer.slots[name_index_slot(&prefer, r->prefer_hosts[i])] = i + 1;
+		for (size_t i = 0; i < r->n_avoid_hosts && ok; i++)
+			if (name_index_contains(&prefer, r->avoid_hosts[i]))
+				ok = fail_at_item(w, map, "avoid_hosts", i, "host ",
+						  r->avoid_hosts[i], " is also in prefer_hosts");
+		name_index_uninit(&prefer);
+		return ok;
+	}
+	return true;
+}
+
+static const struct field routing_fields[] = {
+    {"coefficients", p_map, offsetof(struct vn_routing, coef_milli), 0, 0, &coef_schema},
+    {"paths", p_list, offsetof(struct vn_routing, paths), offsetof(struct vn_routing, n_paths), 0,
+     &path_schema},
+    {"prefer_hosts", p_name_list, offsetof(struct vn_routing, prefer_hosts),
+     offsetof(struct vn_routing, n_prefer_hosts), 0, "host"},
+    {"avoid_hosts", p_name_list, offsetof(struct vn_routing, avoid_hosts),
+     offsetof(struct vn_routing, n_avoid_hosts), 0, "host"},
+};
+
+static const struct schema routing_schema = {
+    NULL, routing_fields, ARRAY_SIZE(routing_fields), 0, NO_OFFSET, NO_OFFSET, routing_check,
+};
+
 static const struct field network_fields[] = {
     {"tenant", p_name, offsetof(struct network, tenant), 0, F_REQUIRED | F_FLAT, NULL},
     {"name", p_name, offsetof(struct network, name), 0, F_REQUIRED, NULL},
@@ -1128,6 +1448,7 @@ static const struct field network_fields[] = {
     {"security_groups", p_list, offsetof(struct network, groups),
      offsetof(struct network, n_groups), 0, &group_schema},
     {"instances", NULL, 0, 0, F_NESTED, NULL},
+    {"routing", p_map, offsetof(struct network, routing), 0, 0, &routing_schema},
 };
 
 static const struct field router_fields[] = {
@@ -1161,7 +1482,7 @@ static const struct schema object_schemas[MODEL_N_KINDS] = {
     [MODEL_HOST] = OBJECT_SCHEMA(host_fields, struct host, NULL),
     [MODEL_LINK] = OBJECT_SCHEMA(link_fields, struct link, link_check),
     [MODEL_SERVICE_LEVEL] = OBJECT_SCHEMA(service_level_fields, struct service_level, NULL),
-    [MODEL_TENANT] = OBJECT_SCHEMA(tenant_fields, struct tenant, NULL),
+    [MODEL_TENANT] = OBJECT_SCHEMA(tenant_fields, struct tenant, tenant_check),
     [MODEL_NETWORK] = OBJECT_SCHEMA(network_fields, struct network, network_check),
     [MODEL_ROUTER] = OBJECT_SCHEMA(router_fields, struct router, NULL),
     [MODEL_INSTANCE] = OBJECT_SCHEMA(instance_fields, struct instance, NULL),
@@ -1193,14 +1514,23 @@ static struct model_object *read_object(struct walk *w, enum model_kind kind,
 	case MODEL_LINK:
 		CONTAINER_OF(obj, struct link, hdr)->cost = 1;
 		break;
-	case MODEL_SERVICE_LEVEL:
+	case MODEL_SERVICE_LEVEL: {
+		struct service_level *sl = CONTAINER_OF(obj, struct service_level, hdr);
+
 		if (parent && parent->name)
-			CONTAINER_OF(obj, struct service_level, hdr)->name = xstrdup(parent->name);
+			sl->name = xstrdup(parent->name);
+		sl->dscp = SL_DSCP_UNSET;
 		break;
-	case MODEL_NETWORK:
+	}
+	case MODEL_NETWORK: {
+		struct network *n = CONTAINER_OF(obj, struct network, hdr);
+
 		if (parent && parent->tenant)
-			CONTAINER_OF(obj, struct network, hdr)->tenant = xstrdup(parent->tenant);
+			n->tenant = xstrdup(parent->tenant);
+		for (size_t i = 0; i < SL_N_ATTRS; i++)
+			n->routing.coef_milli[i] = VN_COEF_DEFAULT;
 		break;
+	}
 	case MODEL_ROUTER: {
 		struct router *r = CONTAINER_OF(obj, struct router, hdr);
 
@@ -1246,7 +1576,7 @@ static struct model_object *read_object(struct walk *w, enum model_kind kind,
 		struct tenant *t = CONTAINER_OF(obj, struct tenant, hdr);
 
 		if (!t->service_level)
-			t->service_level = xstrdup("gold");
+			t->service_level = xstrdup(DEFAULT_SERVICE_LEVEL);
 		obj->id = xstrdup(t->name);
 		break;
 	}
@@ -1685,18 +2015,48 @@ static void link_write(struct writer *w, const struct link *l)
 	put_str(w, "state", l->down ? "down" : "up");
 }
 
+static void put_bool(struct writer *w, const char *key, bool v)
+{
+	w_key(w, key);
+	ds_put_cstr(&w->out, v ? "true" : "false");
+}
+
+/* New keys are written only when they differ from their defaults, so
+ * that objects which do not use them keep their text (and the store its
+ * contents). */
 static void service_level_write(struct writer *w, const struct service_level *sl)
 {
 	char buf[UNITS_STRLEN];
 
 	put_str(w, "name", sl->name);
-	put_str(w, "minimize", codec_sl_metric_name(sl->minimize));
+	if (sl->minimize == SL_MIN_WEIGHTED) {
+		w_key(w, "minimize");
+		w_begin(w, '{');
+		if (sl->w_latency)
+			put_int(w, "latency", sl->w_latency);
+		if (sl->w_cost)
+			put_int(w, "cost", sl->w_cost);
+		if (sl->w_hops)
+			put_int(w, "hops", sl->w_hops);
+		if (sl->w_loss)
+			put_int(w, "loss", sl->w_loss);
+		w_end(w, '}');
+	} else {
+		put_str(w, "minimize", codec_sl_metric_name(sl->minimize));
+	}
 	if (sl->min_bandwidth_bps) {
 		units_format_rate_bps(sl->min_bandwidth_bps, buf);
 		put_str(w, "min_bandwidth", buf);
 	}
 	if (sl->via_capability)
 		put_str(w, "via_capability", sl->via_capability);
+	/* Unset before allocation; a built-in name's own DSCP is its default. */
+	if (sl->dscp != SL_DSCP_UNSET && sl->dscp != model_builtin_dscp(sl->name))
+		put_int(w, "dscp", sl->dscp);
+	if (sl->n_exclude_hosts)
+		put_names(w, "exclude_hosts", sl->exclude_hosts, sl->n_exclude_hosts);
+	if (sl->n_exclude_links)
+		put_names(w, "exclude_links", sl->exclude_links, sl->n_exclude_links);
 }
 
 static void tenant_write(struct writer *w, const struct tenant *t, bool for_api)
@@ -1716,6 +2076,15 @@ static void tenant_write(struct writer *w, const struct tenant *t, bool for_api)
 		w_end(w, '}');
 	}
 	w_end(w, ']');
+	if (t->premium_quota) {
+		char buf[UNITS_STRLEN];
+
+		units_format_size(t->premium_quota, buf);
+		put_str(w, "premium_quota", buf);
+		put_str(w, "fallback", t->fallback);
+	}
+	if (t->quarantine)
+		put_bool(w, "quarantine", true);
 }
 
 static void rule_write(struct writer *w, const struct sg_rule *r)
@@ -1738,6 +2107,62 @@ static void rule_write(struct writer *w, const struct sg_rule *r)
 		put_str(w, in ? "from_group" : "to_group", r->remote_group);
 	else
 		put_prefix(w, in ? "from" : "to", &r->remote);
+}
+
+static bool routing_is_default(const struct vn_routing *r)
+{
+	for (size_t i = 0; i < SL_N_ATTRS; i++)
+		if (r->coef_milli[i] != VN_COEF_DEFAULT)
+			return false;
+	return !r->n_paths && !r->n_prefer_hosts && !r->n_avoid_hosts;
+}
+
+/* Coefficients are written as strings ("0.1"): a JSON number would pass
+ * through doubles in most tools and come back as 0.10000000000000001. */
+static void routing_write(struct writer *w, const struct vn_routing *r)
+{
+	static const char *const attr_names[SL_N_ATTRS] = {
+	    [SL_ATTR_LATENCY] = "latency",
+	    [SL_ATTR_COST] = "cost",
+	    [SL_ATTR_HOPS] = "hops",
+	    [SL_ATTR_LOSS] = "loss",
+	};
+	bool coefs = false;
+
+	w_key(w, "routing");
+	w_begin(w, '{');
+	for (size_t i = 0; i < SL_N_ATTRS; i++)
+		coefs |= r->coef_milli[i] != VN_COEF_DEFAULT;
+	if (coefs) {
+		w_key(w, "coefficients");
+		w_begin(w, '{');
+		for (size_t i = 0; i < SL_N_ATTRS; i++) {
+			char buf[UNITS_STRLEN];
+
+			if (r->coef_milli[i] == VN_COEF_DEFAULT)
+				continue;
+			units_format_milli(r->coef_milli[i], buf);
+			put_str(w, attr_names[i], buf);
+		}
+		w_end(w, '}');
+	}
+	if (r->n_paths) {
+		w_key(w, "paths");
+		w_begin(w, '[');
+		for (size_t i = 0; i < r->n_paths; i++) {
+			w_item_begin(w);
+			put_str(w, "from", r->paths[i].from);
+			put_str(w, "to", r->paths[i].to);
+			put_names(w, "via", r->paths[i].via, r->paths[i].n_via);
+			w_end(w, '}');
+		}
+		w_end(w, ']');
+	}
+	if (r->n_prefer_hosts)
+		put_names(w, "prefer_hosts", r->prefer_hosts, r->n_prefer_hosts);
+	if (r->n_avoid_hosts)
+		put_names(w, "avoid_hosts", r->avoid_hosts, r->n_avoid_hosts);
+	w_end(w, '}');
 }
 
 static void network_write(struct writer *w, const struct network *n)
@@ -1773,6 +2198,8 @@ static void network_write(struct writer *w, const struct network *n)
 		w_end(w, '}');
 	}
 	w_end(w, ']');
+	if (!routing_is_default(&n->routing))
+		routing_write(w, &n->routing);
 }
 
 static void router_write(struct writer *w, const struct router *r)

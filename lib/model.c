@@ -3,11 +3,11 @@
  * The model (see model.h): one hash map of objects per kind, plus the
  * indexes that let every insertion be validated in time proportional to
  * the object itself rather than to the model — who refers to each host,
- * service level, tenant and network (with the addresses of every network),
- * and the VNIs, MACs, host ids and host addresses in use. Objects are
- * validated before they are linked into the maps and indexes, and linking
- * is the exact inverse of unlinking, so a refused change leaves the model
- * as it was.
+ * link, service level, tenant and network (with the addresses of every
+ * network), and the VNIs, DSCPs, MACs, host ids and host addresses in use.
+ * Objects are validated before they are linked into the maps and indexes,
+ * and linking is the exact inverse of unlinking, so a refused change leaves
+ * the model as it was.
  */
 #include "onm/model.h"
 
@@ -33,11 +33,12 @@
 #define INSTANCE(OBJ) CONTAINER_OF(OBJ, struct instance, hdr)
 
 /* An entry of a map keyed by a number: VNI -> network, MAC -> instance,
- * host id or address -> host. */
+ * host id or address -> host, DSCP -> service level. */
 struct num_entry {
 	struct hmap_node node; /* hashed on 'key' */
-	uint64_t key;	       /* VNI, MAC as a 48-bit number, host id or IPv4 address */
-	void *owner;	       /* the network, instance or host; NULL in scratch sets */
+	uint64_t key;	       /* VNI, MAC as a 48-bit number, host id, IPv4 address or DSCP */
+	void *owner;	       /* the network, instance, host or service level; NULL in
+				* scratch sets */
 };
 
 /* One object that refers to a referent. */
@@ -54,7 +55,7 @@ struct ip_owner {
 	const char *iface;	  /* the router's interface name; NULL for an instance */
 };
 
-/* What refers to one host, service level, tenant or network. Keyed by id,
+/* What refers to one host, link, service level, tenant or network. Keyed by id,
  * not by object, so that it lives on when the object is replaced by one
  * with the same id; it goes away when the object is removed (which is only
  * allowed once nothing refers to it). */
@@ -72,6 +73,7 @@ struct model {
 	struct hmap macs;		      /* struct num_entry: MAC -> instance */
 	struct hmap host_ids;		      /* struct num_entry: host id -> host */
 	struct hmap host_addrs;		      /* struct num_entry: underlay address -> host */
+	struct hmap dscps;		      /* struct num_entry: DSCP -> service level */
 };
 
 /* The service levels of spec.md that every model has. */
@@ -80,11 +82,12 @@ static const struct builtin_sl {
 	enum sl_metric minimize;
 	uint64_t min_bandwidth_bps;
 	const char *via_capability;
+	uint8_t dscp; /* RFC 4594 classes: EF, AF41, AF11, CS1 */
 } builtin_sls[] = {
-    {"platinum", SL_MIN_LATENCY, 500000000, NULL},
-    {"gold", SL_MIN_LATENCY, 0, NULL},
-    {"silver", SL_MIN_COST, 0, NULL},
-    {"quarantine", SL_MIN_LATENCY, 0, "inspection"},
+    {"platinum", SL_MIN_LATENCY, 500000000, NULL, 46},
+    {"gold", SL_MIN_LATENCY, 0, NULL, 34},
+    {"silver", SL_MIN_COST, 0, NULL, 10},
+    {"quarantine", SL_MIN_LATENCY, 0, "inspection", 8},
 };
 
 /* Small helpers. */
@@ -450,6 +453,89 @@ static char *ip_owner_describe(const struct ip_owner *owner)
 	return xasprintf("%s %s", model_kind_name(owner->obj->kind), owner->obj->id);
 }
 
+static int compare_strings(const void *a_, const void *b_)
+{
+	const char *const *a = a_, *const *b = b_;
+	return strcmp(*a, *b);
+}
+
+/* The hosts that the routing of a network names (paths, preferred and
+ * avoided hosts), each once, sorted. Returns an allocated array of '*np'
+ * pointers into 'r' (caller frees the array), or NULL if there are none. */
+static const char **routing_hosts(const struct vn_routing *r, size_t *np)
+{
+	size_t n = r->n_prefer_hosts + r->n_avoid_hosts, k = 0;
+	const char **v;
+
+	for (size_t i = 0; i < r->n_paths; i++)
+		n += 2 + r->paths[i].n_via;
+	*np = 0;
+	if (!n)
+		return NULL; /* the common case: no allocation per network */
+	v = xmalloc(n * sizeof *v);
+	for (size_t i = 0; i < r->n_paths; i++) {
+		v[k++] = r->paths[i].from;
+		v[k++] = r->paths[i].to;
+		for (size_t j = 0; j < r->paths[i].n_via; j++)
+			v[k++] = r->paths[i].via[j];
+	}
+	for (size_t i = 0; i < r->n_prefer_hosts; i++)
+		v[k++] = r->prefer_hosts[i];
+	for (size_t i = 0; i < r->n_avoid_hosts; i++)
+		v[k++] = r->avoid_hosts[i];
+	qsort(v, n, sizeof *v, compare_strings);
+	k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!k || strcmp(v[k - 1], v[i]))
+			v[k++] = v[i];
+	*np = k;
+	return v;
+}
+
+/* Adds ('add') or removes a reference from 'obj' to each of 'n' objects of
+ * 'kind' named in 'ids'. */
+static void refs_update(struct model *m, enum model_kind kind, const char *const *ids, size_t n,
+			struct model_object *obj, bool add)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (add)
+			ref_add(m, kind, ids[i], obj);
+		else
+			ref_remove(m, kind, ids[i], obj);
+	}
+}
+
+/* The references of a service level, a tenant or a network beyond the
+ * ones link_object() makes inline: what a level excludes, a tenant's
+ * fallback, the hosts a network's routing names. */
+static void extra_refs_update(struct model *m, struct model_object *obj, bool add)
+{
+	switch (obj->kind) {
+	case MODEL_SERVICE_LEVEL: {
+		const struct service_level *sl = SERVICE_LEVEL(obj);
+		refs_update(m, MODEL_HOST, (const char *const *)sl->exclude_hosts,
+			    sl->n_exclude_hosts, obj, add);
+		refs_update(m, MODEL_LINK, (const char *const *)sl->exclude_links,
+			    sl->n_exclude_links, obj, add);
+		break;
+	}
+	case MODEL_TENANT: {
+		const char *fallback = TENANT(obj)->fallback;
+		refs_update(m, MODEL_SERVICE_LEVEL, &fallback, fallback ? 1 : 0, obj, add);
+		break;
+	}
+	case MODEL_NETWORK: {
+		size_t n;
+		const char **hosts = routing_hosts(&NETWORK(obj)->routing, &n);
+		refs_update(m, MODEL_HOST, hosts, n, obj, add);
+		free(hosts);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
 /* Linking objects into the maps and indexes. */
 
 static void link_object(struct model *m, struct model_object *obj)
@@ -464,9 +550,11 @@ static void link_object(struct model *m, struct model_object *obj)
 		break;
 	case MODEL_SERVICE_LEVEL:
 		referent_ensure(m, obj->kind, obj->id);
+		num_add(&m->dscps, SERVICE_LEVEL(obj)->dscp, obj);
 		break;
 	case MODEL_LINK: {
 		struct link *l = LINK(obj);
+		referent_ensure(m, obj->kind, obj->id);
 		ref_add(m, MODEL_HOST, l->a, obj);
 		ref_add(m, MODEL_HOST, l->b, obj);
 		break;
@@ -504,17 +592,20 @@ static void link_object(struct model *m, struct model_object *obj)
 	case MODEL_N_KINDS:
 		break;
 	}
+	extra_refs_update(m, obj, true);
 }
 
 /* The inverse of link_object(). The object's own referent stays. */
 static void unlink_object(struct model *m, struct model_object *obj)
 {
+	extra_refs_update(m, obj, false);
 	switch (obj->kind) {
 	case MODEL_HOST:
 		num_remove(&m->host_ids, HOST(obj)->id, obj);
 		num_remove(&m->host_addrs, HOST(obj)->address, obj);
 		break;
 	case MODEL_SERVICE_LEVEL:
+		num_remove(&m->dscps, SERVICE_LEVEL(obj)->dscp, obj);
 		break;
 	case MODEL_LINK: {
 		struct link *l = LINK(obj);
@@ -736,12 +827,42 @@ static char *check_link(const struct model *m, const struct link *l, struct src_
 	return NULL;
 }
 
-static char *check_service_level(const struct service_level *sl, struct src_pos *where)
+static char *check_service_level(const struct model *m, const struct service_level *sl,
+				 struct src_pos *where)
 {
-	if ((unsigned)sl->minimize > SL_MIN_HOPS)
+	const struct num_entry *e;
+
+	if ((unsigned)sl->minimize > SL_MIN_WEIGHTED)
 		return errf(where, NULL, "invalid metric to minimize");
+	if (sl->minimize == SL_MIN_WEIGHTED &&
+	    (sl->w_latency > SL_WEIGHT_MAX || sl->w_cost > SL_WEIGHT_MAX ||
+	     sl->w_hops > SL_WEIGHT_MAX || sl->w_loss > SL_WEIGHT_MAX ||
+	     !(sl->w_latency || sl->w_cost || sl->w_hops || sl->w_loss)))
+		return errf(where, NULL,
+			    "the weights to minimize must be 0..%u with at least one above 0",
+			    SL_WEIGHT_MAX);
 	if (sl->via_capability && !codec_name_is_valid(sl->via_capability))
 		return errf(where, NULL, "invalid via_capability '%s'", sl->via_capability);
+	if (sl->dscp == SL_DSCP_UNSET)
+		return errf(where, NULL, "no free DSCP left (1..%u are all in use)", SL_DSCP_MAX);
+	if (sl->dscp > SL_DSCP_MAX)
+		return errf(where, NULL, "dscp %u is out of range (0..%u)", sl->dscp, SL_DSCP_MAX);
+	e = num_find(&m->dscps, sl->dscp);
+	if (e)
+		return errf(where, NULL, "dscp %u is already used by service level %s", sl->dscp,
+			    ((const struct service_level *)e->owner)->hdr.id);
+	for (size_t i = 0; i < sl->n_exclude_hosts; i++)
+		if (!model_find(m, MODEL_HOST, sl->exclude_hosts[i]))
+			return errf(where, NULL, "exclude_hosts: unknown host '%s'",
+				    sl->exclude_hosts[i]);
+	for (size_t i = 0; i < sl->n_exclude_links; i++) {
+		const struct model_object *l = model_find(m, MODEL_LINK, sl->exclude_links[i]);
+
+		/* Stored by id: endpoints sorted, as the codec writes them. */
+		if (!l || strcmp(l->id, sl->exclude_links[i]))
+			return errf(where, NULL, "exclude_links: unknown link '%s'",
+				    sl->exclude_links[i]);
+	}
 	return NULL;
 }
 
@@ -752,6 +873,13 @@ static char *check_tenant(const struct model *m, const struct tenant *t, struct 
 	if (!t->service_level || !model_find(m, MODEL_SERVICE_LEVEL, t->service_level))
 		return errf(where, NULL, "unknown service level '%s'",
 			    str_or_empty(t->service_level));
+	if (!t->premium_quota != !t->fallback)
+		return errf(where, NULL, "premium_quota and fallback go together");
+	if (t->fallback && !model_find(m, MODEL_SERVICE_LEVEL, t->fallback))
+		return errf(where, NULL, "unknown fallback service level '%s'", t->fallback);
+	if (t->fallback && !strcmp(t->fallback, t->service_level))
+		return errf(where, NULL, "fallback service level '%s' is the tenant's own",
+			    t->fallback);
 	for (size_t i = 0; i < t->n_users; i++) {
 		const struct user *u = &t->users[i];
 
@@ -799,6 +927,39 @@ static char *check_rule(const struct network *n, const struct security_group *g,
 		return errf(where, &rule->pos,
 			    "security group '%s': rule %zu: ports apply to tcp and udp only",
 			    g->name, k + 1);
+	return NULL;
+}
+
+/* The hosts a network's routing names must exist; the rest of its rules
+ * (ends of a path, repeats) are the codec's. */
+static char *check_routing(const struct model *m, const struct vn_routing *r, struct src_pos *where)
+{
+	for (size_t i = 0; i < r->n_paths; i++) {
+		const struct vn_path *p = &r->paths[i];
+		const char *unknown = NULL;
+
+		if (!model_find(m, MODEL_HOST, p->from))
+			unknown = p->from;
+		else if (!model_find(m, MODEL_HOST, p->to))
+			unknown = p->to;
+		for (size_t j = 0; j < p->n_via && !unknown; j++)
+			if (!model_find(m, MODEL_HOST, p->via[j]))
+				unknown = p->via[j];
+		if (unknown)
+			return errf(where, &p->pos, "routing: path %s -> %s: unknown host '%s'",
+				    p->from, p->to, unknown);
+	}
+	for (size_t i = 0; i < r->n_prefer_hosts; i++)
+		if (!model_find(m, MODEL_HOST, r->prefer_hosts[i]))
+			return errf(where, NULL, "routing: prefer_hosts: unknown host '%s'",
+				    r->prefer_hosts[i]);
+	for (size_t i = 0; i < r->n_avoid_hosts; i++)
+		if (!model_find(m, MODEL_HOST, r->avoid_hosts[i]))
+			return errf(where, NULL, "routing: avoid_hosts: unknown host '%s'",
+				    r->avoid_hosts[i]);
+	for (size_t i = 0; i < SL_N_ATTRS; i++)
+		if (r->coef_milli[i] > VN_COEF_MAX)
+			return errf(where, NULL, "routing: coefficient out of range");
 	return NULL;
 }
 
@@ -861,7 +1022,7 @@ static char *check_network(const struct model *m, const struct network *n, struc
 				return reason;
 		}
 	}
-	return NULL;
+	return check_routing(m, &n->routing, where);
 }
 
 /* Whether 'ip' may be a host address in 's'. */
@@ -1067,7 +1228,7 @@ static char *check_object(const struct model *m, const struct model_object *obj,
 	case MODEL_LINK:
 		return check_link(m, LINK(obj), where);
 	case MODEL_SERVICE_LEVEL:
-		return check_service_level(SERVICE_LEVEL(obj), where);
+		return check_service_level(m, SERVICE_LEVEL(obj), where);
 	case MODEL_TENANT:
 		return check_tenant(m, TENANT(obj), where);
 	case MODEL_NETWORK:
@@ -1295,6 +1456,75 @@ static uint32_t lowest_free_vni(const struct hmap *used)
 	return 0;
 }
 
+/* The lowest DSCP in 1..63 that 'used' lacks (0 stays for best effort
+ * unless a level asks for it), or SL_DSCP_UNSET. */
+static uint8_t lowest_free_dscp(const struct hmap *used)
+{
+	for (uint8_t dscp = 1; dscp <= SL_DSCP_MAX; dscp++)
+		if (!num_find(used, dscp))
+			return dscp;
+	return SL_DSCP_UNSET;
+}
+
+/* Gives every service level of 'objs' without a DSCP one: a built-in
+ * name's own; else the old level's if still free; else the lowest free
+ * one that neither this file, the built-ins still in 'm' nor 'old' uses
+ * (so no DSCP changes hands within one apply). */
+static void build_assign_dscps(struct model_object **objs, size_t n, const struct model *m,
+			       const struct model *old)
+{
+	struct hmap used;
+	struct num_entry *e;
+
+	hmap_init(&used);
+	for (size_t i = 0; i < n; i++) {
+		struct service_level *sl =
+		    objs[i]->kind == MODEL_SERVICE_LEVEL ? SERVICE_LEVEL(objs[i]) : NULL;
+
+		if (!sl)
+			continue;
+		if (sl->dscp == SL_DSCP_UNSET)
+			sl->dscp = model_builtin_dscp(sl->name);
+		if (sl->dscp != SL_DSCP_UNSET && !num_find(&used, sl->dscp))
+			num_add(&used, sl->dscp, NULL);
+	}
+	HMAP_FOR_EACH (e, node, &m->dscps) {
+		if (!num_find(&used, e->key))
+			num_add(&used, e->key, NULL);
+	}
+	for (size_t i = 0; i < n && old; i++) {
+		struct service_level *sl =
+		    objs[i]->kind == MODEL_SERVICE_LEVEL ? SERVICE_LEVEL(objs[i]) : NULL;
+		const struct model_object *prev;
+
+		if (!sl || sl->dscp != SL_DSCP_UNSET)
+			continue;
+		prev = model_find(old, MODEL_SERVICE_LEVEL, objs[i]->id);
+		if (prev && !num_find(&used, SERVICE_LEVEL(prev)->dscp)) {
+			sl->dscp = SERVICE_LEVEL(prev)->dscp;
+			num_add(&used, sl->dscp, NULL);
+		}
+	}
+	if (old) {
+		HMAP_FOR_EACH (e, node, &old->dscps) {
+			if (!num_find(&used, e->key))
+				num_add(&used, e->key, NULL);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct service_level *sl =
+		    objs[i]->kind == MODEL_SERVICE_LEVEL ? SERVICE_LEVEL(objs[i]) : NULL;
+
+		if (!sl || sl->dscp != SL_DSCP_UNSET)
+			continue;
+		sl->dscp = lowest_free_dscp(&used);
+		if (sl->dscp == SL_DSCP_UNSET)
+			break; /* reported on insertion */
+		num_add(&used, sl->dscp, NULL);
+	}
+	num_clear(&used);
+}
+
 /* The 'counter'th candidate MAC of instance 'id': 02 then 40 bits of a
  * keyed hash (SipHash) of the id. */
 static void mac_candidate(const char *id, uint32_t counter, struct eth_addr *mac)
@@ -1418,10 +1648,29 @@ static void build_assign_macs(struct model_object **objs, size_t n, const struct
 
 static const struct builtin_sl *builtin_sl_find(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(builtin_sls); i++)
+	for (size_t i = 0; name && i < ARRAY_SIZE(builtin_sls); i++)
 		if (!strcmp(builtin_sls[i].name, name))
 			return &builtin_sls[i];
 	return NULL;
+}
+
+/* The DSCP of built-in level 'name', or SL_DSCP_UNSET (see model.h). */
+uint8_t model_builtin_dscp(const char *name)
+{
+	const struct builtin_sl *b = builtin_sl_find(name);
+
+	return b ? b->dscp : SL_DSCP_UNSET;
+}
+
+/* Makes 'sl' minimize the single attribute 'metric' (not SL_MIN_WEIGHTED):
+ * its weight 1, the others 0. */
+void model_sl_set_metric(struct service_level *sl, enum sl_metric metric)
+{
+	sl->minimize = metric;
+	sl->w_latency = metric == SL_MIN_LATENCY;
+	sl->w_cost = metric == SL_MIN_COST;
+	sl->w_hops = metric == SL_MIN_HOPS;
+	sl->w_loss = metric == SL_MIN_LOSS;
 }
 
 /* A file that restates a built-in service level exactly (as spec.md's
@@ -1432,9 +1681,11 @@ static void sl_mark_if_builtin(struct service_level *sl)
 	const struct builtin_sl *b = builtin_sl_find(sl->name);
 	const char *via = sl->via_capability;
 
-	sl->builtin =
-	    b && sl->minimize == b->minimize && sl->min_bandwidth_bps == b->min_bandwidth_bps &&
-	    (via && b->via_capability ? !strcmp(via, b->via_capability) : via == b->via_capability);
+	sl->builtin = b && sl->minimize == b->minimize &&
+		      sl->min_bandwidth_bps == b->min_bandwidth_bps &&
+		      (via && b->via_capability ? !strcmp(via, b->via_capability)
+						: via == b->via_capability) &&
+		      sl->dscp == b->dscp && !sl->n_exclude_hosts && !sl->n_exclude_links;
 }
 
 static struct model_object *builtin_sl_create(const struct builtin_sl *b)
@@ -1444,9 +1695,10 @@ static struct model_object *builtin_sl_create(const struct builtin_sl *b)
 	sl->hdr.kind = MODEL_SERVICE_LEVEL;
 	sl->hdr.id = xstrdup(b->name);
 	sl->name = xstrdup(b->name);
-	sl->minimize = b->minimize;
+	model_sl_set_metric(sl, b->minimize);
 	sl->min_bandwidth_bps = b->min_bandwidth_bps;
 	sl->via_capability = b->via_capability ? xstrdup(b->via_capability) : NULL;
+	sl->dscp = b->dscp;
 	sl->builtin = true;
 	return &sl->hdr;
 }
@@ -1466,6 +1718,7 @@ struct model *model_create(void)
 	hmap_init(&m->macs);
 	hmap_init(&m->host_ids);
 	hmap_init(&m->host_addrs);
+	hmap_init(&m->dscps);
 	for (size_t i = 0; i < ARRAY_SIZE(builtin_sls); i++)
 		insert_object(m, builtin_sl_create(&builtin_sls[i]));
 	return m;
@@ -1491,10 +1744,12 @@ void model_destroy(struct model *m)
 	num_clear(&m->macs);
 	num_clear(&m->host_ids);
 	num_clear(&m->host_addrs);
+	num_clear(&m->dscps);
 	hmap_destroy(&m->vnis);
 	hmap_destroy(&m->macs);
 	hmap_destroy(&m->host_ids);
 	hmap_destroy(&m->host_addrs);
+	hmap_destroy(&m->dscps);
 	free(m);
 }
 
@@ -1505,7 +1760,9 @@ static char *build_insert(struct model *m, struct model_object *obj, const struc
 	struct model_object *existing = model_find(m, obj->kind, obj->id);
 	char *reason;
 
-	if (existing && !model_object_is_builtin(existing))
+	/* Built-ins the file overrides are gone already (build_drop_builtins),
+	 * so anything found came from the file. */
+	if (existing)
 		return duplicate_reason(obj, existing);
 	if (obj->kind == MODEL_SERVICE_LEVEL)
 		sl_mark_if_builtin(SERVICE_LEVEL(obj));
@@ -1522,13 +1779,26 @@ static char *build_insert(struct model *m, struct model_object *obj, const struc
 		if (reason)
 			return reason;
 	}
-	if (existing) {
-		/* A file's service level overrides the built-in one. */
-		unlink_object(m, existing);
-		model_object_destroy(existing);
-	}
 	insert_object(m, obj);
 	return NULL;
+}
+
+/* Takes the built-in service levels that 'objs' override out of 'm', so
+ * that the file's levels are checked (DSCPs above all) against the levels
+ * the new model will hold, not against the ones they replace. */
+static void build_drop_builtins(struct model *m, struct model_object **objs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct model_object *b;
+
+		if (objs[i]->kind != MODEL_SERVICE_LEVEL)
+			continue;
+		b = model_find(m, MODEL_SERVICE_LEVEL, objs[i]->id);
+		if (b && model_object_is_builtin(b)) {
+			unlink_object(m, b);
+			model_object_destroy(b);
+		}
+	}
 }
 
 /* Builds a new model from the objects of 't' (see model.h). The topology
@@ -1570,8 +1840,10 @@ char *model_build(struct topology *t, const struct model *old, struct model **ne
 	hmap_reserve(&m->host_ids, per_kind[MODEL_HOST]);
 	hmap_reserve(&m->host_addrs, per_kind[MODEL_HOST]);
 
+	build_drop_builtins(m, objs, n);
 	build_assign_host_ids(objs, n, old);
 	build_assign_vnis(objs, n, old);
+	build_assign_dscps(objs, n, m, old);
 	build_assign_macs(objs, n, old);
 
 	for (size_t kind = 0; kind < MODEL_N_KINDS; kind++) {
@@ -1671,6 +1943,7 @@ char *model_put(struct model *m, struct model_object *obj, struct model_object *
 	struct eth_addr mac = {{0}};
 	uint16_t given_host_id = 0;
 	uint32_t given_host_address = 0;
+	uint8_t given_dscp = SL_DSCP_UNSET;
 
 	*replacedp = NULL;
 	if ((unsigned)obj->kind >= MODEL_N_KINDS)
@@ -1695,6 +1968,17 @@ char *model_put(struct model *m, struct model_object *obj, struct model_object *
 			h->id = old ? HOST(old)->id : lowest_free_host_id(&m->host_ids);
 		if (!h->address)
 			h->address = host_default_address(h->id);
+	}
+	if (obj->kind == MODEL_SERVICE_LEVEL) {
+		/* Like a host id: unique, so allocated before the checks. An
+		 * override of a built-in takes the built-in's DSCP. */
+		struct service_level *sl = SERVICE_LEVEL(obj);
+
+		given_dscp = sl->dscp;
+		if (sl->dscp == SL_DSCP_UNSET)
+			sl->dscp = model_builtin_dscp(sl->name);
+		if (sl->dscp == SL_DSCP_UNSET)
+			sl->dscp = old ? SERVICE_LEVEL(old)->dscp : lowest_free_dscp(&m->dscps);
 	}
 	where = obj->pos;
 	reason = check_object(m, obj, &where);
@@ -1721,6 +2005,8 @@ char *model_put(struct model *m, struct model_object *obj, struct model_object *
 			HOST(obj)->id = given_host_id;
 			HOST(obj)->address = given_host_address;
 		}
+		if (obj->kind == MODEL_SERVICE_LEVEL)
+			SERVICE_LEVEL(obj)->dscp = given_dscp;
 		goto refuse;
 	}
 
@@ -1797,7 +2083,15 @@ char *model_remove(struct model *m, enum model_kind kind, const char *id,
 		const struct builtin_sl *b = builtin_sl_find(obj->id);
 		if (b) {
 			/* Removing an override brings the built-in back; the
-			 * tenants that use the name keep a valid reference. */
+			 * tenants that use the name keep a valid reference. Its
+			 * DSCP must be free (the override may have let it go). */
+			const struct num_entry *e = num_find(&m->dscps, b->dscp);
+
+			if (e && e->owner != SERVICE_LEVEL(obj))
+				return xasprintf("service level %s cannot go back to the built-in: "
+						 "its dscp %u is used by service level %s",
+						 obj->id, b->dscp,
+						 ((const struct service_level *)e->owner)->hdr.id);
 			unlink_object(m, obj);
 			insert_object(m, builtin_sl_create(b));
 			*removedp = obj;

@@ -97,6 +97,8 @@ static void service_level_free(struct service_level *sl)
 {
 	free(sl->name);
 	free(sl->via_capability);
+	free_strings(sl->exclude_hosts, sl->n_exclude_hosts);
+	free_strings(sl->exclude_links, sl->n_exclude_links);
 }
 
 static void tenant_free(struct tenant *t)
@@ -109,6 +111,7 @@ static void tenant_free(struct tenant *t)
 		free(t->users[i].password_hash);
 	}
 	free(t->users);
+	free(t->fallback);
 }
 
 static void network_free(struct network *n)
@@ -127,6 +130,16 @@ static void network_free(struct network *n)
 		free(g->name);
 	}
 	free(n->groups);
+	for (size_t i = 0; n->routing.paths && i < n->routing.n_paths; i++) {
+		struct vn_path *p = &n->routing.paths[i];
+
+		free(p->from);
+		free(p->to);
+		free_strings(p->via, p->n_via);
+	}
+	free(n->routing.paths);
+	free_strings(n->routing.prefer_hosts, n->routing.n_prefer_hosts);
+	free_strings(n->routing.avoid_hosts, n->routing.n_avoid_hosts);
 }
 
 static void router_free(struct router *r)

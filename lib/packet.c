@@ -123,7 +123,7 @@ enum pkt_parse_result packet_parse_frame(const uint8_t *data, size_t len, struct
 	return PKT_OK;
 }
 
-bool packet_parse_vxlan(const uint8_t *data, size_t len, uint32_t *vni, uint8_t *class_id,
+bool packet_parse_vxlan(const uint8_t *data, size_t len, uint32_t *vni, uint8_t *onm_flags,
 			uint16_t *dst_host)
 {
 	const struct vxlan_header *vx = (const void *)data;
@@ -131,7 +131,7 @@ bool packet_parse_vxlan(const uint8_t *data, size_t len, uint32_t *vni, uint8_t 
 	if (len < VXLAN_HEADER_LEN + ETH_HEADER_LEN || !(vx->flags & VXLAN_FLAG_I))
 		return false;
 	*vni = vxlan_get_vni(vx);
-	*class_id = vx->class_id;
+	*onm_flags = vx->onm_flags;
 	*dst_host = ntohs(vx->dst_host_be);
 	return true;
 }

@@ -66,6 +66,26 @@ static const struct quantity percent = {
     1000000,	  "is more than 100%",
 };
 
+/* Byte sizes are the one quantity whose units are not all powers of ten
+ * (kib = 1024b), so they have a multiplier each, sorted by it. */
+static const struct size_unit {
+	const char *name;
+	uint64_t factor; /* bytes */
+} size_units[] = {
+    {"b", 1},
+    {"kb", UINT64_C(1000)},
+    {"kib", UINT64_C(1) << 10},
+    {"mb", UINT64_C(1000000)},
+    {"mib", UINT64_C(1) << 20},
+    {"gb", UINT64_C(1000000000)},
+    {"gib", UINT64_C(1) << 30},
+    {"tb", UINT64_C(1000000000000)},
+    {"tib", UINT64_C(1) << 40},
+};
+
+#define SIZE_UNIT_LIST "b, kb, mb, gb, tb, kib, mib, gib or tib"
+#define MILLI_DECIMALS 3
+
 static char *error(const char *s, const char *fmt, ...) PRINTF_FORMAT(2, 3);
 
 /* Returns an allocated message: 's' quoted, then 'fmt'. */
@@ -99,50 +119,80 @@ static bool add_digits(uint64_t *m, const char *p, const char *end)
 	return true;
 }
 
-static char *parse_quantity(const char *s, const struct quantity *q, uint64_t *value)
-{
-	const char *p = s, *int_end, *frac = NULL, *frac_end = NULL;
-	const struct unit *unit = NULL;
-	uint64_t m = 0;
-	unsigned int scale;
-	bool overflow = false;
+/* The parts of "D[.F]UNIT": 'int_end' ends the digits D, 'frac'..'frac_end'
+ * are F without its trailing zeros (NULL when there is no '.'), 'unit' is
+ * what follows the number. Returns false if 's' does not start with such a
+ * number (digits, no leading zero unless D is "0", digits after any '.'). */
+struct number {
+	const char *int_end;
+	const char *frac, *frac_end;
+	const char *unit;
+};
 
-	/* Digits, without a leading zero unless the integer part is "0". */
+static bool scan_number(const char *s, struct number *n)
+{
+	const char *p = s;
+
 	if (!is_digit(*p) || (p[0] == '0' && is_digit(p[1])))
-		goto bad_syntax;
+		return false;
 	while (is_digit(*p))
 		p++;
-	int_end = p;
+	n->int_end = p;
+	n->frac = n->frac_end = NULL;
 	if (*p == '.') {
-		frac = ++p;
+		n->frac = ++p;
 		if (!is_digit(*p))
-			goto bad_syntax;
+			return false;
 		while (is_digit(*p))
 			p++;
-		frac_end = p;
+		n->frac_end = p;
 		/* Trailing zeros of the fraction do not make it finer. */
-		while (frac_end > frac && frac_end[-1] == '0')
-			frac_end--;
+		while (n->frac_end > n->frac && n->frac_end[-1] == '0')
+			n->frac_end--;
 	}
+	n->unit = p;
+	return true;
+}
 
-	if (*p == '\0')
+/* The number of 'n' as an integer mantissa (D and F's digits) and the
+ * count of F's digits. Returns false on overflow. */
+static bool number_mantissa(const char *s, const struct number *n, uint64_t *m, unsigned int *scale)
+{
+	*m = 0;
+	*scale = n->frac ? (unsigned int)(n->frac_end - n->frac) : 0;
+	return add_digits(m, s, n->int_end) && (!n->frac || add_digits(m, n->frac, n->frac_end));
+}
+
+static char *parse_quantity(const char *s, const struct quantity *q, uint64_t *value)
+{
+	const struct unit *unit = NULL;
+	struct number num;
+	uint64_t m;
+	unsigned int scale;
+	bool overflow;
+
+	if (!scan_number(s, &num))
+		goto bad_syntax;
+	if (*num.unit == '\0')
 		return error(s, "has no unit (%s)", q->unit_list);
 	for (size_t i = 0; i < q->n_units; i++) {
-		if (!strcmp(p, q->units[i].name)) {
+		if (!strcmp(num.unit, q->units[i].name)) {
 			unit = &q->units[i];
 			break;
 		}
 	}
 	if (!unit) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '%')
+		char c = *num.unit;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '%')
 			return error(s, "has an unknown unit (expected %s)", q->unit_list);
 		goto bad_syntax;
 	}
 
-	scale = frac ? (unsigned int)(frac_end - frac) : 0;
+	scale = num.frac ? (unsigned int)(num.frac_end - num.frac) : 0;
 	if (scale > unit->exp10)
 		return error(s, "%s", q->too_fine);
-	overflow = !add_digits(&m, s, int_end) || (frac && !add_digits(&m, frac, frac_end));
+	overflow = !number_mantissa(s, &num, &m, &scale);
 	for (unsigned int i = scale; i < unit->exp10 && !overflow; i++)
 		overflow = __builtin_mul_overflow(m, 10, &m);
 	if (overflow || m > q->max)
@@ -186,6 +236,86 @@ char *units_parse_percent_ppm(const char *s, uint32_t *ppm)
 	if (!msg)
 		*ppm = (uint32_t)v;
 	return msg;
+}
+
+/* Parses a byte size ("500mb", "1.5gib", "0b") into bytes. The fraction
+ * must come out as a whole number of bytes. Returns NULL or an allocated
+ * message. */
+char *units_parse_size(const char *s, uint64_t *bytes)
+{
+	const struct size_unit *unit = NULL;
+	unsigned __int128 v, div = 1;
+	struct number num;
+	unsigned int scale;
+	uint64_t m;
+
+	if (!scan_number(s, &num))
+		goto bad_syntax;
+	if (*num.unit == '\0')
+		return error(s, "has no unit (%s)", SIZE_UNIT_LIST);
+	for (size_t i = 0; i < ARRAY_SIZE(size_units); i++) {
+		if (!strcmp(num.unit, size_units[i].name)) {
+			unit = &size_units[i];
+			break;
+		}
+	}
+	if (!unit) {
+		char c = *num.unit;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+			return error(s, "has an unknown unit (expected %s)", SIZE_UNIT_LIST);
+		goto bad_syntax;
+	}
+	if (!number_mantissa(s, &num, &m, &scale)) {
+		/* Too many digits: in the integer part that is a large size,
+		 * in the fraction a fine one. */
+		m = 0;
+		return error(s, "%s",
+			     add_digits(&m, s, num.int_end) ? "is finer than 1b" : "is too large");
+	}
+	/* 10^38 is the largest power of ten in 128 bits; m * factor < 2^104. */
+	if (scale > 38)
+		return error(s, "is finer than 1b");
+	for (unsigned int i = 0; i < scale; i++)
+		div *= 10;
+	v = (unsigned __int128)m * unit->factor;
+	if (v % div)
+		return error(s, "is finer than 1b");
+	v /= div;
+	if (v > UINT64_MAX)
+		return error(s, "is too large");
+	*bytes = (uint64_t)v;
+	return NULL;
+
+bad_syntax:
+	return error(s, "is not a size (a number and a unit: %s)", SIZE_UNIT_LIST);
+}
+
+/* Parses a plain decimal number ("2", "0.5", "1.125") into thousandths, at
+ * most 'max_milli'. Returns NULL or an allocated message. */
+char *units_parse_milli(const char *s, uint64_t max_milli, uint64_t *milli)
+{
+	struct number num;
+	unsigned int scale;
+	uint64_t m;
+	bool overflow;
+
+	if (!scan_number(s, &num) || *num.unit)
+		return error(s, "is not a decimal number");
+	scale = num.frac ? (unsigned int)(num.frac_end - num.frac) : 0;
+	if (scale > MILLI_DECIMALS)
+		return error(s, "has more than %d decimals", MILLI_DECIMALS);
+	overflow = !number_mantissa(s, &num, &m, &scale);
+	for (unsigned int i = scale; i < MILLI_DECIMALS && !overflow; i++)
+		overflow = __builtin_mul_overflow(m, 10, &m);
+	if (overflow || m > max_milli) {
+		char max[UNITS_STRLEN];
+
+		units_format_milli(max_milli, max);
+		return error(s, "is more than %s", max);
+	}
+	*milli = m;
+	return NULL;
 }
 
 /* Parses a plain decimal integer without sign or leading zeros, at most
@@ -259,4 +389,33 @@ void units_format_percent_ppm(uint32_t ppm, char buf[UNITS_STRLEN])
 		digits--;
 	}
 	snprintf(buf, UNITS_STRLEN, "%" PRIu32 ".%0*" PRIu32 "%%", whole, digits, frac);
+}
+
+/* Writes 'bytes' in the unit with the largest multiplier that divides it
+ * exactly: "500mb", "1gib", "1000kib", "0b". */
+void units_format_size(uint64_t bytes, char buf[UNITS_STRLEN])
+{
+	size_t i = ARRAY_SIZE(size_units) - 1;
+
+	while (i > 0 && (bytes == 0 || bytes % size_units[i].factor))
+		i--;
+	snprintf(buf, UNITS_STRLEN, "%" PRIu64 "%s", bytes / size_units[i].factor,
+		 size_units[i].name);
+}
+
+/* Writes thousandths as a decimal without trailing zeros: "2", "0.5", "1.125". */
+void units_format_milli(uint64_t milli, char buf[UNITS_STRLEN])
+{
+	uint64_t whole = milli / 1000, frac = milli % 1000;
+	int digits = MILLI_DECIMALS;
+
+	if (!frac) {
+		snprintf(buf, UNITS_STRLEN, "%" PRIu64, whole);
+		return;
+	}
+	while (frac % 10 == 0) {
+		frac /= 10;
+		digits--;
+	}
+	snprintf(buf, UNITS_STRLEN, "%" PRIu64 ".%0*" PRIu64, whole, digits, frac);
 }

@@ -5,8 +5,13 @@
  * spec.md example as host h1 (id 1) sees it, with a few additions that
  * exercise more paths: a second web and db instance on h1, an instance on
  * h2 that a static route of r1 points at, and an instance behind a kernel
- * VTEP host (ext1). Forwarding: platinum (class 1) reaches h3 through h2;
- * silver (class 3) reaches h3 through h4.
+ * VTEP host (ext1). Classes as the controller numbers them (name order)
+ * with the built-in DSCPs: gold 0 (34), platinum 1 (46), quarantine 2 (8,
+ * via inspection, which h1 lacks), silver 3 (10). Forwarding: platinum
+ * reaches h2 and h3 through h2 and ext1 directly; silver reaches h3 through
+ * h4; gold reaches h3 through h2 or h4 (ECMP); quarantine reaches h3 and
+ * ext1 through scan1 before a waypoint and h2 or ext1 after one, and h2
+ * after one only (no way to a waypoint from here).
  */
 #ifndef ONM_TESTS_DP_FIXTURE_H
 #define ONM_TESTS_DP_FIXTURE_H
@@ -24,6 +29,7 @@
 #define FX_H2 0xc6130002u
 #define FX_H3 0xc6130003u
 #define FX_H4 0xc6130004u
+#define FX_SCAN1 0xc6130005u
 #define FX_EXT1 0xc6130006u
 
 #define FX_IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
@@ -54,12 +60,19 @@ static const struct eth_addr fx_r1_db_mac = {{0x02, 0xaa, 0x00, 0x00, 0x00, 0x02
 #define FX_VNI_BLUE 1001
 #define FX_VNI_RED 2001
 
+/* Class ids and their DSCPs. */
+enum { FX_CLASS_GOLD, FX_CLASS_PLATINUM, FX_CLASS_QUARANTINE, FX_CLASS_SILVER };
+#define FX_DSCP_GOLD 34
+#define FX_DSCP_PLATINUM 46
+#define FX_DSCP_QUARANTINE 8
+#define FX_DSCP_SILVER 10
+
 /* Port numbers: local instances in id order. */
 enum { FX_PORT_DB2, FX_PORT_WEB1, FX_PORT_WEB2, FX_PORT_APP1, FX_N_PORTS };
 
 static const char dp_fixture_view_json[] =
     "{"
-    "\"self\": {\"name\": \"h1\", \"id\": 1, \"address\": \"198.19.0.1\"},"
+    "\"self\": {\"name\": \"h1\", \"id\": 1, \"address\": \"198.19.0.1\", \"capabilities\": []},"
     "\"host/h1\": {\"name\": \"h1\", \"id\": 1, \"address\": \"198.19.0.1\", \"kernel_vtep\": "
     "false},"
     "\"host/h2\": {\"name\": \"h2\", \"id\": 2, \"address\": \"198.19.0.2\", \"kernel_vtep\": "
@@ -72,19 +85,33 @@ static const char dp_fixture_view_json[] =
     "\"kernel_vtep\": false},"
     "\"host/ext1\": {\"name\": \"ext1\", \"id\": 6, \"address\": \"198.19.0.6\", \"kernel_vtep\": "
     "true},"
-    "\"class/platinum\": {\"name\": \"platinum\", \"id\": 1},"
-    "\"class/silver\": {\"name\": \"silver\", \"id\": 3},"
-    "\"fwd/platinum/h2\": {\"class\": \"platinum\", \"class_id\": 1, \"dst\": \"h2\", \"dst_id\": "
-    "2,"
-    "  \"next_hop\": \"h2\", \"next_hop_address\": \"198.19.0.2\"},"
-    "\"fwd/platinum/h3\": {\"class\": \"platinum\", \"class_id\": 1, \"dst\": \"h3\", \"dst_id\": "
-    "3,"
-    "  \"next_hop\": \"h2\", \"next_hop_address\": \"198.19.0.2\"},"
-    "\"fwd/platinum/ext1\": {\"class\": \"platinum\", \"class_id\": 1, \"dst\": \"ext1\", "
-    "\"dst_id\": 6,"
-    "  \"next_hop\": \"ext1\", \"next_hop_address\": \"198.19.0.6\"},"
+    "\"class/gold\": {\"name\": \"gold\", \"id\": 0, \"dscp\": 34},"
+    "\"class/platinum\": {\"name\": \"platinum\", \"id\": 1, \"dscp\": 46},"
+    "\"class/quarantine\": {\"name\": \"quarantine\", \"id\": 2, \"dscp\": 8,"
+    "  \"via_capability\": \"inspection\"},"
+    "\"class/silver\": {\"name\": \"silver\", \"id\": 3, \"dscp\": 10},"
+    "\"fwd/platinum/h2\": {\"class\": \"platinum\", \"class_id\": 1, \"dst\": \"h2\","
+    "  \"dst_id\": 2,"
+    "  \"next_hops\": [{\"name\": \"h2\", \"address\": \"198.19.0.2\"}]},"
+    "\"fwd/platinum/h3\": {\"class\": \"platinum\", \"class_id\": 1, \"dst\": \"h3\","
+    "  \"dst_id\": 3,"
+    "  \"next_hops\": [{\"name\": \"h2\", \"address\": \"198.19.0.2\"}]},"
+    "\"fwd/platinum/ext1\": {\"class\": \"platinum\", \"class_id\": 1, \"dst\": \"ext1\","
+    "  \"dst_id\": 6, \"next_hops\": [{\"name\": \"ext1\", \"address\": \"198.19.0.6\"}]},"
     "\"fwd/silver/h3\": {\"class\": \"silver\", \"class_id\": 3, \"dst\": \"h3\", \"dst_id\": 3,"
-    "  \"next_hop\": \"h4\", \"next_hop_address\": \"198.19.0.4\"},"
+    "  \"next_hops\": [{\"name\": \"h4\", \"address\": \"198.19.0.4\"}]},"
+    "\"fwd/gold/h3\": {\"class\": \"gold\", \"class_id\": 0, \"dst\": \"h3\", \"dst_id\": 3,"
+    "  \"next_hops\": [{\"name\": \"h2\", \"address\": \"198.19.0.2\"},"
+    "                {\"name\": \"h4\", \"address\": \"198.19.0.4\"}]},"
+    "\"fwd/quarantine/h3\": {\"class\": \"quarantine\", \"class_id\": 2, \"dst\": \"h3\","
+    "  \"dst_id\": 3, \"next_hops\": [{\"name\": \"h2\", \"address\": \"198.19.0.2\"}],"
+    "  \"pre_waypoint\": [{\"name\": \"scan1\", \"address\": \"198.19.0.5\"}]},"
+    "\"fwd/quarantine/ext1\": {\"class\": \"quarantine\", \"class_id\": 2, \"dst\": \"ext1\","
+    "  \"dst_id\": 6, \"next_hops\": [{\"name\": \"ext1\", \"address\": \"198.19.0.6\"}],"
+    "  \"pre_waypoint\": [{\"name\": \"scan1\", \"address\": \"198.19.0.5\"}]},"
+    "\"fwd/quarantine/h2\": {\"class\": \"quarantine\", \"class_id\": 2, \"dst\": \"h2\","
+    "  \"dst_id\": 2, \"next_hops\": [{\"name\": \"h2\", \"address\": \"198.19.0.2\"}],"
+    "  \"pre_waypoint\": []},"
     "\"network/acme/blue\": {\"tenant\": \"acme\", \"name\": \"blue\", \"vni\": 1001,"
     "  \"class\": \"platinum\", \"class_id\": 1,"
     "  \"subnets\": [{\"name\": \"web\", \"cidr\": \"10.1.1.0/24\"},"
@@ -335,16 +362,17 @@ static inline size_t fx_dhcp(uint8_t *f, const struct eth_addr *chaddr, uint8_t 
 	return ETH_HEADER_LEN + IPV4_HEADER_MIN_LEN + sizeof *udp + blen;
 }
 
-/* Prepends a VXLAN header to the frame at 'f' + 8 (the frame must already
- * be there); returns the UDP payload length. */
-static inline size_t fx_vxlan(uint8_t *f, size_t frame_len, uint32_t vni, uint8_t class_id,
+/* Prepends a VXLAN header with onm's flags byte 'onm_flags' to the frame at
+ * 'f' + 8 (the frame must already be there); returns the UDP payload
+ * length. */
+static inline size_t fx_vxlan(uint8_t *f, size_t frame_len, uint32_t vni, uint8_t onm_flags,
 			      uint16_t dst_host)
 {
 	struct vxlan_header *vx = (void *)f;
 
 	memset(vx, 0, sizeof *vx);
 	vx->flags = VXLAN_FLAG_I;
-	vx->class_id = class_id;
+	vx->onm_flags = onm_flags;
 	vx->dst_host_be = htons(dst_host);
 	vxlan_set_vni(vx, vni);
 	return VXLAN_HEADER_LEN + frame_len;

@@ -16,9 +16,9 @@
  * the object and the reason; the model is unchanged on refusal.
  *
  * Whole topologies are built with model_build(), which orders objects by
- * dependency, keeps earlier allocations (host ids, VNIs, MACs, password
- * hashes) from the previous model so that applying the same file twice
- * changes nothing, allocates what is new, and validates everything.
+ * dependency, keeps earlier allocations (host ids, VNIs, DSCPs, MACs,
+ * password hashes) from the previous model so that applying the same file
+ * twice changes nothing, allocates what is new, and validates everything.
  * model_diff() then says what changed, object by object.
  *
  * Thread-safety: none; the controller's main thread owns the model.
@@ -86,8 +86,31 @@ struct link {
 	bool down;		/* administratively down ('state: down') */
 };
 
-enum sl_metric { SL_MIN_LATENCY, SL_MIN_COST, SL_MIN_HOPS };
+/* What a service level minimizes: one link attribute, or a weighted sum
+ * of them (the weights of struct service_level say which in every case). */
+enum sl_metric {
+	SL_MIN_LATENCY,
+	SL_MIN_COST,
+	SL_MIN_HOPS,
+	SL_MIN_LOSS,
+	SL_MIN_WEIGHTED, /* 'minimize: {latency: N, cost: N, hops: N, loss: N}' */
+};
 
+/* The link attributes a path metric weighs, as indexes of per-attribute
+ * arrays (struct vn_routing 'coef_milli'). */
+enum sl_attr { SL_ATTR_LATENCY, SL_ATTR_COST, SL_ATTR_HOPS, SL_ATTR_LOSS, SL_N_ATTRS };
+
+#define SL_DSCP_MAX 63
+#define SL_DSCP_UNSET 0xff    /* 'dscp' before allocation (not given) */
+#define SL_WEIGHT_MAX 1000000 /* largest weight in 'minimize: {...}' */
+
+/*
+ * A service level: a cost function over the substrate's links plus
+ * constraints. The metric of one link is
+ *   latency_us * w_latency + cost * w_cost + w_hops + loss_ppm * w_loss
+ * (a named metric sets its weight to 1 and the others to 0), then
+ * multiplied per attribute by a network's coefficients (struct vn_routing).
+ */
 struct service_level {
 	struct model_object hdr;
 	char *name;
@@ -95,6 +118,17 @@ struct service_level {
 	uint64_t min_bandwidth_bps; /* 0 = no constraint */
 	char *via_capability;	    /* NULL = no waypoint constraint */
 	bool builtin;		    /* one of the four of spec.md, never stored */
+	uint8_t dscp;		    /* 0..63, unique among levels; SL_DSCP_UNSET before
+				     * allocation (built-ins: platinum 46, gold 34, silver 10,
+				     * quarantine 8; others the lowest free in 1..63) */
+	uint64_t w_latency;	    /* metric weight per microsecond of latency */
+	uint64_t w_cost;	    /* per unit of a link's monetary cost */
+	uint64_t w_hops;	    /* per link crossed */
+	uint64_t w_loss;	    /* per ppm of packet loss */
+	char **exclude_hosts;	    /* hosts no path of this level may cross */
+	size_t n_exclude_hosts;
+	char **exclude_links; /* link ids ("h1/h2", endpoints sorted) no path may use */
+	size_t n_exclude_links;
 };
 
 enum user_role { ROLE_VIEWER, ROLE_OPERATOR, ROLE_ADMIN };
@@ -113,6 +147,11 @@ struct tenant {
 	char *service_level; /* name of a service level */
 	struct user *users;
 	size_t n_users;
+	uint64_t premium_quota; /* bytes carried at 'service_level' before moving to
+				 * 'fallback'; 0 = no quota */
+	char *fallback;		/* service level once the quota is used up; set iff
+				 * premium_quota is (default "silver"), never 'service_level' */
+	bool quarantine;	/* operator's order: all traffic passes 'inspection' hosts */
 };
 
 struct subnet {
@@ -140,6 +179,30 @@ struct security_group {
 	struct src_pos pos;
 };
 
+/* An explicit substrate path for a network's traffic from one host to
+ * another: from, via[0], ..., via[n_via - 1], to. */
+struct vn_path {
+	char *from, *to; /* host names, different */
+	char **via;	 /* host names, at least one, no repeats, neither 'from' nor 'to' */
+	size_t n_via;
+	struct src_pos pos;
+};
+
+#define VN_COEF_DEFAULT 1000 /* coefficient 1 */
+#define VN_COEF_MAX 1000000  /* coefficient 1000 */
+
+/* A tenant's influence on how the substrate carries one network. */
+struct vn_routing {
+	uint32_t coef_milli[SL_N_ATTRS]; /* thousandths multiplying the service level's
+					  * weights, by enum sl_attr; default 1000 */
+	struct vn_path *paths;		 /* at most one per (from, to) */
+	size_t n_paths;
+	char **prefer_hosts; /* host names; none also in avoid_hosts */
+	size_t n_prefer_hosts;
+	char **avoid_hosts;
+	size_t n_avoid_hosts;
+};
+
 struct network {
 	struct model_object hdr;
 	char *tenant;
@@ -149,6 +212,7 @@ struct network {
 	size_t n_subnets;
 	struct security_group *groups;
 	size_t n_groups;
+	struct vn_routing routing; /* 'routing:'; all defaults when absent */
 };
 
 struct router_interface {
@@ -203,11 +267,18 @@ struct model;
 struct model *model_create(void);
 void model_destroy(struct model *);
 
+/* The DSCP of built-in service level 'name', or SL_DSCP_UNSET if 'name' is
+ * not one of the four. */
+uint8_t model_builtin_dscp(const char *name);
+/* Sets 'sl' to minimize one attribute ('metric' other than
+ * SL_MIN_WEIGHTED): that attribute's weight 1, the others 0. */
+void model_sl_set_metric(struct service_level *sl, enum sl_metric metric);
+
 /* Builds a new model from 't' (consuming its objects). 'old' (may be NULL)
  * supplies earlier allocations: a host keeps its id, a network its VNI,
- * an instance its MAC, a user whose plain password verifies against the
- * old hash keeps that hash. A host without an address gets 198.19.0.0 +
- * its id. Returns NULL and sets '*new' on success; otherwise returns a
+ * a service level its DSCP, an instance its MAC, a user whose plain
+ * password verifies against the old hash keeps that hash. A host without
+ * an address gets 198.19.0.0 + its id. Returns NULL and sets '*new' on success; otherwise returns a
  * message "SOURCE:LINE:COLUMN: KIND ID: reason" (position omitted when
  * unknown) and '*new' is NULL. */
 char *model_build(struct topology *t, const struct model *old,
@@ -223,21 +294,25 @@ struct model_object **model_list(const struct model *, enum model_kind, size_t *
 /* Inserts or replaces one object (REST create/update). Validates against
  * the rest of the model, including objects that depend on the replaced one
  * (a network's routers and instances must still fit its subnets).
- * Allocates a host's id, a VNI or a MAC if zero (the replaced object's if
- * there is one, else the lowest free id or VNI, a hashed MAC), derives a
+ * Allocates a host's id, a VNI, a DSCP or a MAC if not given (the replaced
+ * object's if there is one, else the lowest free id, VNI or DSCP — a
+ * built-in name's own DSCP for an override — or a hashed MAC), derives a
  * host's address from its id if zero, hashes a plain password (keeping the
  * old hash when the user exists and no password is given). On success
  * takes ownership of 'obj', returns NULL and sets '*replaced' to the
  * previous object with the same id (or NULL); the caller frees it with
- * model_object_destroy() — or puts it back with model_put() to undo. On failure returns the message and
- * 'obj' stays the caller's. */
+ * model_object_destroy() — or puts it back with model_put() to undo. On
+ * failure returns the message and 'obj' stays the caller's. */
 char *model_put(struct model *, struct model_object *obj,
 		struct model_object **replaced) WARN_UNUSED_RESULT;
 /* Removes one object. Fails (message, nothing removed) if others refer to
- * it: a host with links or instances, a tenant with networks, a network
- * with routers or instances, a service level in use, a built-in service
- * level. On success '*removed' is the object (caller frees). If 'id' does
- * not exist returns a message starting with "not found". */
+ * it: a host with links or instances or named by a service level's
+ * exclude_hosts or a network's routing, a link in a service level's
+ * exclude_links, a tenant with networks, a network with routers or
+ * instances, a service level in use (also as a tenant's fallback), a
+ * built-in service level, an override whose built-in DSCP another level
+ * has taken meanwhile. On success '*removed' is the object (caller frees).
+ * If 'id' does not exist returns a message starting with "not found". */
 char *model_remove(struct model *, enum model_kind, const char *id,
 		   struct model_object **removed) WARN_UNUSED_RESULT;
 

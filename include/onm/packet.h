@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Wire formats the data plane reads and writes: Ethernet, ARP, IPv4, ICMP,
- * UDP, TCP, VXLAN (RFC 7348, with onm's transit fields of
- * docs/dataplane.md) and DHCP/BOOTP; a bounds-checked parser that turns a
+ * UDP, TCP, VXLAN (RFC 7348, with onm's flags byte and destination host id
+ * of docs/dataplane.md) and DHCP/BOOTP; a bounds-checked parser that turns a
  * frame into offsets; Internet checksums (full and incremental, RFC 1624);
  * and builders for the replies the agent answers itself (ARP, ICMP).
  *
@@ -51,6 +51,7 @@
 #define VXLAN_PORT 4789
 #define VXLAN_HEADER_LEN 8
 #define VXLAN_FLAG_I 0x08 /* "VNI valid" bit of the flags byte */
+#define VXLAN_ONM_W 0x01  /* onm's flags byte: the packet has passed a waypoint */
 
 #define DHCP_SERVER_PORT 67
 #define DHCP_CLIENT_PORT 68
@@ -88,6 +89,18 @@ struct ipv4_header {
 	uint32_t src_be;
 	uint32_t dst_be;
 } __attribute__((packed));
+
+/* The TOS byte (DSCP << 2 | ECN) for DSCP 'dscp' (0..63) with ECN 0, and
+ * the DSCP of a TOS byte. */
+static inline uint8_t ip_tos_from_dscp(uint8_t dscp)
+{
+	return (uint8_t)(dscp << 2);
+}
+
+static inline uint8_t ip_tos_dscp(uint8_t tos)
+{
+	return tos >> 2;
+}
 
 struct icmp_header {
 	uint8_t type;
@@ -127,10 +140,11 @@ struct tcp_header {
 #define TCP_ACK 0x10
 
 /* VXLAN (RFC 7348) with onm's transit metadata in the first reserved field
- * (docs/dataplane.md): class id and destination host id. */
+ * (docs/dataplane.md): a flags byte and the destination host id. The
+ * packet's service class is not here: it travels as the outer IPv4 DSCP. */
 struct vxlan_header {
 	uint8_t flags;	      /* VXLAN_FLAG_I */
-	uint8_t class_id;     /* service class of the VN, 0 towards a kernel VTEP */
+	uint8_t onm_flags;    /* VXLAN_ONM_W; 0 towards a kernel VTEP */
 	uint16_t dst_host_be; /* destination host id, 0 = "the receiver" */
 	uint8_t vni[3];	      /* VXLAN Network Identifier, big-endian */
 	uint8_t reserved;
@@ -206,8 +220,9 @@ enum pkt_parse_result packet_parse_frame(const uint8_t *data, size_t len, struct
 
 /* Parses a VXLAN header at 'data' (the UDP payload of 'len' bytes): the I
  * flag must be set and an inner Ethernet header must follow. On success
- * sets '*vni', '*class_id', '*dst_host' and returns true. */
-bool packet_parse_vxlan(const uint8_t *data, size_t len, uint32_t *vni, uint8_t *class_id,
+ * sets '*vni', '*onm_flags' (byte 1: VXLAN_ONM_W, other bits as received)
+ * and '*dst_host' and returns true. */
+bool packet_parse_vxlan(const uint8_t *data, size_t len, uint32_t *vni, uint8_t *onm_flags,
 			uint16_t *dst_host);
 
 /* Internet checksum helpers (RFC 1071). csum_partial() adds 'len' bytes of

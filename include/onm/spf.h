@@ -21,12 +21,31 @@
  * spf_tree_compute() runs Dijkstra from one destination over the reversed
  * arcs and gives, for every node, its distance to the destination, all its
  * equal-cost next hops (up to SPF_MAX_ECMP, as indices of arcs leaving the
- * node) and the fewest hops among its equal-cost paths. A 'struct spf_tree'
- * is a reusable workspace: after its first tree on a graph, computing
- * trees allocates nothing (its queue keeps its high-water size).
+ * node: the SPF_MAX_ECMP lowest arc indices when there are more) and the
+ * fewest hops among its equal-cost paths (counted over all of them, beyond
+ * the cap too).
+ *
+ * spf_tree_update_link() brings a computed tree up to date after the weight
+ * of one link changed (down, up, heavier, lighter), touching only the nodes
+ * whose distance, hop count or next hops change and their neighbours, and
+ * reports the nodes whose next-hop set changed: the forwarding entries to
+ * push. The result is exactly what spf_tree_compute() gives from scratch
+ * (same distances, hops and next-hop sets) as long as no distance reaches
+ * SPF_INF - 1 (metrics saturate there). spf_tree_may_change() is the O(1)
+ * test that a link change can affect a tree at all.
+ *
+ * Storage: a tree keeps 16 bytes per node; a node with two or more next
+ * hops also holds one slot of SPF_MAX_ECMP arcs (32 bytes) in the tree's
+ * overflow pool. The scratch state of computations (the queue, marks) lives
+ * in a 'struct spf_work' that many trees can share, so a Route Manager that
+ * keeps thousands of trees pays for one workspace. A tree made with
+ * spf_tree_init() owns its own workspace; after its first computations it
+ * allocates only when its overflow pool or queue grows past their
+ * high-water sizes.
  *
  * Thread-safety: a graph and a weight array may be shared read-only by
- * several threads, each with its own tree.
+ * several threads, each with its own trees and workspace. Trees that share a
+ * workspace must be computed and updated by one thread at a time.
  */
 #ifndef ONM_SPF_H
 #define ONM_SPF_H
@@ -41,6 +60,8 @@ struct link;
 #define SPF_INF UINT64_MAX
 #define SPF_NONE UINT32_MAX
 enum { SPF_MAX_ECMP = 8 };
+/* Most nodes a graph may have: hop counts are stored in 28 bits. */
+enum { SPF_MAX_NODES = (1 << 28) - 2 };
 
 /* One undirected substrate link between nodes 'a' and 'b'. */
 struct spf_link {
@@ -59,6 +80,7 @@ struct spf_graph {
 	uint32_t *head;		/* arc -> node it leads to */
 	uint32_t *rev;		/* arc -> the opposite arc of the same link */
 	uint32_t *link_of;	/* arc -> index into 'links' */
+	uint32_t *link_arc;	/* link -> its arc from 'a' to 'b' (rev gives b -> a) */
 	struct spf_link *links; /* copy of the input links */
 	size_t n_links;
 	bool *no_transit; /* per node */
@@ -77,28 +99,43 @@ struct spf_cost {
 	const bool *excluded_links; /* n_links flags, or NULL */
 };
 
-/* Per-node result and state of a tree, packed so that relaxing an arc
- * touches one cache line of the node. Read through the accessors below. */
+/* Per-node result of a tree, 16 bytes so that relaxing an arc touches one
+ * cache line of the node. Read through the accessors below. */
 struct spf_tree_node {
-	uint64_t dist;	/* SPF_INF = unreachable */
-	uint32_t hops;	/* SPF_NONE = unreachable */
-	bool done;	/* workspace: finalized */
-	uint8_t n_next; /* number of next hops (0 at dst and when unreachable) */
+	uint64_t dist;	 /* SPF_INF = unreachable */
+	uint32_t hops_n; /* fewest hops << 4 | number of next hops (0 at dst, unreachable) */
+	uint32_t next;	 /* 1 next hop: the arc; more: a slot of 'ecmp' */
 };
 
-struct spf_heap;
+struct spf_work;
 
 struct spf_tree {
 	uint32_t n_nodes; /* the size it was made for */
-	uint32_t dst;	  /* of the last computation */
+	uint32_t dst;	  /* of the last computation, SPF_NONE before */
 	struct spf_tree_node *nodes;
-	uint32_t *next;	       /* node u's next hops: next[u * SPF_MAX_ECMP + i] (arcs) */
-	struct spf_heap *heap; /* workspace: a radix heap (lib/spf.c) */
+	uint32_t *ecmp;	  /* overflow pool: slot s is ecmp[s * SPF_MAX_ECMP ...] */
+	uint32_t n_slots; /* slots handed out (free ones included) */
+	uint32_t allocated_slots;
+	uint32_t free_slot;    /* first free slot (chained through its first arc), or SPF_NONE */
+	struct spf_work *work; /* scratch state: own or shared */
+	bool own_work;
+};
+
+/* What one spf_tree_update_link() did. Zero-initialize (or spf_delta_init())
+ * before first use; each update overwrites it; spf_delta_uninit() frees. */
+struct spf_delta {
+	uint32_t *changed; /* nodes whose next-hop set changed, each once, any order */
+	uint32_t n_changed;
+	uint32_t allocated; /* of 'changed' */
+	uint32_t n_dist;    /* nodes whose distance changed */
+	uint64_t nodes;	    /* work: nodes evaluated */
+	uint64_t arcs;	    /* work: arcs scanned */
 };
 
 /* Builds a graph of 'n_nodes' nodes from 'links' (copied). 'no_transit' is
  * NULL or n_nodes flags. Returns 0 or -EINVAL (an endpoint out of range, a
- * self-loop, too many nodes or links) and then *graphp is NULL. */
+ * self-loop, more than SPF_MAX_NODES nodes, too many links) and then
+ * *graphp is NULL. */
 int spf_graph_create(uint32_t n_nodes, const struct spf_link *links, size_t n_links,
 		     const bool *no_transit, struct spf_graph **graphp)
     __attribute__((warn_unused_result));
@@ -128,20 +165,63 @@ uint64_t spf_link_metric(const struct spf_link *, const struct spf_cost *);
  * or touches an excluded node. */
 void spf_weights_compute(const struct spf_graph *, const struct spf_cost *, uint64_t *weights);
 
-/* Initializes 'tree' for graphs of 'n_nodes' nodes; spf_tree_uninit() frees. */
+/* A workspace for trees of up to 'n_nodes' nodes, to share between trees
+ * used by one thread. spf_work_destroy() accepts NULL; the trees that use a
+ * workspace must be uninitialized or not used any more when it goes. */
+struct spf_work *spf_work_create(uint32_t n_nodes);
+void spf_work_destroy(struct spf_work *);
+
+/* Initializes 'tree' for graphs of 'n_nodes' nodes with a workspace of its
+ * own; spf_tree_uninit() frees. */
 void spf_tree_init(struct spf_tree *, uint32_t n_nodes);
+/* The same with the shared workspace 'work' (not owned; at least n_nodes). */
+void spf_tree_init_shared(struct spf_tree *, uint32_t n_nodes, struct spf_work *work);
 void spf_tree_uninit(struct spf_tree *);
+
+/* Bytes held by 'tree' itself (nodes and overflow pool; not a workspace). */
+size_t spf_tree_memory(const struct spf_tree *);
+
+/* Gives back the spare room of the tree's overflow pool (it grows by
+ * doubling): for a tree that is kept rather than recomputed. */
+void spf_tree_trim(struct spf_tree *);
 
 /* Computes the shortest-path tree towards 'dst' with arc 'weights'. Links
  * are undirected: both arcs of a link must carry the same weight (as
  * spf_weights_compute() gives them), since reaching 'dst' over arc w->v is
  * read as the weight of v->w while scanning v's arcs.
  * Returns 0, or -EINVAL if 'dst' is out of range or 'tree' was sized for
- * another node count. Allocates nothing. */
+ * another node count (or its workspace for fewer nodes). Allocates only to
+ * grow the overflow pool or the queue past their high-water sizes. */
 int spf_tree_compute(struct spf_tree *, const struct spf_graph *, const uint64_t *weights,
 		     uint32_t dst) __attribute__((warn_unused_result));
 
-/* Results of the last spf_tree_compute() for node 'u' < n_nodes. */
+/* Whether changing the weight of 'link' from 'old_weight' to its weight in
+ * 'weights' (both arcs) can change 'tree' at all: for a heavier (or pruned)
+ * link, one of its arcs is a shortest-path arc of the tree; for a lighter
+ * (or restored) one, it reaches an endpoint as cheaply as the tree does
+ * now. False also for a tree never computed or an unchanged weight. O(1). */
+bool spf_tree_may_change(const struct spf_tree *, const struct spf_graph *, const uint64_t *weights,
+			 uint32_t link, uint64_t old_weight);
+
+/* Updates 'tree', last computed or updated with weights equal to 'weights'
+ * except on 'link' whose two arcs weighed 'old_weight', to the tree of
+ * 'weights': the caller writes the new weight of both arcs into 'weights'
+ * first, then calls this for every tree computed with that array, before
+ * changing the array again. One link per call; several changed links are
+ * as many calls, one after the other, each after its own weight write.
+ * Fills 'delta' (its previous content is dropped): the nodes whose
+ * next-hop set changed and the work done. Returns 0, or -EINVAL if the tree
+ * was never computed, was sized for another graph, or 'link' is out of
+ * range. Allocates only to grow 'delta', the tree's overflow pool or the
+ * workspace. */
+int spf_tree_update_link(struct spf_tree *, const struct spf_graph *, const uint64_t *weights,
+			 uint32_t link, uint64_t old_weight, struct spf_delta *delta)
+    __attribute__((warn_unused_result));
+
+void spf_delta_init(struct spf_delta *);
+void spf_delta_uninit(struct spf_delta *);
+
+/* Results of the last spf_tree_compute() or update for node 'u' < n_nodes. */
 static inline bool spf_tree_reachable(const struct spf_tree *tree, uint32_t u)
 {
 	return tree->nodes[u].dist != SPF_INF;
@@ -156,20 +236,23 @@ static inline uint64_t spf_tree_dist(const struct spf_tree *tree, uint32_t u)
 /* Fewest hops among u's equal-cost shortest paths, or SPF_NONE. */
 static inline uint32_t spf_tree_hops(const struct spf_tree *tree, uint32_t u)
 {
-	return tree->nodes[u].hops;
+	return tree->nodes[u].dist == SPF_INF ? SPF_NONE : tree->nodes[u].hops_n >> 4;
 }
 
 /* Number of equal-cost next hops of 'u' (0..SPF_MAX_ECMP). */
 static inline unsigned int spf_tree_n_next(const struct spf_tree *tree, uint32_t u)
 {
-	return tree->nodes[u].n_next;
+	return tree->nodes[u].hops_n & 0xf;
 }
 
-/* The i-th next hop of 'u' as an arc leaving 'u' (its head is the next
- * node, its link_of the link). */
+/* The i-th next hop of 'u' (i < spf_tree_n_next()) as an arc leaving 'u'
+ * (its head is the next node, its link_of the link). The order of a node's
+ * next hops means nothing and may change when the tree is updated. */
 static inline uint32_t spf_tree_next(const struct spf_tree *tree, uint32_t u, unsigned int i)
 {
-	return tree->next[(size_t)u * SPF_MAX_ECMP + i];
+	const struct spf_tree_node *x = &tree->nodes[u];
+
+	return (x->hops_n & 0xf) == 1 ? x->next : tree->ecmp[(size_t)x->next * SPF_MAX_ECMP + i];
 }
 
 #endif /* ONM_SPF_H */

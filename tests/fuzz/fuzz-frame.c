@@ -4,16 +4,21 @@
  * parsers under it: lib/packet.c, agent/dhcp.c). The first input byte
  * chooses the entry point — even: a frame from port (byte >> 1) mod the
  * number of ports; odd: a UDP payload from the underlay (a VXLAN header,
- * then a frame) — and the rest is the packet, run against the fixed view
- * of tests/dp-fixture.h. One dp_ctx lives across inputs, so conntrack
- * state and time (advanced per input) are exercised too. Checks: the
- * packet stays inside its buffer, verdicts and reasons are valid, a packet
- * for the underlay starts with a valid VXLAN header, and a reply or
- * forwarded frame to a port is at least an Ethernet header. Seeds:
- * tests/fuzz/corpus/frame/ (the first byte of each says its entry point).
+ * then a frame) with outer DSCP (byte >> 1) & 63 and, by the top bit, one
+ * of two outer source ports — and the rest is the packet, run against the
+ * fixed view of tests/dp-fixture.h. One dp_ctx lives across inputs, so
+ * conntrack state and time (advanced per input) are exercised too. Checks:
+ * the packet stays inside its buffer, verdicts and reasons are valid, a
+ * packet for the underlay starts with a valid VXLAN header whose flags
+ * byte holds W at most, with a class's DSCP or 0, and plain VXLAN (no
+ * flags, DSCP 0) when its destination id is 0; a reply or forwarded frame
+ * to a port is at least an Ethernet header. Seeds: tests/fuzz/corpus/frame/
+ * (the first byte of each says its entry point: 0x5d is platinum's DSCP
+ * 46 from the underlay, 0x01 plain VXLAN).
  */
 #include "../dp-fixture.h"
 #include "pipeline.h"
+#include "tables-private.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -59,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dp_action a;
 	struct dp_buf b;
 	uint32_t vni;
-	uint8_t class_id;
+	uint8_t flags;
 	uint16_t dst;
 
 	if (!reg)
@@ -72,11 +77,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dp_buf_init(&b, storage, sizeof storage);
 	memcpy(b.data, data + 1, size - 1);
 	b.len = size - 1;
-	if (data[0] & 1)
-		dp_from_underlay(ctx, tables, FX_H3, &b, &a);
-	else
+	if (data[0] & 1) {
+		const struct dp_outer outer = {
+		    .src_addr = FX_H3,
+		    .src_port = data[0] & 0x80 ? 49152 + 7 : 50000,
+		    .dscp = (data[0] >> 1) & 63,
+		};
+		dp_from_underlay(ctx, tables, &outer, &b, &a);
+	} else {
 		dp_from_port(ctx, tables, (uint32_t)(data[0] >> 1) % dp_tables_n_ports(tables), &b,
 			     &a);
+	}
 
 	check(b.data >= b.head && b.data + b.len <= b.head + b.size, "packet outside its buffer");
 	switch (a.verdict) {
@@ -88,8 +99,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(b.len >= ETH_HEADER_LEN, "frame to a port shorter than Ethernet");
 		break;
 	case DP_TO_UNDERLAY:
-		check(packet_parse_vxlan(b.data, b.len, &vni, &class_id, &dst),
+		check(packet_parse_vxlan(b.data, b.len, &vni, &flags, &dst),
 		      "invalid VXLAN packet to the underlay");
+		check(!(flags & ~VXLAN_ONM_W), "flags other than W to the underlay");
+		check(a.dscp < 64 && (!a.dscp || tables->dscp_class[a.dscp] != DP_CLASS_NONE),
+		      "DSCP of no class to the underlay");
+		check(dst || (!flags && !a.dscp), "destination id 0 without plain VXLAN");
 		check(a.udp_src_port >= 49152, "outer source port out of range");
 		check(a.next_hop != 0, "no next hop");
 		break;

@@ -318,8 +318,30 @@ static const struct flat_case flat_cases[] = {
      "x",
      "{\"name\":\"x\",\"minimize\":\"cost\",\"min_bandwidth\":\"500mbit\","
      "\"via_capability\":\"inspection\"}"},
+    {MODEL_SERVICE_LEVEL,
+     "{\"exclude_links\":[\"h2/h1\",\"h1/h3\"],\"exclude_hosts\":[\"h4\"],\"dscp\":0,"
+     "\"minimize\":{\"loss\":3,\"hops\":0,\"latency\":1},\"name\":\"w\"}",
+     "w",
+     "{\"name\":\"w\",\"minimize\":{\"latency\":1,\"loss\":3},\"dscp\":0,"
+     "\"exclude_hosts\":[\"h4\"],\"exclude_links\":[\"h1/h2\",\"h1/h3\"]}"},
+    /* A built-in's own DSCP is its default: left out. */
+    {MODEL_SERVICE_LEVEL, "{\"name\":\"platinum\",\"minimize\":\"hops\",\"dscp\":46}", "platinum",
+     "{\"name\":\"platinum\",\"minimize\":\"hops\"}"},
+    {MODEL_SERVICE_LEVEL,
+     "{\"name\":\"platinum\",\"minimize\":\"loss\",\"dscp\":63,\"exclude_hosts\":[],"
+     "\"exclude_links\":null}",
+     "platinum", "{\"name\":\"platinum\",\"minimize\":\"loss\",\"dscp\":63}"},
     {MODEL_TENANT, "{\"name\":\"t1\"}", "t1",
      "{\"name\":\"t1\",\"service_level\":\"gold\",\"users\":[]}"},
+    {MODEL_TENANT, "{\"quarantine\":true,\"premium_quota\":\"1024000b\",\"name\":\"t1\"}", "t1",
+     "{\"name\":\"t1\",\"service_level\":\"gold\",\"users\":[],\"premium_quota\":"
+     "\"1000kib\",\"fallback\":\"silver\",\"quarantine\":true}"},
+    {MODEL_TENANT,
+     "{\"name\":\"t1\",\"service_level\":\"silver\",\"premium_quota\":\"0.5tb\","
+     "\"fallback\":\"bronze\",\"quarantine\":false}",
+     "t1",
+     "{\"name\":\"t1\",\"service_level\":\"silver\",\"users\":[],\"premium_quota\":"
+     "\"500gb\",\"fallback\":\"bronze\"}"},
     {MODEL_TENANT,
      "{\"name\":\"t1\",\"service_level\":\"silver\",\"users\":[{\"name\":\"op\",\"role\":"
      "\"operator\",\"password_hash\":\"$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA\"},"
@@ -330,6 +352,21 @@ static const struct flat_case flat_cases[] = {
      "{\"name\":\"v\",\"role\":\"viewer\"}]}"},
     {MODEL_NETWORK, "{\"tenant\":\"acme\",\"name\":\"blue\"}", "acme/blue",
      "{\"tenant\":\"acme\",\"name\":\"blue\",\"subnets\":[],\"security_groups\":[]}"},
+    /* Routing at its defaults is left out. */
+    {MODEL_NETWORK,
+     "{\"tenant\":\"acme\",\"name\":\"blue\",\"routing\":{\"coefficients\":{\"latency\":1,"
+     "\"cost\":\"1.000\"},\"paths\":[],\"prefer_hosts\":null}}",
+     "acme/blue", "{\"tenant\":\"acme\",\"name\":\"blue\",\"subnets\":[],\"security_groups\":[]}"},
+    /* Coefficients as numbers or strings, written as strings. */
+    {MODEL_NETWORK,
+     "{\"tenant\":\"acme\",\"name\":\"blue\",\"routing\":{\"avoid_hosts\":[\"h5\"],"
+     "\"prefer_hosts\":[\"h2\",\"h4\"],\"paths\":[{\"via\":[\"h2\",\"h4\"],\"to\":\"h3\","
+     "\"from\":\"h1\"}],\"coefficients\":{\"loss\":0.1,\"hops\":\"0\",\"latency\":1000}}}",
+     "acme/blue",
+     "{\"tenant\":\"acme\",\"name\":\"blue\",\"subnets\":[],\"security_groups\":[],"
+     "\"routing\":{\"coefficients\":{\"latency\":\"1000\",\"hops\":\"0\",\"loss\":\"0.1\"},"
+     "\"paths\":[{\"from\":\"h1\",\"to\":\"h3\",\"via\":[\"h2\",\"h4\"]}],"
+     "\"prefer_hosts\":[\"h2\",\"h4\"],\"avoid_hosts\":[\"h5\"]}}"},
     {MODEL_NETWORK,
      "{\"tenant\":\"acme\",\"name\":\"blue\",\"vni\":16777215,\"subnets\":[{\"name\":\"a\","
      "\"cidr\":\"10.0.0.0/8\"}],\"security_groups\":[{\"name\":\"g\",\"rules\":[{\"dir\":"
@@ -524,7 +561,7 @@ static void test_topology_errors(void **state)
 		   "or admin");
 	yaml_fails("service_levels:\n  gold: {minimize: speed}\n",
 		   "t.yaml:2:20: service_levels.gold.minimize: \"speed\" is not one of latency, "
-		   "cost or hops");
+		   "cost, hops or loss, or a map of weights");
 	yaml_fails("substrate:\n  links: [{a: h1, b: h2, state: off}]\n",
 		   "t.yaml:2:33: substrate.links[0].state: \"off\" is not one of up or down");
 	/* Bad ports and rule shapes. */
@@ -614,7 +651,7 @@ static void test_topology_errors(void **state)
 	/* The nesting supplies tenant and network; they may not be written. */
 	yaml_fails("tenants:\n  - name: acme\n    networks:\n      - {name: blue, tenant: acme}\n",
 		   "t.yaml:4:22: tenants[0].networks[0]: unknown key \"tenant\" (allowed: name, "
-		   "vni, subnets, routers, security_groups, instances)");
+		   "vni, subnets, routers, security_groups, instances, routing)");
 	/* Other checks on one object. */
 	yaml_fails("substrate:\n  links: [{a: h1, b: h1}]\n",
 		   "t.yaml:2:22: substrate.links[0].b: a link joins two different hosts");
@@ -643,7 +680,7 @@ static void test_json_errors(void **state)
 	    {MODEL_NETWORK, "{\"name\":\"blue\"}", "request body: missing key \"tenant\""},
 	    {MODEL_NETWORK, "{\"tenant\":\"a\",\"name\":\"blue\",\"instances\":[]}",
 	     "request body: unknown key \"instances\" (allowed: tenant, name, vni, subnets, "
-	     "security_groups)"},
+	     "security_groups, routing)"},
 	    {MODEL_ROUTER, "{\"tenant\":\"a\",\"name\":\"r1\"}",
 	     "request body: missing key \"network\""},
 	    {MODEL_INSTANCE,
@@ -685,6 +722,19 @@ static void test_json_errors(void **state)
 	     "request body: vtep: \"ovs\" is not a known VTEP (the only one is kernel)"},
 	    {MODEL_HOST, "{\"name\":\"h\",\"vtep\":true}",
 	     "request body: vtep: \"true\" is not a known VTEP (the only one is kernel)"},
+	    {MODEL_NETWORK,
+	     "{\"tenant\":\"a\",\"name\":\"n\",\"routing\":{\"paths\":[{\"from\":\"h1\","
+	     "\"to\":\"h2\",\"via\":[\"h1\"]}]}}",
+	     "request body: routing.paths[0].via[0]: host \"h1\" is the path's from, not a host "
+	     "on the way"},
+	    {MODEL_TENANT, "{\"name\":\"t\",\"quarantine\":\"true\"}",
+	     "request body: quarantine: \"true\" is not true or false"},
+	    {MODEL_TENANT, "{\"name\":\"t\",\"premium_quota\":1000}",
+	     "request body: premium_quota: \"1000\" has no unit (b, kb, mb, gb, tb, kib, mib, gib "
+	     "or tib)"},
+	    {MODEL_SERVICE_LEVEL, "{\"name\":\"s\",\"minimize\":{\"cost\":-1}}",
+	     "request body: minimize.cost: \"-1\" is not a valid weight (an integer from 0 to "
+	     "1000000)"},
 	    {MODEL_HOST, "{\"name\":\"h\",\"vendor\":\"x\"}",
 	     "request body: unknown key \"vendor\" (allowed: name, id, address, capabilities, "
 	     "vtep)"},
@@ -852,6 +902,182 @@ static void test_objects(void **state)
 	topology_destroy(NULL);
 }
 
+/* The keys the Route Manager reads: values in the structs, defaults, and
+ * each refusal with its exact message. */
+static void test_route_manager_keys(void **state)
+{
+	static const char yaml[] = "service_levels:\n"
+				   "  bronze: {minimize: cost}\n"
+				   "  w: {minimize: {latency: 1, cost: 1000000}}\n"
+				   "tenants:\n"
+				   "  - name: acme\n"
+				   "    premium_quota: 10gb\n"
+				   "    networks:\n"
+				   "      - name: blue\n"
+				   "      - name: red\n"
+				   "        routing: {coefficients: {hops: 2.5}}\n";
+	struct topology *t;
+	const struct service_level *sl;
+	const struct tenant *acme;
+	const struct network *blue, *red;
+
+	(void)state;
+	assert_null(codec_topology_parse(yaml, strlen(yaml), "t.yaml", false, &t));
+	sl = CONTAINER_OF(find(t, MODEL_SERVICE_LEVEL, "bronze"), struct service_level, hdr);
+	assert_int_equal(sl->minimize, SL_MIN_COST);
+	assert_int_equal(sl->w_cost, 1);
+	assert_int_equal(sl->w_latency + sl->w_hops + sl->w_loss, 0);
+	assert_int_equal(sl->dscp, SL_DSCP_UNSET); /* the model allocates it */
+	assert_int_equal(sl->n_exclude_hosts + sl->n_exclude_links, 0);
+	sl = CONTAINER_OF(find(t, MODEL_SERVICE_LEVEL, "w"), struct service_level, hdr);
+	assert_int_equal(sl->minimize, SL_MIN_WEIGHTED);
+	assert_int_equal(sl->w_latency, 1);
+	assert_int_equal(sl->w_cost, 1000000);
+	acme = CONTAINER_OF(find(t, MODEL_TENANT, "acme"), struct tenant, hdr);
+	assert_int_equal(acme->premium_quota, 10000000000ull);
+	assert_string_equal(acme->fallback, "silver");
+	assert_false(acme->quarantine);
+	blue = CONTAINER_OF(find(t, MODEL_NETWORK, "acme/blue"), struct network, hdr);
+	for (int i = 0; i < SL_N_ATTRS; i++)
+		assert_int_equal(blue->routing.coef_milli[i], VN_COEF_DEFAULT);
+	assert_int_equal(
+	    blue->routing.n_paths + blue->routing.n_prefer_hosts + blue->routing.n_avoid_hosts, 0);
+	red = CONTAINER_OF(find(t, MODEL_NETWORK, "acme/red"), struct network, hdr);
+	assert_int_equal(red->routing.coef_milli[SL_ATTR_HOPS], 2500);
+	assert_int_equal(red->routing.coef_milli[SL_ATTR_LATENCY], 1000);
+	for (size_t i = 0; i < t->n_objects; i++)
+		free(round_trip(t->objects[i]));
+	topology_destroy(t);
+
+	assert_string_equal(codec_sl_metric_name(SL_MIN_LOSS), "loss");
+	assert_string_equal(codec_sl_metric_name(SL_MIN_WEIGHTED), "weighted");
+
+	/* Service levels. */
+	yaml_fails("service_levels:\n  w: {minimize: weighted}\n",
+		   "t.yaml:2:17: service_levels.w.minimize: \"weighted\" is not one of latency, "
+		   "cost, hops or loss, or a map of weights");
+	yaml_fails("service_levels:\n  w: {minimize: {latency: 0, hops: 0}}\n",
+		   "t.yaml:2:17: service_levels.w.minimize: give at least one weight above 0");
+	yaml_fails("service_levels:\n  w: {minimize: {}}\n",
+		   "t.yaml:2:17: service_levels.w.minimize: give at least one weight above 0");
+	yaml_fails(
+	    "service_levels:\n  w: {minimize: {latency: 1, speed: 2}}\n",
+	    "t.yaml:2:30: service_levels.w.minimize: unknown key \"speed\" (allowed: latency, "
+	    "cost, hops, loss)");
+	yaml_fails("service_levels:\n  w: {minimize: {loss: 1000001}}\n",
+		   "t.yaml:2:24: service_levels.w.minimize.loss: \"1000001\" is not a valid weight "
+		   "(an integer from 0 to 1000000)");
+	yaml_fails("service_levels:\n  w: {minimize: {cost: 0.5}}\n",
+		   "t.yaml:2:24: service_levels.w.minimize.cost: \"0.5\" is not a valid weight (an "
+		   "integer from 0 to 1000000)");
+	yaml_fails(
+	    "service_levels:\n  w: {minimize: cost, dscp: 64}\n",
+	    "t.yaml:2:29: service_levels.w.dscp: \"64\" is not a valid DSCP (an integer from 0 "
+	    "to 63)");
+	yaml_fails(
+	    "service_levels:\n  w: {minimize: cost, dscp: ef}\n",
+	    "t.yaml:2:29: service_levels.w.dscp: \"ef\" is not a valid DSCP (an integer from 0 "
+	    "to 63)");
+	yaml_fails("service_levels:\n  w: {minimize: cost, exclude_hosts: [h1, h2, h1]}\n",
+		   "t.yaml:2:47: service_levels.w.exclude_hosts[2]: duplicate host \"h1\"");
+	yaml_fails(
+	    "service_levels:\n  w: {minimize: cost, exclude_links: [h1-h2]}\n",
+	    "t.yaml:2:39: service_levels.w.exclude_links[0]: \"h1-h2\" is not a link (\"A/B\", "
+	    "two host names)");
+	yaml_fails("service_levels:\n  w: {minimize: cost, exclude_links: [h1/h2/h3]}\n",
+		   "t.yaml:2:39: service_levels.w.exclude_links[0]: \"h1/h2/h3\" is not a link "
+		   "(\"A/B\", two host names)");
+	yaml_fails(
+	    "service_levels:\n  w: {minimize: cost, exclude_links: [h1/h1]}\n",
+	    "t.yaml:2:39: service_levels.w.exclude_links[0]: \"h1/h1\" is not a link (a link "
+	    "joins two different hosts)");
+	yaml_fails("service_levels:\n  w: {minimize: cost, exclude_links: [h1/h2, h2/h1]}\n",
+		   "t.yaml:2:46: service_levels.w.exclude_links[1]: duplicate link \"h1/h2\"");
+	yaml_fails("service_levels:\n  w: {minimize: cost, exclude_links: h1/h2}\n",
+		   "t.yaml:2:38: service_levels.w.exclude_links: expected a list, found \"h1/h2\"");
+
+	/* Tenants. */
+	yaml_fails("tenants:\n  - {name: a, premium_quota: 10 gb}\n",
+		   "t.yaml:2:30: tenants[0].premium_quota: \"10 gb\" is not a size (a number and a "
+		   "unit: b, kb, mb, gb, tb, kib, mib, gib or tib)");
+	yaml_fails(
+	    "tenants:\n  - {name: a, premium_quota: 10gbit}\n",
+	    "t.yaml:2:30: tenants[0].premium_quota: \"10gbit\" has an unknown unit (expected "
+	    "b, kb, mb, gb, tb, kib, mib, gib or tib)");
+	yaml_fails("tenants:\n  - {name: a, premium_quota: 0gb}\n",
+		   "t.yaml:2:30: tenants[0].premium_quota: \"0gb\" is zero (a quota must be more "
+		   "than 0; leave premium_quota out for none)");
+	yaml_fails("tenants:\n  - {name: a, premium_quota: 0.5b}\n",
+		   "t.yaml:2:30: tenants[0].premium_quota: \"0.5b\" is finer than 1b");
+	yaml_fails("tenants:\n  - {name: a, fallback: bronze}\n",
+		   "t.yaml:2:25: tenants[0].fallback: a fallback needs a premium_quota (it is the "
+		   "service level once the quota is used up)");
+	yaml_fails("tenants:\n  - {name: a, service_level: bronze, premium_quota: 1gb, fallback: "
+		   "bronze}\n",
+		   "t.yaml:2:68: tenants[0].fallback: the fallback \"bronze\" is the tenant's own "
+		   "service level");
+	yaml_fails("tenants:\n  - {name: a, service_level: silver, premium_quota: 1gb}\n",
+		   "t.yaml:2:53: tenants[0].premium_quota: the fallback \"silver\" is the tenant's "
+		   "own service level (silver unless given: name another under fallback)");
+	yaml_fails("tenants:\n  - {name: a, quarantine: yes}\n",
+		   "t.yaml:2:27: tenants[0].quarantine: \"yes\" is not true or false");
+	yaml_fails("tenants:\n  - {name: a, quarantine: \"true\"}\n",
+		   "t.yaml:2:27: tenants[0].quarantine: \"true\" is not true or false");
+	yaml_fails("tenants:\n  - {name: a, quarantine: [true]}\n",
+		   "t.yaml:2:27: tenants[0].quarantine: expected true or false, found a list");
+
+	/* Routing of a network. */
+#define ROUTING(R) "tenants:\n  - name: a\n    networks:\n      - name: n\n        routing: " R "\n"
+	yaml_fails(ROUTING("{paths: [], weights: {}}"),
+		   "t.yaml:5:30: tenants[0].networks[0].routing: unknown key \"weights\" (allowed: "
+		   "coefficients, paths, prefer_hosts, avoid_hosts)");
+	yaml_fails(ROUTING("[]"),
+		   "t.yaml:5:18: tenants[0].networks[0].routing: expected a map, found a list");
+	yaml_fails(
+	    ROUTING("{coefficients: {latency: 0.0005}}"),
+	    "t.yaml:5:43: tenants[0].networks[0].routing.coefficients.latency: \"0.0005\" is "
+	    "not a valid coefficient (a number from 0 to 1000 with at most 3 decimals)");
+	yaml_fails(ROUTING("{coefficients: {cost: -1}}"),
+		   "t.yaml:5:40: tenants[0].networks[0].routing.coefficients.cost: \"-1\" is not a "
+		   "valid coefficient (a number from 0 to 1000 with at most 3 decimals)");
+	yaml_fails(ROUTING("{coefficients: {cost: 1000.001}}"),
+		   "t.yaml:5:40: tenants[0].networks[0].routing.coefficients.cost: \"1000.001\" is "
+		   "not a valid coefficient (a number from 0 to 1000 with at most 3 decimals)");
+	yaml_fails(ROUTING("{coefficients: {bandwidth: 2}}"),
+		   "t.yaml:5:34: tenants[0].networks[0].routing.coefficients: unknown key "
+		   "\"bandwidth\" (allowed: latency, cost, hops, loss)");
+	yaml_fails(ROUTING("{paths: [{from: h1, to: h1, via: [h2]}]}"),
+		   "t.yaml:5:42: tenants[0].networks[0].routing.paths[0].to: a path joins two "
+		   "different hosts");
+	yaml_fails(ROUTING("{paths: [{from: h1, to: h3}]}"),
+		   "t.yaml:5:27: tenants[0].networks[0].routing.paths[0]: missing key \"via\"");
+	yaml_fails(ROUTING("{paths: [{from: h1, to: h3, via: []}]}"),
+		   "t.yaml:5:51: tenants[0].networks[0].routing.paths[0].via: a path goes through "
+		   "at least one host (without one, give no path)");
+	yaml_fails(ROUTING("{paths: [{from: h1, to: h3, via: [h2, h4, h2]}]}"),
+		   "t.yaml:5:60: tenants[0].networks[0].routing.paths[0].via[2]: duplicate host "
+		   "\"h2\"");
+	yaml_fails(
+	    ROUTING("{paths: [{from: h1, to: h3, via: [h2, h1]}]}"),
+	    "t.yaml:5:56: tenants[0].networks[0].routing.paths[0].via[1]: host \"h1\" is the "
+	    "path's from, not a host on the way");
+	yaml_fails(
+	    ROUTING("{paths: [{from: h1, to: h3, via: [h3]}]}"),
+	    "t.yaml:5:52: tenants[0].networks[0].routing.paths[0].via[0]: host \"h3\" is the "
+	    "path's to, not a host on the way");
+	yaml_fails(ROUTING("{paths: [{from: h1, to: h3, via: [h2]}, {from: h3, to: h1, via: [h2]},"
+			   " {from: h1, to: h3, via: [h4]}]}"),
+		   "t.yaml:5:89: tenants[0].networks[0].routing.paths[2]: a second path from "
+		   "\"h1\" to \"h3\" (one path per from and to)");
+	yaml_fails(ROUTING("{prefer_hosts: [h1, h2], avoid_hosts: [h3, h2]}"),
+		   "t.yaml:5:61: tenants[0].networks[0].routing.avoid_hosts[1]: host \"h2\" is "
+		   "also in prefer_hosts");
+	yaml_fails(ROUTING("{prefer_hosts: [h1, H2]}"),
+		   "t.yaml:5:38: tenants[0].networks[0].routing.prefer_hosts[1]: \"H2\" is not a "
+		   "valid name ([a-z0-9][a-z0-9-]*, at most 63 characters)");
+#undef ROUTING
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -861,7 +1087,7 @@ int main(void)
 	    cmocka_unit_test(test_topology_errors), cmocka_unit_test(test_json_errors),
 	    cmocka_unit_test(test_json_topology),   cmocka_unit_test(test_empty_and_null),
 	    cmocka_unit_test(test_names),	    cmocka_unit_test(test_objects),
-	    cmocka_unit_test(test_host_fields),
+	    cmocka_unit_test(test_host_fields),	    cmocka_unit_test(test_route_manager_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,7 +9,11 @@
  * between snapshots, a port removed (its descriptor closed only after the
  * data plane moved past it), garbage on the underlay counted, and many
  * snapshots published while traffic flows (run under ASan this catches a
- * snapshot freed too early).
+ * snapshot freed too early). The underlay socket is bound to 127.0.0.1 and
+ * the test listens as every next hop on 127.0.0.2 with the same port: the
+ * class's DSCP in the outer header of what the data path sends, and the
+ * DSCP of what it receives choosing the class in transit and at the
+ * destination.
  */
 /* cmocka.h needs these before it. */
 // clang-format off
@@ -28,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -72,7 +77,7 @@ static int setup(void **state)
 
 	e->reg = dp_counters_registry_create();
 	e->port = free_udp_port();
-	if (datapath_create(e->reg, e->port, &e->dp, &error)) {
+	if (datapath_create_on(e->reg, INADDR_LOOPBACK, e->port, &e->dp, &error)) {
 		fprintf(stderr, "datapath_create: %s\n", error);
 		free(error);
 		return -1;
@@ -310,9 +315,201 @@ static void test_underlay_garbage(void **state)
 	/* A well-formed packet for a VNI we do not have. */
 	uint8_t f[2048];
 	size_t len = fx_arp_request(f + VXLAN_HEADER_LEN, &fx_web1_mac, FX_WEB1, FX_WEB2);
-	len = fx_vxlan(f, len, 0xabcdef, 1, 0);
+	len = fx_vxlan(f, len, 0xabcdef, 0, 0);
 	underlay_send(e, f, len);
 	wait_drop(e, DP_DROP_VNI_UNKNOWN, 1);
+}
+
+/* The next hops' address: the test listens there. */
+#define NH_ADDR FX_IP(127, 0, 0, 2)
+
+/* A UDP socket on NH_ADDR and the underlay port that reports the TOS of
+ * what it receives. */
+static int next_hop_socket(struct env *e)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), on = 1;
+	struct sockaddr_in sin = {
+	    .sin_family = AF_INET,
+	    .sin_port = htons(e->port),
+	    .sin_addr.s_addr = htonl(NH_ADDR),
+	};
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(setsockopt(fd, IPPROTO_IP, IP_RECVTOS, &on, sizeof on), 0);
+	return fd;
+}
+
+/* Receives a datagram on 'fd' within 'timeout_ms': returns its length (or
+ * -1) and sets '*tos' to its outer TOS byte (-1 if not reported). */
+static ssize_t dgram_recv(int fd, uint8_t *buf, size_t size, int *tos, int timeout_ms)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = {buf, size};
+	struct msghdr m = {
+	    .msg_iov = &iov,
+	    .msg_iovlen = 1,
+	    .msg_control = control.buf,
+	    .msg_controllen = sizeof control.buf,
+	};
+	struct pollfd pfd = {fd, POLLIN, 0};
+	ssize_t n;
+
+	*tos = -1;
+	if (poll(&pfd, 1, timeout_ms) != 1)
+		return -1;
+	n = recvmsg(fd, &m, 0);
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS)
+			*tos = *(const uint8_t *)CMSG_DATA(c);
+	return n;
+}
+
+/* Sends 'len' bytes from 'fd' to the data path with outer DSCP 'dscp'. */
+static void dgram_send(struct env *e, int fd, const void *data, size_t len, uint8_t dscp)
+{
+	int tos = ip_tos_from_dscp(dscp);
+	struct sockaddr_in sin = {
+	    .sin_family = AF_INET,
+	    .sin_port = htons(e->port),
+	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+
+	assert_int_equal(setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos), 0);
+	assert_int_equal(sendto(fd, data, len, 0, (struct sockaddr *)&sin, sizeof sin),
+			 (ssize_t)len);
+}
+
+/* The fixture's view with every next hop of platinum, silver and
+ * quarantine to h3 on NH_ADDR. */
+static json_t *view_next_hops_here(void)
+{
+	json_t *view = dp_fixture_view(), *hop;
+	static const char *const keys[] = {"fwd/platinum/h3", "fwd/silver/h3", "fwd/quarantine/h3"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		json_t *f = json_object_get(view, keys[i]);
+
+		hop = json_pack("[{s:s, s:s}]", "name", "h2", "address", "127.0.0.2");
+		json_object_set_new(f, "next_hops", hop);
+		if (json_object_get(f, "pre_waypoint"))
+			json_object_set(f, "pre_waypoint", hop);
+	}
+	return view;
+}
+
+/* Checks the VXLAN header of 'd': VNI 'vni', flags byte 'flags',
+ * destination 'dst'. */
+static void expect_header(const uint8_t *d, ssize_t n, uint32_t vni, uint8_t flags, uint16_t dst)
+{
+	const uint8_t hdr[8] = {0x08,
+				flags,
+				(uint8_t)(dst >> 8),
+				(uint8_t)dst,
+				(uint8_t)(vni >> 16),
+				(uint8_t)(vni >> 8),
+				(uint8_t)vni,
+				0};
+
+	assert_true(n > VXLAN_HEADER_LEN + ETH_HEADER_LEN);
+	assert_memory_equal(d, hdr, 8);
+}
+
+/* What the data path sends carries the class's DSCP: web1 -> db1 is blue
+ * (platinum, 46), app1 -> app2 red (silver, 10). The frames wait in their
+ * TAPs until the snapshot is published, so that one round reads both and
+ * sends them in one batch: equal-size datagrams to one next hop, which
+ * must not share a segmentation offload message across classes. */
+static void test_underlay_dscp_sent(void **state)
+{
+	struct env *e = *state;
+	int nh = next_hop_socket(e), tos;
+	unsigned int blue = 0, red = 0;
+	uint8_t f[2048], d[2048];
+	ssize_t n;
+
+	for (int i = 0; i < 8; i++) {
+		size_t len = fx_udp(f, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_DB1,
+				    (uint16_t)(30000 + i), 53, 64, 100);
+		frame_send(e, P_WEB1, f, len);
+		len = fx_udp(f, &fx_app1_mac, &fx_app2_mac, FX_APP1, FX_APP2, (uint16_t)(30000 + i),
+			     53, 64, 100);
+		frame_send(e, P_APP1, f, len);
+	}
+	publish(e, view_next_hops_here());
+	while (blue + red < 16 && (n = dgram_recv(nh, d, sizeof d, &tos, 2000)) > 0) {
+		uint32_t vni = (uint32_t)d[4] << 16 | (uint32_t)d[5] << 8 | d[6];
+
+		if (vni == FX_VNI_BLUE) {
+			expect_header(d, n, FX_VNI_BLUE, 0, 3);
+			assert_int_equal(tos, ip_tos_from_dscp(FX_DSCP_PLATINUM));
+			blue++;
+		} else {
+			expect_header(d, n, FX_VNI_RED, 0, 3);
+			assert_int_equal(tos, ip_tos_from_dscp(FX_DSCP_SILVER));
+			red++;
+		}
+	}
+	assert_int_equal(blue, 8);
+	assert_int_equal(red, 8);
+	close(nh);
+}
+
+/* What the data path receives is classed by its DSCP: in transit (the same
+ * packet takes the way of the class its DSCP names, and keeps that DSCP),
+ * unknown DSCPs dropped; at the destination, a waypoint class without W
+ * dropped. */
+static void test_underlay_dscp_received(void **state)
+{
+	struct env *e = *state;
+	int nh = next_hop_socket(e), tos;
+	uint8_t f[2048], d[2048];
+	ssize_t n;
+	size_t len;
+
+	publish(e, view_next_hops_here());
+	len =
+	    fx_udp(f + VXLAN_HEADER_LEN, &fx_r1_db_mac, &fx_db1_mac, FX_WEB1, FX_DB1, 1, 2, 63, 40);
+	len = fx_vxlan(f, len, FX_VNI_BLUE, 0, 3);
+	static const uint8_t classes[] = {FX_DSCP_PLATINUM, FX_DSCP_SILVER, FX_DSCP_QUARANTINE};
+
+	for (size_t i = 0; i < ARRAY_SIZE(classes); i++) {
+		dgram_send(e, nh, f, len, classes[i]);
+		n = dgram_recv(nh, d, sizeof d, &tos, 2000);
+		assert_int_equal(n, (ssize_t)len);
+		assert_int_equal(tos, ip_tos_from_dscp(classes[i]));
+		expect_header(d, n, FX_VNI_BLUE, 0, 3);
+		assert_memory_equal(d + 8, f + 8, len - 8);
+	}
+	/* Quarantine after a waypoint keeps W. */
+	f[1] = VXLAN_ONM_W;
+	dgram_send(e, nh, f, len, FX_DSCP_QUARANTINE);
+	n = dgram_recv(nh, d, sizeof d, &tos, 2000);
+	assert_int_equal(tos, ip_tos_from_dscp(FX_DSCP_QUARANTINE));
+	expect_header(d, n, FX_VNI_BLUE, VXLAN_ONM_W, 3);
+	/* A DSCP of no class. */
+	f[1] = 0;
+	dgram_send(e, nh, f, len, 63);
+	wait_drop(e, DP_DROP_CLASS_UNKNOWN, 1);
+	assert_int_equal(dgram_recv(nh, d, sizeof d, &tos, 50), -1);
+
+	/* db1 pings web1 with quarantine's DSCP: without W it is dropped,
+	 * with W it arrives. */
+	len = fx_icmp_echo(f + VXLAN_HEADER_LEN, &fx_r1_web_mac, &fx_web1_mac, FX_DB1, FX_WEB1,
+			   ICMP_ECHO_REQUEST, 9, 63);
+	len = fx_vxlan(f, len, FX_VNI_BLUE, 0, 1);
+	dgram_send(e, nh, f, len, FX_DSCP_QUARANTINE);
+	wait_drop(e, DP_DROP_WAYPOINT_SKIPPED, 1);
+	assert_int_equal(frame_recv(e, P_WEB1, d, sizeof d, 50), -1);
+	f[1] = VXLAN_ONM_W;
+	dgram_send(e, nh, f, len, FX_DSCP_QUARANTINE);
+	n = frame_recv(e, P_WEB1, d, sizeof d, 2000);
+	assert_int_equal(n, (ssize_t)(len - VXLAN_HEADER_LEN));
+	assert_memory_equal(d, f + VXLAN_HEADER_LEN, (size_t)n);
+	close(nh);
 }
 
 struct load {
@@ -374,6 +571,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ports_change, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_port_without_tap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_underlay_garbage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_underlay_dscp_sent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_underlay_dscp_received, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_publish_under_load, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1500,6 +1500,574 @@ static void test_size(void **state)
 	model_destroy(m);
 }
 
+/* Route Manager additions (service level DSCPs, weights and exclusions,
+ * tenant quotas and quarantine, per-network routing). */
+
+/* The canonical JSON of every object of spec.md's example as the model
+ * wrote it before those additions (password hashes as HASH): a file that
+ * does not use the new keys must keep its store contents and 'get -o json'
+ * output byte for byte. */
+static const struct {
+	const char *id;
+	const char *json;
+} golden_spec[] = {
+    {"h1", "{\"name\":\"h1\",\"id\":1,\"address\":\"198.19.0.1\",\"capabilities\":[]}"},
+    {"h2", "{\"name\":\"h2\",\"id\":2,\"address\":\"198.19.0.2\",\"capabilities\":[]}"},
+    {"h3", "{\"name\":\"h3\",\"id\":3,\"address\":\"198.19.0.3\",\"capabilities\":[]}"},
+    {"h4", "{\"name\":\"h4\",\"id\":4,\"address\":\"198.19.0.4\",\"capabilities\":[]}"},
+    {"scan1", "{\"name\":\"scan1\",\"id\":5,\"address\":\"198.19.0.5\","
+	      "\"capabilities\":[\"inspection\"]}"},
+    {"h1/h2", "{\"a\":\"h1\",\"b\":\"h2\",\"latency\":\"1ms\",\"bandwidth\":\"1gbit\","
+	      "\"cost\":10,\"loss\":\"0%\",\"state\":\"up\"}"},
+    {"h1/h4", "{\"a\":\"h1\",\"b\":\"h4\",\"latency\":\"15ms\",\"bandwidth\":\"100mbit\","
+	      "\"cost\":1,\"loss\":\"0%\",\"state\":\"up\"}"},
+    {"h1/scan1", "{\"a\":\"h1\",\"b\":\"scan1\",\"latency\":\"2ms\",\"bandwidth\":\"1gbit\","
+		 "\"cost\":5,\"loss\":\"0%\",\"state\":\"up\"}"},
+    {"h2/h3", "{\"a\":\"h2\",\"b\":\"h3\",\"latency\":\"1ms\",\"bandwidth\":\"1gbit\","
+	      "\"cost\":10,\"loss\":\"0%\",\"state\":\"up\"}"},
+    {"h3/h4", "{\"a\":\"h4\",\"b\":\"h3\",\"latency\":\"15ms\",\"bandwidth\":\"100mbit\","
+	      "\"cost\":1,\"loss\":\"0%\",\"state\":\"up\"}"},
+    {"h3/scan1", "{\"a\":\"scan1\",\"b\":\"h3\",\"latency\":\"2ms\",\"bandwidth\":\"1gbit\","
+		 "\"cost\":5,\"loss\":\"0%\",\"state\":\"up\"}"},
+    {"gold", "{\"name\":\"gold\",\"minimize\":\"latency\"}"},
+    {"platinum", "{\"name\":\"platinum\",\"minimize\":\"latency\","
+		 "\"min_bandwidth\":\"500mbit\"}"},
+    {"quarantine", "{\"name\":\"quarantine\",\"minimize\":\"latency\","
+		   "\"via_capability\":\"inspection\"}"},
+    {"silver", "{\"name\":\"silver\",\"minimize\":\"cost\"}"},
+    {"acme", "{\"name\":\"acme\",\"service_level\":\"platinum\","
+	     "\"users\":[{\"name\":\"alice\",\"role\":\"admin\",\"password_hash\":\"HASH\"},"
+	     "{\"name\":\"victor\",\"role\":\"viewer\",\"password_hash\":\"HASH\"}]}"},
+    {"globex", "{\"name\":\"globex\",\"service_level\":\"silver\",\"users\":[]}"},
+    {"acme/blue", "{\"tenant\":\"acme\",\"name\":\"blue\",\"vni\":1000,"
+		  "\"subnets\":[{\"name\":\"web\",\"cidr\":\"10.1.1.0/24\"},{\"name\":\"db\","
+		  "\"cidr\":\"10.1.2.0/24\"}],\"security_groups\":[{\"name\":\"web\","
+		  "\"rules\":[{\"dir\":\"in\",\"proto\":\"tcp\",\"ports\":80,"
+		  "\"from\":\"0.0.0.0/0\"},{\"dir\":\"in\",\"proto\":\"icmp\","
+		  "\"from\":\"10.1.0.0/16\"}]},{\"name\":\"db\",\"rules\":[{\"dir\":\"in\","
+		  "\"proto\":\"tcp\",\"ports\":5432,\"from_group\":\"web\"},{\"dir\":\"in\","
+		  "\"proto\":\"icmp\",\"from\":\"10.1.0.0/16\"}]}]}"},
+    {"globex/red", "{\"tenant\":\"globex\",\"name\":\"red\",\"vni\":1001,"
+		   "\"subnets\":[{\"name\":\"main\",\"cidr\":\"10.1.1.0/24\"}],"
+		   "\"security_groups\":[]}"},
+    {"acme/blue/r1", "{\"tenant\":\"acme\",\"network\":\"blue\",\"name\":\"r1\","
+		     "\"interfaces\":[{\"name\":\"GigabitEthernet0/0\",\"subnet\":\"web\","
+		     "\"ip\":\"10.1.1.1\"},{\"name\":\"GigabitEthernet0/1\",\"subnet\":\"db\","
+		     "\"ip\":\"10.1.2.1\"}],\"routes\":[]}"},
+    {"acme/blue/db1",
+     "{\"tenant\":\"acme\",\"network\":\"blue\",\"name\":\"db1\",\"subnet\":\"db\","
+     "\"host\":\"h3\",\"ip\":\"10.1.2.10\",\"mac\":\"02:78:b3:6d:d8:eb\","
+     "\"security_groups\":[\"db\"]}"},
+    {"acme/blue/web1",
+     "{\"tenant\":\"acme\",\"network\":\"blue\",\"name\":\"web1\",\"subnet\":\"web\","
+     "\"host\":\"h1\",\"ip\":\"10.1.1.10\",\"mac\":\"02:cb:02:46:55:3c\","
+     "\"security_groups\":[\"web\"]}"},
+    {"globex/red/app1", "{\"tenant\":\"globex\",\"network\":\"red\",\"name\":\"app1\","
+			"\"subnet\":\"main\",\"host\":\"h1\",\"ip\":\"10.1.1.10\","
+			"\"mac\":\"02:93:23:74:95:d1\",\"security_groups\":[]}"},
+    {"globex/red/app2", "{\"tenant\":\"globex\",\"network\":\"red\",\"name\":\"app2\","
+			"\"subnet\":\"main\",\"host\":\"h3\",\"ip\":\"10.1.1.20\","
+			"\"mac\":\"02:43:c0:00:49:61\",\"security_groups\":[]}"},
+};
+
+/* 'json' with every argon2id hash replaced by HASH. Caller frees. */
+static char *mask_hashes(const char *json)
+{
+	struct ds ds = DS_EMPTY_INITIALIZER;
+	const char *p = json, *h;
+
+	while ((h = strstr(p, "$argon2id$"))) {
+		ds_put_buffer(&ds, p, (size_t)(h - p));
+		ds_put_cstr(&ds, "HASH");
+		p = strchr(h, '"');
+		assert_non_null(p);
+	}
+	ds_put_cstr(&ds, p);
+	return ds_steal_cstr(&ds);
+}
+
+static void test_golden_spec_json(void **state)
+{
+	struct model *m = build(spec_example, NULL), *again;
+	size_t k = 0;
+
+	(void)state;
+	for (int kind = 0; kind < MODEL_N_KINDS; kind++) {
+		size_t n;
+		struct model_object **list = model_list(m, kind, &n);
+
+		for (size_t i = 0; i < n; i++, k++) {
+			char *masked = mask_hashes(list[i]->json);
+
+			assert_true(k < ARRAY_SIZE(golden_spec));
+			assert_string_equal(list[i]->id, golden_spec[k].id);
+			assert_string_equal(masked, golden_spec[k].json);
+			free(masked);
+		}
+		free(list);
+	}
+	assert_int_equal(k, ARRAY_SIZE(golden_spec));
+	again = build(spec_example, m);
+	assert_int_equal(n_changes(m, again), 0);
+	model_destroy(again);
+	model_destroy(m);
+}
+
+static void test_sl_builtin_dscps(void **state)
+{
+	struct model *m = model_create();
+
+	(void)state;
+	assert_int_equal(find_sl(m, "platinum")->dscp, 46);
+	assert_int_equal(find_sl(m, "gold")->dscp, 34);
+	assert_int_equal(find_sl(m, "silver")->dscp, 10);
+	assert_int_equal(find_sl(m, "quarantine")->dscp, 8);
+	assert_int_equal(model_builtin_dscp("gold"), 34);
+	assert_int_equal(model_builtin_dscp("bronze"), SL_DSCP_UNSET);
+	/* Named metrics carry their weights. */
+	assert_int_equal(find_sl(m, "gold")->w_latency, 1);
+	assert_int_equal(find_sl(m, "gold")->w_cost, 0);
+	assert_int_equal(find_sl(m, "silver")->w_cost, 1);
+	assert_int_equal(find_sl(m, "silver")->w_latency, 0);
+	model_destroy(m);
+
+	/* The example restates the built-ins exactly: still built in. */
+	m = build(spec_example, NULL);
+	assert_true(find_sl(m, "platinum")->builtin);
+	assert_int_equal(find_sl(m, "platinum")->dscp, 46);
+	model_destroy(m);
+
+	/* Restating with the built-in DSCP too keeps it built in; another
+	 * DSCP makes an override. Two built-ins may swap DSCPs in one file. */
+	m = build("service_levels:\n"
+		  "  platinum: {minimize: latency, min_bandwidth: 500mbit, dscp: 46}\n"
+		  "  gold: {minimize: latency, dscp: 10}\n"
+		  "  silver: {minimize: cost, dscp: 34}\n",
+		  NULL);
+	assert_true(find_sl(m, "platinum")->builtin);
+	assert_false(find_sl(m, "gold")->builtin);
+	assert_int_equal(find_sl(m, "gold")->dscp, 10);
+	assert_int_equal(find_sl(m, "silver")->dscp, 34);
+	assert_string_equal(find_sl(m, "gold")->hdr.json,
+			    "{\"name\":\"gold\",\"minimize\":\"latency\",\"dscp\":10}");
+	model_destroy(m);
+}
+
+static void test_sl_dscp_allocation(void **state)
+{
+	static const char file1[] = "service_levels:\n"
+				    "  bronze: {minimize: cost}\n"
+				    "  iron: {minimize: hops}\n"
+				    "  fast: {minimize: latency, dscp: 1}\n"
+				    "  gold: {minimize: hops}\n";
+	/* Reordered, 'tin' new and first, 'fast' without its DSCP. */
+	static const char file2[] = "service_levels:\n"
+				    "  tin: {minimize: cost}\n"
+				    "  iron: {minimize: hops}\n"
+				    "  bronze: {minimize: cost}\n"
+				    "  fast: {minimize: latency}\n"
+				    "  gold: {minimize: hops}\n";
+	/* 'copper' takes the DSCP of 'bronze', which must move. */
+	static const char file3[] = "service_levels:\n"
+				    "  bronze: {minimize: cost}\n"
+				    "  copper: {minimize: cost, dscp: 2}\n";
+	struct model *m1 = build(file1, NULL), *m2, *m3;
+
+	(void)state;
+	assert_int_equal(find_sl(m1, "fast")->dscp, 1);
+	assert_int_equal(find_sl(m1, "bronze")->dscp, 2);
+	assert_int_equal(find_sl(m1, "iron")->dscp, 3);
+	/* An override keeps its built-in's DSCP, and does not write it. */
+	assert_false(find_sl(m1, "gold")->builtin);
+	assert_int_equal(find_sl(m1, "gold")->dscp, 34);
+	assert_string_equal(find_sl(m1, "gold")->hdr.json,
+			    "{\"name\":\"gold\",\"minimize\":\"hops\"}");
+	assert_string_equal(find_sl(m1, "bronze")->hdr.json,
+			    "{\"name\":\"bronze\",\"minimize\":\"cost\",\"dscp\":2}");
+
+	m2 = build(file2, m1);
+	assert_int_equal(find_sl(m2, "fast")->dscp, 1);
+	assert_int_equal(find_sl(m2, "bronze")->dscp, 2);
+	assert_int_equal(find_sl(m2, "iron")->dscp, 3);
+	assert_int_equal(find_sl(m2, "tin")->dscp, 4);
+	assert_int_equal(n_changes(m1, m2), 1); /* tin */
+
+	m3 = build(file3, m1);
+	assert_int_equal(find_sl(m3, "copper")->dscp, 2);
+	/* Not 1 or 3 either: those were the old model's. */
+	assert_int_equal(find_sl(m3, "bronze")->dscp, 4);
+	model_destroy(m3);
+
+	/* Without an old model, the same file gives the same DSCPs. */
+	m3 = build(file1, NULL);
+	assert_int_equal(n_changes(m1, m3), 0);
+	model_destroy(m3);
+	model_destroy(m2);
+	model_destroy(m1);
+}
+
+static void test_sl_dscp_refusals(void **state)
+{
+	struct ds yaml = DS_EMPTY_INITIALIZER;
+	char *error;
+
+	(void)state;
+	error = build_error("service_levels:\n"
+			    "  a: {minimize: cost, dscp: 5}\n"
+			    "  b: {minimize: cost, dscp: 5}\n",
+			    NULL);
+	assert_string_equal(error, "test.yaml:3:6: service level b: dscp 5 is already used by "
+				   "service level a");
+	free(error);
+	error = build_error("service_levels:\n"
+			    "  a: {minimize: cost, dscp: 46}\n",
+			    NULL);
+	assert_string_equal(error, "test.yaml:2:6: service level a: dscp 46 is already used by "
+				   "service level platinum");
+	free(error);
+
+	/* 63 values less the four built-ins leave 59 (0 only when asked for). */
+	ds_put_cstr(&yaml, "service_levels:\n");
+	for (int i = 0; i < 60; i++)
+		ds_put_format(&yaml, "  l%d: {minimize: cost}\n", i);
+	error = build_error(ds_cstr(&yaml), NULL);
+	assert_string_equal(error, "test.yaml:61:8: service level l59: no free DSCP left (1..63 "
+				   "are all in use)");
+	free(error);
+	ds_clear(&yaml);
+	ds_put_cstr(&yaml, "service_levels:\n");
+	for (int i = 0; i < 59; i++)
+		ds_put_format(&yaml, "  l%d: {minimize: cost}\n", i);
+	ds_put_cstr(&yaml, "  zero: {minimize: cost, dscp: 0}\n");
+	{
+		struct model *m = build(ds_cstr(&yaml), NULL);
+		assert_int_equal(find_sl(m, "zero")->dscp, 0);
+		assert_int_equal(find_sl(m, "l58")->dscp, 63);
+		model_destroy(m);
+	}
+	ds_destroy(&yaml);
+}
+
+static void test_sl_dscp_put_remove(void **state)
+{
+	struct model *m = model_create();
+	char *error;
+
+	(void)state;
+	put_ok(m, MODEL_SERVICE_LEVEL, "{\"name\":\"bronze\",\"minimize\":\"cost\"}");
+	assert_int_equal(find_sl(m, "bronze")->dscp, 1);
+	/* Replaced: keeps its DSCP. */
+	put_ok(m, MODEL_SERVICE_LEVEL, "{\"name\":\"bronze\",\"minimize\":\"hops\"}");
+	assert_int_equal(find_sl(m, "bronze")->dscp, 1);
+	put_ok(m, MODEL_SERVICE_LEVEL, "{\"name\":\"iron\",\"minimize\":\"hops\"}");
+	assert_int_equal(find_sl(m, "iron")->dscp, 2);
+	error =
+	    put_error(m, MODEL_SERVICE_LEVEL, "{\"name\":\"x\",\"minimize\":\"cost\",\"dscp\":2}");
+	assert_string_equal(error, "service level x: dscp 2 is already used by service level iron");
+	free(error);
+	/* A refused put takes no DSCP. */
+	error = put_error(m, MODEL_SERVICE_LEVEL,
+			  "{\"name\":\"x\",\"minimize\":\"cost\",\"exclude_hosts\":[\"h9\"]}");
+	assert_string_equal(error, "service level x: exclude_hosts: unknown host 'h9'");
+	free(error);
+	put_ok(m, MODEL_SERVICE_LEVEL, "{\"name\":\"x\",\"minimize\":\"cost\"}");
+	assert_int_equal(find_sl(m, "x")->dscp, 3);
+
+	/* An override may give its built-in's DSCP away; then the built-in
+	 * cannot come back until it is free again. */
+	put_ok(m, MODEL_SERVICE_LEVEL, "{\"name\":\"platinum\",\"minimize\":\"hops\",\"dscp\":50}");
+	assert_string_equal(find_sl(m, "platinum")->hdr.json,
+			    "{\"name\":\"platinum\",\"minimize\":\"hops\",\"dscp\":50}");
+	put_ok(m, MODEL_SERVICE_LEVEL, "{\"name\":\"fast\",\"minimize\":\"hops\",\"dscp\":46}");
+	error = remove_error(m, MODEL_SERVICE_LEVEL, "platinum");
+	assert_string_equal(error, "service level platinum cannot go back to the built-in: its "
+				   "dscp 46 is used by service level fast");
+	free(error);
+	remove_ok(m, MODEL_SERVICE_LEVEL, "fast");
+	{
+		struct model_object *removed = NULL;
+		assert_null(model_remove(m, MODEL_SERVICE_LEVEL, "platinum", &removed));
+		model_object_destroy(removed);
+	}
+	assert_true(find_sl(m, "platinum")->builtin);
+	assert_int_equal(find_sl(m, "platinum")->dscp, 46);
+	/* An override without a DSCP takes the built-in's. */
+	put_ok(m, MODEL_SERVICE_LEVEL, "{\"name\":\"platinum\",\"minimize\":\"hops\"}");
+	assert_int_equal(find_sl(m, "platinum")->dscp, 46);
+	assert_string_equal(find_sl(m, "platinum")->hdr.json,
+			    "{\"name\":\"platinum\",\"minimize\":\"hops\"}");
+	model_destroy(m);
+}
+
+/* Lines 1-5: three hosts, links h1-h2 and h2-h3. */
+#define HOSTS3_LINKS                                                                               \
+	HOSTS3 "  links:\n"                                                                        \
+	       "    - {a: h1, b: h2}\n"                                                            \
+	       "    - {a: h2, b: h3}\n"
+
+static void test_sl_weights_exclusions(void **state)
+{
+	static const char yaml[] = HOSTS3_LINKS
+	    "service_levels:\n"
+	    "  safe: {minimize: latency, exclude_hosts: [h2], exclude_links: [h3/h2]}\n"
+	    "  mixed: {minimize: {latency: 2, loss: 5}}\n"
+	    "  lossless: {minimize: loss}\n"
+	    "tenants:\n"
+	    "  - {name: acme, service_level: safe}\n";
+	struct model *m = build(yaml, NULL);
+	const struct service_level *sl;
+	char *error;
+
+	(void)state;
+	sl = find_sl(m, "safe");
+	assert_int_equal(sl->n_exclude_hosts, 1);
+	assert_string_equal(sl->exclude_hosts[0], "h2");
+	assert_int_equal(sl->n_exclude_links, 1);
+	assert_string_equal(sl->exclude_links[0], "h2/h3");
+	assert_string_equal(sl->hdr.json,
+			    "{\"name\":\"safe\",\"minimize\":\"latency\",\"dscp\":1,"
+			    "\"exclude_hosts\":[\"h2\"],\"exclude_links\":[\"h2/h3\"]}");
+	sl = find_sl(m, "mixed");
+	assert_int_equal(sl->minimize, SL_MIN_WEIGHTED);
+	assert_int_equal(sl->w_latency, 2);
+	assert_int_equal(sl->w_cost, 0);
+	assert_int_equal(sl->w_hops, 0);
+	assert_int_equal(sl->w_loss, 5);
+	assert_string_equal(
+	    sl->hdr.json,
+	    "{\"name\":\"mixed\",\"minimize\":{\"latency\":2,\"loss\":5},\"dscp\":2}");
+	sl = find_sl(m, "lossless");
+	assert_int_equal(sl->minimize, SL_MIN_LOSS);
+	assert_int_equal(sl->w_loss, 1);
+	assert_int_equal(sl->w_latency, 0);
+
+	/* What a level excludes cannot go; the level can, then they can. */
+	error = remove_error(m, MODEL_HOST, "h2");
+	assert_string_equal(error, "host h2 is still used by 1 service level (safe) and 2 links "
+				   "(h1/h2, h2/h3)");
+	free(error);
+	error = remove_error(m, MODEL_LINK, "h3/h2");
+	assert_string_equal(error, "link h2/h3 is still used by 1 service level (safe)");
+	free(error);
+	{
+		struct model *copy = clone_model(m);
+		assert_int_equal(n_changes(m, copy), 0);
+		model_destroy(copy);
+	}
+	put_ok(m, MODEL_TENANT, "{\"name\":\"acme\"}");
+	remove_ok(m, MODEL_SERVICE_LEVEL, "safe");
+	remove_ok(m, MODEL_LINK, "h2/h3");
+	model_destroy(m);
+
+	error = build_error(HOSTS3_LINKS "service_levels:\n"
+					 "  safe: {minimize: latency, exclude_hosts: [h1, h9]}\n",
+			    NULL);
+	assert_string_equal(error, "test.yaml:7:9: service level safe: exclude_hosts: unknown "
+				   "host 'h9'");
+	free(error);
+	error =
+	    build_error(HOSTS3_LINKS "service_levels:\n"
+				     "  safe: {minimize: latency, exclude_links: [h1/h2, h3/h1]}\n",
+			NULL);
+	assert_string_equal(error, "test.yaml:7:9: service level safe: exclude_links: unknown "
+				   "link 'h1/h3'");
+	free(error);
+}
+
+static void mutate_no_weights(struct topology *t)
+{
+	struct model_object *obj = topology_find(t, MODEL_SERVICE_LEVEL, "mixed");
+	struct service_level *sl = CONTAINER_OF(obj, struct service_level, hdr);
+	sl->w_latency = 0;
+}
+
+static void mutate_fallback_own(struct topology *t)
+{
+	struct model_object *obj = topology_find(t, MODEL_TENANT, "acme");
+	set_name(&CONTAINER_OF(obj, struct tenant, hdr)->fallback, "gold");
+}
+
+static void mutate_no_quota(struct topology *t)
+{
+	struct model_object *obj = topology_find(t, MODEL_TENANT, "acme");
+	CONTAINER_OF(obj, struct tenant, hdr)->premium_quota = 0;
+}
+
+static void mutate_coefficient(struct topology *t)
+{
+	struct model_object *obj = topology_find(t, MODEL_NETWORK, "acme/blue");
+	CONTAINER_OF(obj, struct network, hdr)->routing.coef_milli[SL_ATTR_LOSS] = VN_COEF_MAX + 1;
+}
+
+static void test_tenant_quota_quarantine(void **state)
+{
+	static const char yaml[] =
+	    HOSTS3 "service_levels:\n"
+		   "  bronze: {minimize: cost}\n"
+		   "tenants:\n"
+		   "  - {name: acme, service_level: platinum, premium_quota: 500mb}\n"
+		   "  - {name: globex, premium_quota: 1.5gib, fallback: bronze}\n"
+		   "  - {name: initech, quarantine: true}\n"
+		   "  - {name: hooli, quarantine: false}\n";
+	struct model *m = build(yaml, NULL), *again;
+	const struct tenant *t;
+	char *error;
+
+	(void)state;
+	t = find_tenant(m, "acme");
+	assert_int_equal(t->premium_quota, 500000000);
+	assert_string_equal(t->fallback, "silver");
+	assert_false(t->quarantine);
+	assert_string_equal(t->hdr.json, "{\"name\":\"acme\",\"service_level\":\"platinum\","
+					 "\"users\":[],\"premium_quota\":\"500mb\",\"fallback\":"
+					 "\"silver\"}");
+	t = find_tenant(m, "globex");
+	assert_int_equal(t->premium_quota, 1610612736);
+	assert_string_equal(t->fallback, "bronze");
+	assert_string_equal(t->hdr.json, "{\"name\":\"globex\",\"service_level\":\"gold\","
+					 "\"users\":[],\"premium_quota\":\"1536mib\",\"fallback\":"
+					 "\"bronze\"}");
+	t = find_tenant(m, "initech");
+	assert_true(t->quarantine);
+	assert_int_equal(t->premium_quota, 0);
+	assert_null(t->fallback);
+	assert_string_equal(t->hdr.json, "{\"name\":\"initech\",\"service_level\":\"gold\","
+					 "\"users\":[],\"quarantine\":true}");
+	/* The default is not written. */
+	assert_string_equal(find_tenant(m, "hooli")->hdr.json,
+			    "{\"name\":\"hooli\",\"service_level\":\"gold\",\"users\":[]}");
+
+	/* A fallback is a use of the level. */
+	error = remove_error(m, MODEL_SERVICE_LEVEL, "bronze");
+	assert_string_equal(error, "service level bronze is still used by 1 tenant (globex)");
+	free(error);
+	again = build(yaml, m);
+	assert_int_equal(n_changes(m, again), 0);
+	model_destroy(again);
+	again = clone_model(m);
+	assert_int_equal(n_changes(m, again), 0);
+	model_destroy(again);
+	/* Quarantine on and off through a put, as 'onm tenant quarantine' does. */
+	put_ok(m, MODEL_TENANT,
+	       "{\"name\":\"globex\",\"premium_quota\":\"1536mib\","
+	       "\"fallback\":\"bronze\",\"quarantine\":true}");
+	assert_true(find_tenant(m, "globex")->quarantine);
+	put_ok(m, MODEL_TENANT,
+	       "{\"name\":\"globex\",\"premium_quota\":\"1536mib\","
+	       "\"fallback\":\"bronze\",\"quarantine\":false}");
+	assert_false(find_tenant(m, "globex")->quarantine);
+	model_destroy(m);
+
+	error = build_error(HOSTS3 "tenants:\n"
+				   "  - {name: acme, premium_quota: 1gb, fallback: copper}\n",
+			    NULL);
+	assert_string_equal(error,
+			    "test.yaml:4:5: tenant acme: unknown fallback service level 'copper'");
+	free(error);
+	error = build_error(HOSTS3 "tenants:\n"
+				   "  - {name: acme, premium_quota: 1gb, fallback: platinum}\n",
+			    mutate_fallback_own);
+	assert_string_equal(error,
+			    "test.yaml:4:5: tenant acme: fallback service level 'gold' is the "
+			    "tenant's own");
+	free(error);
+	error = build_error(HOSTS3 "tenants:\n"
+				   "  - {name: acme, premium_quota: 1gb}\n",
+			    mutate_no_quota);
+	assert_string_equal(error,
+			    "test.yaml:4:5: tenant acme: premium_quota and fallback go together");
+	free(error);
+	error = build_error(HOSTS3 "service_levels:\n"
+				   "  mixed: {minimize: {latency: 2}}\n",
+			    mutate_no_weights);
+	assert_string_equal(error, "test.yaml:4:10: service level mixed: the weights to minimize "
+				   "must be 0..1000000 with at least one above 0");
+	free(error);
+}
+
+/* NET_HEAD plus routing for acme/blue at lines 8-12. */
+#define NET_ROUTING(PATHS, PREFER, AVOID)                                                          \
+	NET_HEAD "        routing:\n"                                                              \
+		 "          coefficients: {latency: 0.5, cost: 2, loss: \"0.125\"}\n"              \
+		 "          paths: " PATHS "\n"                                                    \
+		 "          prefer_hosts: " PREFER "\n"                                            \
+		 "          avoid_hosts: " AVOID "\n"
+
+static void test_network_routing(void **state)
+{
+	static const char yaml[] = NET_ROUTING(
+	    "[{from: h1, to: h3, via: [h2]}, {from: h3, to: h1, via: [h2]}]", "[h2]", "[h3]");
+	struct model *m = build(yaml, NULL), *again;
+	const struct network *n = find_network(m, "acme/blue");
+	const struct vn_routing *r = &n->routing;
+	char *error;
+
+	(void)state;
+	assert_int_equal(r->coef_milli[SL_ATTR_LATENCY], 500);
+	assert_int_equal(r->coef_milli[SL_ATTR_COST], 2000);
+	assert_int_equal(r->coef_milli[SL_ATTR_HOPS], 1000);
+	assert_int_equal(r->coef_milli[SL_ATTR_LOSS], 125);
+	assert_int_equal(r->n_paths, 2);
+	assert_string_equal(r->paths[0].from, "h1");
+	assert_string_equal(r->paths[0].to, "h3");
+	assert_int_equal(r->paths[0].n_via, 1);
+	assert_string_equal(r->paths[0].via[0], "h2");
+	assert_int_equal(r->paths[1].pos.line, 10);
+	assert_int_equal(r->n_prefer_hosts, 1);
+	assert_string_equal(r->prefer_hosts[0], "h2");
+	assert_int_equal(r->n_avoid_hosts, 1);
+	assert_string_equal(r->avoid_hosts[0], "h3");
+	assert_string_equal(
+	    n->hdr.json,
+	    "{\"tenant\":\"acme\",\"name\":\"blue\",\"vni\":1000,\"subnets\":[{\"name\":\"web\","
+	    "\"cidr\":\"10.1.1.0/24\"},{\"name\":\"db\",\"cidr\":\"10.1.2.0/24\"}],"
+	    "\"security_groups\":[],\"routing\":{\"coefficients\":{\"latency\":\"0.5\",\"cost\":"
+	    "\"2\",\"loss\":\"0.125\"},\"paths\":[{\"from\":\"h1\",\"to\":\"h3\",\"via\":[\"h2\"]},"
+	    "{\"from\":\"h3\",\"to\":\"h1\",\"via\":[\"h2\"]}],\"prefer_hosts\":[\"h2\"],"
+	    "\"avoid_hosts\":[\"h3\"]}}");
+	again = build(yaml, m);
+	assert_int_equal(n_changes(m, again), 0);
+	model_destroy(again);
+	again = clone_model(m);
+	assert_int_equal(n_changes(m, again), 0);
+	model_destroy(again);
+
+	/* The hosts it names are in use, each counted once. */
+	error = remove_error(m, MODEL_HOST, "h2");
+	assert_string_equal(error, "host h2 is still used by 1 network (acme/blue)");
+	free(error);
+	/* Without routing the network lets them go. */
+	put_ok(m, MODEL_NETWORK, "{\"tenant\":\"acme\",\"name\":\"blue\"}");
+	assert_string_equal(find_network(m, "acme/blue")->hdr.json,
+			    "{\"tenant\":\"acme\",\"name\":\"blue\",\"vni\":1000,\"subnets\":[],"
+			    "\"security_groups\":[]}");
+	remove_ok(m, MODEL_HOST, "h2");
+	model_destroy(m);
+
+	error = build_error(NET_ROUTING("[{from: h1, to: h3, via: [h9]}]", "[]", "[]"), NULL);
+	assert_string_equal(error, "test.yaml:10:19: network acme/blue: routing: path h1 -> h3: "
+				   "unknown host 'h9'");
+	free(error);
+	error = build_error(NET_ROUTING("[{from: h8, to: h3, via: [h2]}]", "[]", "[]"), NULL);
+	assert_string_equal(error, "test.yaml:10:19: network acme/blue: routing: path h8 -> h3: "
+				   "unknown host 'h8'");
+	free(error);
+	error = build_error(NET_ROUTING("[]", "[h1, h7]", "[]"), NULL);
+	assert_string_equal(error,
+			    "test.yaml:6:9: network acme/blue: routing: prefer_hosts: unknown "
+			    "host 'h7'");
+	free(error);
+	error = build_error(NET_ROUTING("[]", "[]", "[h6]"), NULL);
+	assert_string_equal(error,
+			    "test.yaml:6:9: network acme/blue: routing: avoid_hosts: unknown "
+			    "host 'h6'");
+	free(error);
+	error = build_error(NET_ROUTING("[]", "[]", "[]"), mutate_coefficient);
+	assert_string_equal(error,
+			    "test.yaml:6:9: network acme/blue: routing: coefficient out of range");
+	free(error);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1517,6 +2085,14 @@ int main(void)
 	    cmocka_unit_test(test_put_passwords),
 	    cmocka_unit_test(test_random_instances),
 	    cmocka_unit_test(test_size),
+	    cmocka_unit_test(test_golden_spec_json),
+	    cmocka_unit_test(test_sl_builtin_dscps),
+	    cmocka_unit_test(test_sl_dscp_allocation),
+	    cmocka_unit_test(test_sl_dscp_refusals),
+	    cmocka_unit_test(test_sl_dscp_put_remove),
+	    cmocka_unit_test(test_sl_weights_exclusions),
+	    cmocka_unit_test(test_tenant_quota_quarantine),
+	    cmocka_unit_test(test_network_routing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -279,31 +279,58 @@ static void test_vxlan(void **state)
 {
 	uint8_t b[128];
 	uint32_t vni;
-	uint8_t class_id;
+	uint8_t flags;
 	uint16_t dst;
 	size_t n = fx_udp(b + 8, &fx_web1_mac, &fx_db1_mac, FX_WEB1, FX_DB1, 1, 2, 64, 0);
 
-	n = fx_vxlan(b, n, 0xabcdef, 7, 0x1234);
-	assert_true(packet_parse_vxlan(b, n, &vni, &class_id, &dst));
+	/* Byte 1 is onm's flags byte (W = 0x01), bytes 2..3 the destination. */
+	n = fx_vxlan(b, n, 0xabcdef, VXLAN_ONM_W, 0x1234);
+	assert_true(packet_parse_vxlan(b, n, &vni, &flags, &dst));
 	assert_int_equal(vni, 0xabcdef);
-	assert_int_equal(class_id, 7);
+	assert_int_equal(flags, VXLAN_ONM_W);
 	assert_int_equal(dst, 0x1234);
-	static const uint8_t hdr[8] = {0x08, 7, 0x12, 0x34, 0xab, 0xcd, 0xef, 0};
+	static const uint8_t hdr[8] = {0x08, 0x01, 0x12, 0x34, 0xab, 0xcd, 0xef, 0};
 
 	assert_memory_equal(b, hdr, 8);
-	assert_false(packet_parse_vxlan(b, 8 + 13, &vni, &class_id, &dst));
+	/* Plain RFC 7348 (what a kernel VTEP sends): no flags, destination 0. */
+	n = fx_vxlan(b, n - 8, 42, 0, 0);
+	assert_true(packet_parse_vxlan(b, n, &vni, &flags, &dst));
+	assert_int_equal(vni, 42);
+	assert_int_equal(flags, 0);
+	assert_int_equal(dst, 0);
+	assert_false(packet_parse_vxlan(b, 8 + 13, &vni, &flags, &dst));
 	b[0] = 0;
-	assert_false(packet_parse_vxlan(b, n, &vni, &class_id, &dst));
+	assert_false(packet_parse_vxlan(b, n, &vni, &flags, &dst));
+}
+
+/* The outer TOS byte carries the class's DSCP in its upper six bits. */
+static void test_dscp(void **state)
+{
+	assert_int_equal(ip_tos_from_dscp(46), 0xb8); /* EF */
+	assert_int_equal(ip_tos_from_dscp(34), 0x88); /* AF41 */
+	assert_int_equal(ip_tos_from_dscp(10), 0x28); /* AF11 */
+	assert_int_equal(ip_tos_from_dscp(8), 0x20);  /* CS1 */
+	for (unsigned int d = 0; d < 64; d++) {
+		assert_int_equal(ip_tos_dscp(ip_tos_from_dscp((uint8_t)d)), d);
+		assert_int_equal(ip_tos_from_dscp((uint8_t)d) & 3, 0); /* ECN 0 */
+		assert_int_equal(ip_tos_dscp((uint8_t)(d << 2 | 3)), d);
+	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_udp),	    cmocka_unit_test(test_parse_truncated),
-	    cmocka_unit_test(test_parse_malformed), cmocka_unit_test(test_parse_fragments),
-	    cmocka_unit_test(test_checksum_known),  cmocka_unit_test(test_checksum_incremental),
-	    cmocka_unit_test(test_arp_reply),	    cmocka_unit_test(test_echo_reply),
-	    cmocka_unit_test(test_icmp_error),	    cmocka_unit_test(test_vxlan),
+	    cmocka_unit_test(test_parse_udp),
+	    cmocka_unit_test(test_parse_truncated),
+	    cmocka_unit_test(test_parse_malformed),
+	    cmocka_unit_test(test_parse_fragments),
+	    cmocka_unit_test(test_checksum_known),
+	    cmocka_unit_test(test_checksum_incremental),
+	    cmocka_unit_test(test_arp_reply),
+	    cmocka_unit_test(test_echo_reply),
+	    cmocka_unit_test(test_icmp_error),
+	    cmocka_unit_test(test_vxlan),
+	    cmocka_unit_test(test_dscp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

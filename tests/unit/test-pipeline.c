@@ -6,8 +6,11 @@
  * the action, the bytes that leave and the counters: ARP proxy, DHCP, port
  * security, switching and routing (TTL, MAC rewrite, ICMP replies and
  * errors, static route), stateful security groups with from_group,
- * encapsulation with VNI and transit fields, decapsulation, transit hops,
- * kernel VTEP interop and tenant isolation with overlapping addresses.
+ * encapsulation with VNI, flags, destination and the class's DSCP,
+ * decapsulation, transit hops with the class taken from the DSCP, equal-
+ * cost next hops, waypoints (pre-waypoint hops, the W flag, the check at
+ * the destination), kernel VTEP interop and tenant isolation with
+ * overlapping addresses.
  */
 // clang-format off
 #include <setjmp.h>
@@ -32,6 +35,7 @@ struct env {
 	uint8_t storage[DP_BUF_MIN_SIZE];
 	uint8_t frame[2048]; /* the frame as sent, for comparisons */
 	size_t frame_len;
+	uint16_t outer_sport; /* outer UDP source port of send_underlay() */
 	struct dp_buf b;
 	struct dp_action a;
 };
@@ -52,6 +56,7 @@ static int setup(void **state)
 	}
 	e->ctx = dp_ctx_create(e->reg, 0, 1024);
 	dp_ctx_set_time(e->ctx, 1000000);
+	e->outer_sport = 49152 + 5;
 	*state = e;
 	return 0;
 }
@@ -76,13 +81,38 @@ static void send_port(struct env *e, uint32_t port)
 	dp_from_port(e->ctx, e->t, port, &e->b, &e->a);
 }
 
-/* Sends e->frame wrapped in VXLAN ('vni', 'class_id', 'dst') from 'src'. */
-static void send_underlay(struct env *e, uint32_t src, uint32_t vni, uint8_t class_id, uint16_t dst)
+/* Sends e->frame wrapped in VXLAN ('vni', onm flags 'flags', 'dst') from
+ * 'src' (port e->outer_sport) with outer DSCP 'dscp'. */
+static void send_underlay(struct env *e, uint32_t src, uint8_t dscp, uint32_t vni, uint8_t flags,
+			  uint16_t dst)
 {
+	const struct dp_outer outer = {.src_addr = src, .src_port = e->outer_sport, .dscp = dscp};
+
 	dp_buf_init(&e->b, e->storage, sizeof e->storage);
 	memcpy(e->b.data + VXLAN_HEADER_LEN, e->frame, e->frame_len);
-	e->b.len = fx_vxlan(e->b.data, e->frame_len, vni, class_id, dst);
-	dp_from_underlay(e->ctx, e->t, src, &e->b, &e->a);
+	e->b.len = fx_vxlan(e->b.data, e->frame_len, vni, flags, dst);
+	dp_from_underlay(e->ctx, e->t, &outer, &e->b, &e->a);
+}
+
+/* Replaces the tables by ones built from the fixture view with 'patch' (a
+ * JSON object of entries) merged in, recursively: e.g. a network moved to
+ * another class. */
+static void rebuild(struct env *e, const char *patch)
+{
+	json_t *view = dp_fixture_view(), *p;
+	json_error_t jerr;
+	char *err;
+
+	p = json_loads(patch, 0, &jerr);
+	if (!p)
+		fail_msg("patch: %s", jerr.text);
+	assert_int_equal(json_object_update_recursive(view, p), 0);
+	json_decref(p);
+	dp_tables_destroy(e->t);
+	err = dp_tables_build(view, e->reg, &e->t);
+	json_decref(view);
+	if (err)
+		fail_msg("%s", err);
 }
 
 static uint64_t drops(const struct env *e, enum dp_drop_reason r)
@@ -104,13 +134,13 @@ static void expect_port(struct env *e, uint32_t port)
 			 dp_drop_reason_name(e->a.reason), e->a.port, port);
 }
 
-/* Expects DP_TO_UNDERLAY to 'next_hop' with the VXLAN header given; returns
- * the inner frame's info. */
-static void expect_vxlan(struct env *e, uint32_t next_hop, uint32_t vni, uint8_t class_id,
-			 uint16_t dst, struct pkt_info *inner)
+/* Expects DP_TO_UNDERLAY to 'next_hop' with outer DSCP 'dscp' and the
+ * VXLAN header given; returns the inner frame's info. */
+static void expect_vxlan(struct env *e, uint32_t next_hop, uint8_t dscp, uint32_t vni,
+			 uint8_t flags, uint16_t dst, struct pkt_info *inner)
 {
 	const uint8_t hdr[8] = {0x08,
-				class_id,
+				flags,
 				(uint8_t)(dst >> 8),
 				(uint8_t)dst,
 				(uint8_t)(vni >> 16),
@@ -122,6 +152,7 @@ static void expect_vxlan(struct env *e, uint32_t next_hop, uint32_t vni, uint8_t
 		fail_msg("verdict %d (reason %s), wanted underlay", e->a.verdict,
 			 dp_drop_reason_name(e->a.reason));
 	assert_int_equal(e->a.next_hop, next_hop);
+	assert_int_equal(e->a.dscp, dscp);
 	assert_true(e->a.udp_src_port >= 49152);
 	assert_memory_equal(e->b.data, hdr, 8);
 	assert_true(e->b.data >= e->b.head);
@@ -296,7 +327,7 @@ static void test_switch(void **state)
 	e->frame_len =
 	    fx_udp(e->frame, &fx_app1_mac, &fx_app2_mac, FX_APP1, FX_APP2, 40000, 9000, 64, 100);
 	send_port(e, FX_PORT_APP1);
-	expect_vxlan(e, FX_H4, FX_VNI_RED, 3, 3, &in);
+	expect_vxlan(e, FX_H4, FX_DSCP_SILVER, FX_VNI_RED, 0, 3, &in);
 	assert_int_equal(e->b.len, e->frame_len + 8);
 	assert_memory_equal(e->b.data + 8, e->frame, e->frame_len); /* untouched, TTL too */
 	/* Same subnet, same host: web1 -> web2 tcp/80 (web allows it). */
@@ -334,7 +365,7 @@ static void test_routed(void **state)
 	e->frame_len =
 	    fx_tcp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_DB1, 40000, 5432, TCP_SYN);
 	send_port(e, FX_PORT_WEB1);
-	expect_vxlan(e, FX_H2, FX_VNI_BLUE, 1, 3, &in);
+	expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3, &in);
 	assert_int_equal(in.ttl, 63);
 	assert_int_equal(in.src_ip, FX_WEB1);
 	assert_int_equal(in.dst_ip, FX_DB1);
@@ -362,7 +393,7 @@ static void test_routed(void **state)
 	e->frame_len = fx_udp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_IP(10, 9, 1, 1),
 			      5000, 53, 64, 20);
 	send_port(e, FX_PORT_WEB1);
-	expect_vxlan(e, FX_H2, FX_VNI_BLUE, 1, 2, &in);
+	expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 2, &in);
 	assert_memory_equal(out_eth(e, 8)->dst.b, fx_nfv_mac.b, 6);
 	assert_int_equal(in.dst_ip, FX_IP(10, 9, 1, 1));
 }
@@ -410,7 +441,7 @@ static void test_router_replies(void **state)
 	e->frame_len =
 	    fx_udp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_DB1, 33434, 33436, 2, 24);
 	send_port(e, FX_PORT_WEB1);
-	expect_vxlan(e, FX_H2, FX_VNI_BLUE, 1, 3, &pi);
+	expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3, &pi);
 	assert_int_equal(pi.ttl, 1);
 
 	/* Unknown host in a connected subnet; no route at all. */
@@ -460,7 +491,7 @@ static void test_security_groups(void **state)
 	e->frame_len =
 	    fx_udp(e->frame, &fx_web2_mac, &fx_r1_web_mac, FX_WEB2, FX_DB1, 40000, 5000, 64, 10);
 	send_port(e, FX_PORT_WEB2);
-	expect_vxlan(e, FX_H2, FX_VNI_BLUE, 1, 3, &in);
+	expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3, &in);
 	e->frame_len =
 	    fx_udp(e->frame, &fx_web2_mac, &fx_r1_web_mac, FX_WEB2, FX_DB1, 40000, 6000, 64, 10);
 	send_port(e, FX_PORT_WEB2);
@@ -510,7 +541,7 @@ static void test_security_groups(void **state)
 	 * not in web) is refused; web1 (tested in test_routed) passes. */
 	e->frame_len =
 	    fx_tcp(e->frame, &fx_nfv_mac, &fx_db2_mac, FX_NFV, FX_DB2, 42000, 5432, TCP_SYN);
-	send_underlay(e, FX_H2, FX_VNI_BLUE, 1, 1);
+	send_underlay(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 1);
 	expect_drop(e, DP_DROP_ACL);
 	e->frame_len =
 	    fx_tcp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_DB2, 42001, 5432, TCP_SYN);
@@ -523,21 +554,21 @@ static void test_security_groups(void **state)
 	e->frame_len =
 	    fx_tcp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_DB1, 43000, 5432, TCP_SYN);
 	send_port(e, FX_PORT_WEB1);
-	expect_vxlan(e, FX_H2, FX_VNI_BLUE, 1, 3, &in);
+	expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3, &in);
 	e->frame_len = fx_tcp(e->frame, &fx_r1_web_mac, &fx_web1_mac, FX_DB1, FX_WEB1, 5432, 43000,
 			      TCP_SYN | TCP_ACK);
-	send_underlay(e, FX_H3, FX_VNI_BLUE, 1, 1);
+	send_underlay(e, FX_H3, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 1);
 	expect_port(e, FX_PORT_WEB1);
 	e->frame_len = fx_tcp(e->frame, &fx_r1_web_mac, &fx_web1_mac, FX_DB1, FX_WEB1, 5432, 43001,
 			      TCP_SYN | TCP_ACK);
-	send_underlay(e, FX_H3, FX_VNI_BLUE, 1, 1);
+	send_underlay(e, FX_H3, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 1);
 	expect_drop(e, DP_DROP_ACL);
 
 	/* Flows expire: after the TCP timeout the reply is refused. */
 	dp_ctx_set_time(e->ctx, 1000000 + CT_TIMEOUT_TCP_US + 1);
 	e->frame_len =
 	    fx_tcp(e->frame, &fx_r1_web_mac, &fx_web1_mac, FX_DB1, FX_WEB1, 5432, 43000, TCP_ACK);
-	send_underlay(e, FX_H3, FX_VNI_BLUE, 1, 1);
+	send_underlay(e, FX_H3, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 1);
 	expect_drop(e, DP_DROP_ACL);
 	dp_ctx_set_time(e->ctx, 1000000);
 
@@ -549,76 +580,317 @@ static void test_security_groups(void **state)
 static void test_decap(void **state)
 {
 	struct env *e = *state;
+	const struct dp_outer h3 = {FX_H3, 49152, FX_DSCP_PLATINUM};
 	uint8_t *inner;
 
 	/* db1 (h3) pings web1: icmp from 10.1.0.0/16 is allowed in. */
 	e->frame_len =
 	    fx_icmp_echo(e->frame, &fx_r1_web_mac, &fx_web1_mac, FX_DB1, FX_WEB1, 8, 7, 63);
-	send_underlay(e, FX_H3, FX_VNI_BLUE, 1, 1);
+	send_underlay(e, FX_H3, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 1);
 	expect_port(e, FX_PORT_WEB1);
 	inner = e->b.data;
 	assert_int_equal(e->b.len, e->frame_len);
 	assert_memory_equal(inner, e->frame, e->frame_len);
 	assert_ptr_equal(inner, e->b.head + DP_BUF_HEADROOM + 8);
 	/* Destination id 0 (what a kernel VTEP sends) means "the receiver". */
-	send_underlay(e, FX_EXT1, FX_VNI_BLUE, 0, 0);
+	send_underlay(e, FX_EXT1, 0, FX_VNI_BLUE, 0, 0);
 	expect_port(e, FX_PORT_WEB1);
 
 	/* Unknown VNI; garbage; no I flag; an instance not on this host. */
-	send_underlay(e, FX_H3, 4242, 1, 1);
+	send_underlay(e, FX_H3, FX_DSCP_PLATINUM, 4242, 0, 1);
 	expect_drop(e, DP_DROP_VNI_UNKNOWN);
 	assert_int_equal(drops(e, DP_DROP_VNI_UNKNOWN), 1);
 	dp_buf_init(&e->b, e->storage, sizeof e->storage);
 	e->b.len = 12;
 	memset(e->b.data, 0x08, 12);
-	dp_from_underlay(e->ctx, e->t, FX_H3, &e->b, &e->a);
+	dp_from_underlay(e->ctx, e->t, &h3, &e->b, &e->a);
 	expect_drop(e, DP_DROP_PARSE);
-	send_underlay(e, FX_H3, FX_VNI_BLUE, 1, 1);
+	send_underlay(e, FX_H3, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 1);
 	e->b.data -= 8;
 	e->b.len += 8;
 	e->b.data[0] = 0;
-	dp_from_underlay(e->ctx, e->t, FX_H3, &e->b, &e->a);
+	dp_from_underlay(e->ctx, e->t, &h3, &e->b, &e->a);
 	expect_drop(e, DP_DROP_PARSE);
 	e->frame_len =
 	    fx_icmp_echo(e->frame, &fx_r1_web_mac, &fx_db1_mac, FX_WEB1, FX_DB1, 8, 7, 63);
-	send_underlay(e, FX_H3, FX_VNI_BLUE, 1, 1);
+	send_underlay(e, FX_H3, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 1);
 	expect_drop(e, DP_DROP_NOT_FOR_US);
 }
 
 static void test_transit(void **state)
 {
 	struct env *e = *state;
-	uint8_t sent[2048];
+	struct pkt_info in;
 
-	/* h1 carries platinum traffic for h3: on to h2, bytes unchanged. */
+	/* h1 carries platinum traffic for h3: on to h2, bytes unchanged, the
+	 * class (DSCP) and the outer source port kept. */
 	e->frame_len =
 	    fx_udp(e->frame, &fx_r1_db_mac, &fx_db1_mac, FX_IP(10, 1, 1, 77), FX_DB1, 1, 2, 63, 30);
-	send_underlay(e, FX_H4, FX_VNI_BLUE, 1, 3);
-	memcpy(sent, e->b.data, e->b.len);
-	if (e->a.verdict != DP_TO_UNDERLAY)
-		fail_msg("verdict %d", e->a.verdict);
-	assert_int_equal(e->a.next_hop, FX_H2);
+	e->outer_sport = 50000;
+	send_underlay(e, FX_H4, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3);
+	expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3, &in);
+	assert_int_equal(e->a.udp_src_port, 50000);
 	assert_ptr_equal(e->b.data, e->b.head + DP_BUF_HEADROOM);
 	assert_int_equal(e->b.len, e->frame_len + 8);
-	assert_int_equal(sent[1], 1);
-	assert_int_equal(sent[3], 3);
 	assert_memory_equal(e->b.data + 8, e->frame, e->frame_len);
 	/* Even for a VNI it does not know: transit looks at class and host only. */
-	send_underlay(e, FX_H4, 777, 3, 3);
-	assert_int_equal(e->a.verdict, DP_TO_UNDERLAY);
-	assert_int_equal(e->a.next_hop, FX_H4);
-	/* The last hop to a kernel VTEP is plain VXLAN. */
-	send_underlay(e, FX_H2, FX_VNI_BLUE, 1, 6);
-	assert_int_equal(e->a.verdict, DP_TO_UNDERLAY);
-	assert_int_equal(e->a.next_hop, FX_EXT1);
-	static const uint8_t plain[8] = {0x08, 0, 0, 0, 0x00, 0x03, 0xe9, 0};
-
-	assert_memory_equal(e->b.data, plain, 8);
+	send_underlay(e, FX_H4, FX_DSCP_SILVER, 777, 0, 3);
+	expect_vxlan(e, FX_H4, FX_DSCP_SILVER, 777, 0, 3, &in);
+	/* A sender port outside 49152..65535 still gives one in it. */
+	e->outer_sport = 4242;
+	send_underlay(e, FX_H4, FX_DSCP_SILVER, 777, 0, 3);
+	expect_vxlan(e, FX_H4, FX_DSCP_SILVER, 777, 0, 3, &in);
 	/* No entry. */
-	send_underlay(e, FX_H2, FX_VNI_BLUE, 1, 9);
+	send_underlay(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 9);
 	expect_drop(e, DP_DROP_NO_FWD_ENTRY);
-	send_underlay(e, FX_H2, FX_VNI_BLUE, 3, 2);
+	send_underlay(e, FX_H2, FX_DSCP_SILVER, FX_VNI_BLUE, 0, 2);
 	expect_drop(e, DP_DROP_NO_FWD_ENTRY);
+	assert_int_equal(drops(e, DP_DROP_NO_FWD_ENTRY), 2);
+}
+
+/* The class of a transit packet is the one of its outer DSCP — not of its
+ * VNI, which a transit host need not know. */
+static void test_transit_class_from_dscp(void **state)
+{
+	struct env *e = *state;
+	struct pkt_info in;
+
+	e->frame_len = fx_udp(e->frame, &fx_r1_db_mac, &fx_db1_mac, FX_WEB1, FX_DB1, 7, 8, 63, 30);
+	/* One packet to h3 (blue: platinum), four DSCPs, four ways. */
+	send_underlay(e, FX_H4, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3);
+	expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3, &in);
+	send_underlay(e, FX_H2, FX_DSCP_SILVER, FX_VNI_BLUE, 0, 3);
+	expect_vxlan(e, FX_H4, FX_DSCP_SILVER, FX_VNI_BLUE, 0, 3, &in);
+	send_underlay(e, FX_H4, FX_DSCP_GOLD, FX_VNI_BLUE, 0, 3);
+	if (e->a.verdict != DP_TO_UNDERLAY || (e->a.next_hop != FX_H2 && e->a.next_hop != FX_H4))
+		fail_msg("gold: verdict %d next hop %x", e->a.verdict, e->a.next_hop);
+	assert_int_equal(e->a.dscp, FX_DSCP_GOLD);
+	send_underlay(e, FX_H4, FX_DSCP_QUARANTINE, FX_VNI_BLUE, 0, 3);
+	expect_vxlan(e, FX_SCAN1, FX_DSCP_QUARANTINE, FX_VNI_BLUE, 0, 3, &in);
+
+	/* A DSCP that is no class's: dropped and counted, whatever else. */
+	static const uint8_t unknown[] = {0, 1, 9, 11, 33, 35, 45, 47, 63};
+	struct dp_counter_block blue;
+
+	for (size_t i = 0; i < ARRAY_SIZE(unknown); i++) {
+		send_underlay(e, FX_H4, unknown[i], FX_VNI_BLUE, (uint8_t)(i & 1), 3);
+		expect_drop(e, DP_DROP_CLASS_UNKNOWN);
+	}
+	assert_int_equal(drops(e, DP_DROP_CLASS_UNKNOWN), ARRAY_SIZE(unknown));
+	/* A transit packet belongs to no VN here: no VN counter moved. */
+	dp_counters_sum(e->t->vns[dp_map_find(&e->t->vni_map, FX_VNI_BLUE)].ctr, &blue);
+	assert_int_equal(blue.drops + blue.rx_packets + blue.tx_packets, 0);
+}
+
+/* Flows of a class with two equal-cost next hops spread over both; each
+ * flow keeps its hop. At the first hop the choice is by the flow; in
+ * transit, by the outer source port. */
+static void test_ecmp(void **state)
+{
+	struct env *e = *state;
+	unsigned int by_hop[2] = {0, 0};
+	uint32_t first[256];
+	struct pkt_info in;
+
+	/* red is gold now: h3 through h2 or h4. */
+	rebuild(e, "{\"network/globex/red\": {\"class\": \"gold\", \"class_id\": 0}}");
+	for (int f = 0; f < 256; f++) {
+		for (int k = 0; k < 3; k++) {
+			e->frame_len = fx_udp(e->frame, &fx_app1_mac, &fx_app2_mac, FX_APP1,
+					      FX_APP2, (uint16_t)(20000 + f), 53, 64, 10 + k);
+			send_port(e, FX_PORT_APP1);
+			if (e->a.verdict != DP_TO_UNDERLAY ||
+			    (e->a.next_hop != FX_H2 && e->a.next_hop != FX_H4))
+				fail_msg("flow %d: verdict %d next hop %x", f, e->a.verdict,
+					 e->a.next_hop);
+			expect_vxlan(e, e->a.next_hop, FX_DSCP_GOLD, FX_VNI_RED, 0, 3, &in);
+			if (k == 0)
+				first[f] = e->a.next_hop;
+			else if (e->a.next_hop != first[f])
+				fail_msg("flow %d changed its next hop", f);
+		}
+		by_hop[first[f] == FX_H4]++;
+	}
+	/* 256 flows: each hop gets a fair share (binomial, 8 sigma off). */
+	if (by_hop[0] < 64 || by_hop[1] < 64)
+		fail_msg("flows per next hop: %u, %u", by_hop[0], by_hop[1]);
+
+	/* Transit: the sixteen source ports of a sending agent spread too,
+	 * and a port always takes the same hop. */
+	by_hop[0] = by_hop[1] = 0;
+	e->frame_len = fx_udp(e->frame, &fx_r1_db_mac, &fx_db1_mac, FX_WEB1, FX_DB1, 1, 2, 63, 30);
+	for (uint16_t port = 49152; port < 49152 + 16; port++) {
+		uint32_t hop = 0;
+
+		e->outer_sport = port;
+		for (int k = 0; k < 3; k++) {
+			send_underlay(e, FX_H3, FX_DSCP_GOLD, FX_VNI_BLUE, 0, 3);
+			assert_int_equal(e->a.verdict, DP_TO_UNDERLAY);
+			assert_int_equal(e->a.udp_src_port, port);
+			if (k && e->a.next_hop != hop)
+				fail_msg("port %u changed its next hop", port);
+			hop = e->a.next_hop;
+		}
+		by_hop[hop == FX_H4]++;
+	}
+	assert_int_equal(by_hop[0] + by_hop[1], 16);
+	if (by_hop[0] < 3 || by_hop[1] < 3)
+		fail_msg("ports per next hop: %u, %u", by_hop[0], by_hop[1]);
+}
+
+/* A waypoint class at its first hop: not a waypoint here, so towards one
+ * (pre_waypoint) with W = 0; a waypoint host sets W and takes next_hops. */
+static void test_waypoint_source(void **state)
+{
+	struct env *e = *state;
+	struct pkt_info in;
+
+	/* red is quarantined; app3 is on h2, to which no way leads past a
+	 * waypoint from here (an empty pre_waypoint). */
+	static const char red_quarantined[] =
+	    "{\"network/globex/red\": {\"class\": \"quarantine\", \"class_id\": 2},"
+	    " \"instance/globex/red/app3\": {\"tenant\": \"globex\", \"network\": \"red\","
+	    "  \"name\": \"app3\", \"subnet\": \"main\", \"ip\": \"10.1.1.30\","
+	    "  \"mac\": \"02:00:00:00:03:1e\", \"host\": \"h2\", \"host_id\": 2}}";
+	static const struct eth_addr app3_mac = {{0x02, 0x00, 0x00, 0x00, 0x03, 0x1e}};
+
+	rebuild(e, red_quarantined);
+	e->frame_len =
+	    fx_udp(e->frame, &fx_app1_mac, &fx_app2_mac, FX_APP1, FX_APP2, 1000, 53, 64, 10);
+	send_port(e, FX_PORT_APP1);
+	expect_vxlan(e, FX_SCAN1, FX_DSCP_QUARANTINE, FX_VNI_RED, 0, 3, &in);
+	assert_memory_equal(e->b.data + 8, e->frame, e->frame_len);
+	/* No way to a waypoint: dropped, counted as no_route (on red too). */
+	struct dp_counter_block red;
+
+	e->frame_len = fx_udp(e->frame, &fx_app1_mac, &app3_mac, FX_APP1, FX_IP(10, 1, 1, 30), 1000,
+			      53, 64, 10);
+	send_port(e, FX_PORT_APP1);
+	expect_drop(e, DP_DROP_NO_ROUTE);
+	assert_int_equal(drops(e, DP_DROP_NO_ROUTE), 1);
+	dp_counters_sum(e->t->vns[dp_map_find(&e->t->vni_map, FX_VNI_RED)].ctr, &red);
+	assert_int_equal(red.drops, 1);
+	assert_int_equal(red.tx_packets, 1);
+
+	/* h1 with the inspection capability is a waypoint itself: W = 1, the
+	 * hops after the waypoint, for both destinations. */
+	rebuild(e, "{\"self\": {\"capabilities\": [\"inspection\"]},"
+		   " \"network/globex/red\": {\"class\": \"quarantine\", \"class_id\": 2},"
+		   " \"instance/globex/red/app3\": {\"tenant\": \"globex\", \"network\": \"red\","
+		   "  \"name\": \"app3\", \"subnet\": \"main\", \"ip\": \"10.1.1.30\","
+		   "  \"mac\": \"02:00:00:00:03:1e\", \"host\": \"h2\", \"host_id\": 2}}");
+	send_port(e, FX_PORT_APP1);
+	expect_vxlan(e, FX_H2, FX_DSCP_QUARANTINE, FX_VNI_RED, VXLAN_ONM_W, 2, &in);
+	e->frame_len =
+	    fx_udp(e->frame, &fx_app1_mac, &fx_app2_mac, FX_APP1, FX_APP2, 1000, 53, 64, 10);
+	send_port(e, FX_PORT_APP1);
+	expect_vxlan(e, FX_H2, FX_DSCP_QUARANTINE, FX_VNI_RED, VXLAN_ONM_W, 3, &in);
+
+	/* Other classes never set W, waypoint host or not. */
+	e->frame_len =
+	    fx_udp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_DB1, 1000, 53, 64, 10);
+	send_port(e, FX_PORT_WEB1);
+	expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3, &in);
+}
+
+/* A waypoint class in transit: W kept, set by a waypoint host; without it
+ * the packet heads for a waypoint. */
+static void test_waypoint_transit(void **state)
+{
+	struct env *e = *state;
+	struct pkt_info in;
+
+	e->frame_len = fx_udp(e->frame, &fx_r1_db_mac, &fx_db1_mac, FX_WEB1, FX_DB1, 7, 8, 63, 30);
+	/* Not a waypoint here. W = 0: to scan1 first; W = 1: on to h3. */
+	send_underlay(e, FX_H4, FX_DSCP_QUARANTINE, FX_VNI_BLUE, 0, 3);
+	expect_vxlan(e, FX_SCAN1, FX_DSCP_QUARANTINE, FX_VNI_BLUE, 0, 3, &in);
+	send_underlay(e, FX_SCAN1, FX_DSCP_QUARANTINE, FX_VNI_BLUE, VXLAN_ONM_W, 3);
+	expect_vxlan(e, FX_H2, FX_DSCP_QUARANTINE, FX_VNI_BLUE, VXLAN_ONM_W, 3, &in);
+	/* W = 0 where no way leads to a waypoint: no_route; with W it goes. */
+	send_underlay(e, FX_H4, FX_DSCP_QUARANTINE, FX_VNI_BLUE, 0, 2);
+	expect_drop(e, DP_DROP_NO_ROUTE);
+	send_underlay(e, FX_H4, FX_DSCP_QUARANTINE, FX_VNI_BLUE, VXLAN_ONM_W, 2);
+	expect_vxlan(e, FX_H2, FX_DSCP_QUARANTINE, FX_VNI_BLUE, VXLAN_ONM_W, 2, &in);
+	/* Flag bits onm does not know are not passed on. */
+	send_underlay(e, FX_H4, FX_DSCP_QUARANTINE, FX_VNI_BLUE, 0xf0 | VXLAN_ONM_W, 3);
+	expect_vxlan(e, FX_H2, FX_DSCP_QUARANTINE, FX_VNI_BLUE, VXLAN_ONM_W, 3, &in);
+	send_underlay(e, FX_H4, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0xf0 | VXLAN_ONM_W, 3);
+	expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3, &in);
+
+	/* As a waypoint: W set on the way out, next_hops taken. */
+	rebuild(e, "{\"self\": {\"capabilities\": [\"inspection\"]}}");
+	send_underlay(e, FX_H4, FX_DSCP_QUARANTINE, FX_VNI_BLUE, 0, 3);
+	expect_vxlan(e, FX_H2, FX_DSCP_QUARANTINE, FX_VNI_BLUE, VXLAN_ONM_W, 3, &in);
+	send_underlay(e, FX_H4, FX_DSCP_QUARANTINE, FX_VNI_BLUE, 0, 2);
+	expect_vxlan(e, FX_H2, FX_DSCP_QUARANTINE, FX_VNI_BLUE, VXLAN_ONM_W, 2, &in);
+}
+
+/* At its destination, a waypoint class must have passed a waypoint (W)
+ * unless the destination is one. */
+static void test_waypoint_destination(void **state)
+{
+	struct env *e = *state;
+
+	/* db1 (h3) pings web1; ICMP from 10.1.0.0/16 may enter web1. */
+	e->frame_len =
+	    fx_icmp_echo(e->frame, &fx_r1_web_mac, &fx_web1_mac, FX_DB1, FX_WEB1, 8, 7, 63);
+	send_underlay(e, FX_H3, FX_DSCP_QUARANTINE, FX_VNI_BLUE, 0, 1);
+	expect_drop(e, DP_DROP_WAYPOINT_SKIPPED);
+	send_underlay(e, FX_EXT1, FX_DSCP_QUARANTINE, FX_VNI_BLUE, 0, 0);
+	expect_drop(e, DP_DROP_WAYPOINT_SKIPPED);
+	assert_int_equal(drops(e, DP_DROP_WAYPOINT_SKIPPED), 2);
+	send_underlay(e, FX_H3, FX_DSCP_QUARANTINE, FX_VNI_BLUE, VXLAN_ONM_W, 1);
+	expect_port(e, FX_PORT_WEB1);
+	assert_memory_equal(e->b.data, e->frame, e->frame_len);
+	/* Other classes need no W; and at the destination an unknown DSCP is
+	 * fine (plain VXLAN from a kernel VTEP has 0). */
+	send_underlay(e, FX_H3, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 1);
+	expect_port(e, FX_PORT_WEB1);
+	send_underlay(e, FX_H3, 63, FX_VNI_BLUE, 0, 1);
+	expect_port(e, FX_PORT_WEB1);
+	send_underlay(e, FX_EXT1, 0, FX_VNI_BLUE, 0, 0);
+	expect_port(e, FX_PORT_WEB1);
+	assert_int_equal(drops(e, DP_DROP_WAYPOINT_SKIPPED), 2);
+	assert_int_equal(drops(e, DP_DROP_CLASS_UNKNOWN), 0);
+
+	/* A destination that is a waypoint itself takes W = 0. */
+	rebuild(e, "{\"self\": {\"capabilities\": [\"inspection\"]}}");
+	send_underlay(e, FX_H3, FX_DSCP_QUARANTINE, FX_VNI_BLUE, 0, 1);
+	expect_port(e, FX_PORT_WEB1);
+	assert_int_equal(drops(e, DP_DROP_WAYPOINT_SKIPPED), 2);
+}
+
+/* Towards a kernel VTEP a packet is plain RFC 7348: flags, destination id
+ * and DSCP all 0 — from the first hop and in transit, whatever W was. */
+static void test_kernel_vtep_hop(void **state)
+{
+	struct env *e = *state;
+	struct pkt_info in;
+
+	e->frame_len =
+	    fx_icmp_echo(e->frame, &fx_r1_web_mac, &fx_ext_mac, FX_DB1, FX_EXT, 8, 5, 63);
+	send_underlay(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 6);
+	expect_vxlan(e, FX_EXT1, 0, FX_VNI_BLUE, 0, 0, &in);
+	assert_memory_equal(e->b.data + 8, e->frame, e->frame_len);
+	send_underlay(e, FX_SCAN1, FX_DSCP_QUARANTINE, FX_VNI_BLUE, VXLAN_ONM_W, 6);
+	expect_vxlan(e, FX_EXT1, 0, FX_VNI_BLUE, 0, 0, &in);
+	/* Before the waypoint the hop is scan1, an agent: W stays 0, DSCP set. */
+	send_underlay(e, FX_H2, FX_DSCP_QUARANTINE, FX_VNI_BLUE, 0, 6);
+	expect_vxlan(e, FX_SCAN1, FX_DSCP_QUARANTINE, FX_VNI_BLUE, 0, 6, &in);
+
+	/* From the first hop: platinum, and quarantine from a waypoint host
+	 * (W would be 1 towards an agent). */
+	e->frame_len = fx_icmp_echo(e->frame, &fx_web1_mac, &fx_ext_mac, FX_WEB1, FX_EXT, 8, 1, 64);
+	send_port(e, FX_PORT_WEB1);
+	expect_vxlan(e, FX_EXT1, 0, FX_VNI_BLUE, 0, 0, &in);
+	rebuild(e, "{\"self\": {\"capabilities\": [\"inspection\"]},"
+		   " \"network/acme/blue\": {\"class\": \"quarantine\", \"class_id\": 2}}");
+	send_port(e, FX_PORT_WEB1);
+	expect_vxlan(e, FX_EXT1, 0, FX_VNI_BLUE, 0, 0, &in);
+	e->frame_len =
+	    fx_udp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_DB1, 1000, 53, 64, 10);
+	send_port(e, FX_PORT_WEB1);
+	expect_vxlan(e, FX_H2, FX_DSCP_QUARANTINE, FX_VNI_BLUE, VXLAN_ONM_W, 3, &in);
 }
 
 static void test_kernel_vtep(void **state)
@@ -630,12 +902,12 @@ static void test_kernel_vtep(void **state)
 	/* web1 -> ext (behind ext1): plain VXLAN straight to ext1. */
 	e->frame_len = fx_icmp_echo(e->frame, &fx_web1_mac, &fx_ext_mac, FX_WEB1, FX_EXT, 8, 1, 64);
 	send_port(e, FX_PORT_WEB1);
-	expect_vxlan(e, FX_EXT1, FX_VNI_BLUE, 0, 0, &in);
+	expect_vxlan(e, FX_EXT1, 0, FX_VNI_BLUE, 0, 0, &in);
 	assert_memory_equal(e->b.data + 8, e->frame, e->frame_len);
 	/* ext1's kernel asks for web1: the answer goes back as plain VXLAN. */
 	e->frame_len = fx_arp_request(e->frame, &fx_ext_mac, FX_EXT, FX_WEB1);
-	send_underlay(e, FX_EXT1, FX_VNI_BLUE, 0, 0);
-	expect_vxlan(e, FX_EXT1, FX_VNI_BLUE, 0, 0, &in);
+	send_underlay(e, FX_EXT1, 0, FX_VNI_BLUE, 0, 0);
+	expect_vxlan(e, FX_EXT1, 0, FX_VNI_BLUE, 0, 0, &in);
 	arp = (const void *)(e->b.data + 8 + 14);
 	assert_int_equal(ntohs(arp->op_be), ARP_OP_REPLY);
 	assert_memory_equal(arp->sha.b, fx_web1_mac.b, 6);
@@ -643,29 +915,29 @@ static void test_kernel_vtep(void **state)
 	assert_memory_equal(arp->tha.b, fx_ext_mac.b, 6);
 	/* ... and for the gateway; not for addresses the VN does not have. */
 	e->frame_len = fx_arp_request(e->frame, &fx_ext_mac, FX_EXT, FX_R1_WEB);
-	send_underlay(e, FX_EXT1, FX_VNI_BLUE, 0, 0);
-	expect_vxlan(e, FX_EXT1, FX_VNI_BLUE, 0, 0, &in);
+	send_underlay(e, FX_EXT1, 0, FX_VNI_BLUE, 0, 0);
+	expect_vxlan(e, FX_EXT1, 0, FX_VNI_BLUE, 0, 0, &in);
 	assert_memory_equal(arp->sha.b, fx_r1_web_mac.b, 6);
 	e->frame_len = fx_arp_request(e->frame, &fx_ext_mac, FX_EXT, FX_IP(10, 1, 1, 20));
-	send_underlay(e, FX_EXT1, FX_VNI_BLUE, 0, 0);
+	send_underlay(e, FX_EXT1, 0, FX_VNI_BLUE, 0, 0);
 	expect_drop(e, DP_DROP_NOT_FOR_US);
 	/* An instance on another host: the kernel knows only its first onm
 	 * hop, so that hop answers and passes the frames on to the host. */
 	e->frame_len = fx_arp_request(e->frame, &fx_ext_mac, FX_EXT, FX_DB1);
-	send_underlay(e, FX_EXT1, FX_VNI_BLUE, 0, 0);
-	expect_vxlan(e, FX_EXT1, FX_VNI_BLUE, 0, 0, &in);
+	send_underlay(e, FX_EXT1, 0, FX_VNI_BLUE, 0, 0);
+	expect_vxlan(e, FX_EXT1, 0, FX_VNI_BLUE, 0, 0, &in);
 	assert_memory_equal(arp->sha.b, fx_db1_mac.b, 6);
 	e->frame_len = fx_icmp_echo(e->frame, &fx_ext_mac, &fx_db1_mac, FX_EXT, FX_DB1, 8, 4, 64);
-	send_underlay(e, FX_EXT1, FX_VNI_BLUE, 0, 0);
-	expect_vxlan(e, FX_H2, FX_VNI_BLUE, 1, 3, &in);
+	send_underlay(e, FX_EXT1, 0, FX_VNI_BLUE, 0, 0);
+	expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3, &in);
 	assert_memory_equal(e->b.data + 8, e->frame, e->frame_len);
 	/* From an agent (destination id set) such a frame is not ours. */
-	send_underlay(e, FX_H4, FX_VNI_BLUE, 1, 1);
+	send_underlay(e, FX_H4, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 1);
 	expect_drop(e, DP_DROP_NOT_FOR_US);
 	/* ext routes through r1 to db2 (local): routed here. */
 	e->frame_len =
 	    fx_icmp_echo(e->frame, &fx_ext_mac, &fx_r1_web_mac, FX_EXT, FX_DB2, 8, 2, 64);
-	send_underlay(e, FX_EXT1, FX_VNI_BLUE, 0, 0);
+	send_underlay(e, FX_EXT1, 0, FX_VNI_BLUE, 0, 0);
 	expect_port(e, FX_PORT_DB2);
 	assert_int_equal(packet_parse_frame(e->b.data, e->b.len, &in), PKT_OK);
 	assert_int_equal(in.ttl, 63);
@@ -673,8 +945,8 @@ static void test_kernel_vtep(void **state)
 	/* ext pings the gateway: the reply goes back to ext1. */
 	e->frame_len =
 	    fx_icmp_echo(e->frame, &fx_ext_mac, &fx_r1_web_mac, FX_EXT, FX_R1_WEB, 8, 3, 64);
-	send_underlay(e, FX_EXT1, FX_VNI_BLUE, 0, 0);
-	expect_vxlan(e, FX_EXT1, FX_VNI_BLUE, 0, 0, &in);
+	send_underlay(e, FX_EXT1, 0, FX_VNI_BLUE, 0, 0);
+	expect_vxlan(e, FX_EXT1, 0, FX_VNI_BLUE, 0, 0, &in);
 	assert_int_equal(in.icmp_type, ICMP_ECHO_REPLY);
 	assert_int_equal(in.dst_ip, FX_EXT);
 }
@@ -687,15 +959,15 @@ static void test_isolation(void **state)
 	 * app1) never reaches web1: red does not know that MAC. */
 	e->frame_len =
 	    fx_udp(e->frame, &fx_app2_mac, &fx_web1_mac, FX_APP2, FX_WEB1, 1, 80, 64, 10);
-	send_underlay(e, FX_H3, FX_VNI_RED, 3, 1);
+	send_underlay(e, FX_H3, FX_DSCP_SILVER, FX_VNI_RED, 0, 1);
 	expect_drop(e, DP_DROP_NOT_FOR_US);
 	/* The same packet to app1's MAC reaches app1 — in red. */
 	e->frame_len =
 	    fx_udp(e->frame, &fx_app2_mac, &fx_app1_mac, FX_APP2, FX_APP1, 1, 80, 64, 10);
-	send_underlay(e, FX_H3, FX_VNI_RED, 3, 1);
+	send_underlay(e, FX_H3, FX_DSCP_SILVER, FX_VNI_RED, 0, 1);
 	expect_port(e, FX_PORT_APP1);
 	/* A blue packet to app1's MAC goes nowhere. */
-	send_underlay(e, FX_H3, FX_VNI_BLUE, 1, 1);
+	send_underlay(e, FX_H3, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 1);
 	expect_drop(e, DP_DROP_NOT_FOR_US);
 	/* From app1: web1's MAC, r1's MAC, web2's address: all unknown in red. */
 	e->frame_len = fx_udp(e->frame, &fx_app1_mac, &fx_web2_mac, FX_APP1, FX_WEB2, 1, 2, 64, 10);
@@ -713,7 +985,7 @@ static void test_isolation(void **state)
 
 	e->frame_len = fx_udp(e->frame, &fx_app1_mac, &fx_app2_mac, FX_APP1, FX_APP2, 1, 2, 64, 10);
 	send_port(e, FX_PORT_APP1);
-	expect_vxlan(e, FX_H4, FX_VNI_RED, 3, 3, &in);
+	expect_vxlan(e, FX_H4, FX_DSCP_SILVER, FX_VNI_RED, 0, 3, &in);
 }
 
 static void test_counters(void **state)
@@ -768,8 +1040,9 @@ static void test_garbage(void **state)
 		if (i & 1)
 			send_port(e, (uint32_t)(rand() % FX_N_PORTS));
 		else
-			send_underlay(e, FX_H3, rand() & 1 ? FX_VNI_BLUE : FX_VNI_RED,
-				      (uint8_t)(rand() % 4), (uint16_t)(rand() % 8));
+			send_underlay(e, FX_H3, (uint8_t)(rand() % 64),
+				      rand() & 1 ? FX_VNI_BLUE : FX_VNI_RED, (uint8_t)(rand() % 4),
+				      (uint16_t)(rand() % 8));
 		assert_true(e->b.data >= e->b.head);
 		assert_true(e->b.data + e->b.len <= e->b.head + e->b.size);
 		if (e->a.verdict == DP_TO_PORT)
@@ -791,6 +1064,12 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_security_groups, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_decap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_transit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_transit_class_from_dscp, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ecmp, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_waypoint_source, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_waypoint_transit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_waypoint_destination, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_kernel_vtep_hop, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_kernel_vtep, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_isolation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_counters, setup, teardown),

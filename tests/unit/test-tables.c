@@ -4,9 +4,10 @@
  * (two VNs of two tenants with overlapping 10.1.1.0/24), checked through
  * the public accessors and the private structures the pipeline reads —
  * address maps kept apart per VN, router LPM with a static route, compiled
- * security groups with from_group expanded, DHCP settings, forwarding
- * entries. Then a series of malformed views, each refused with a message
- * naming the entry; and counters that survive a rebuild.
+ * security groups with from_group expanded, DHCP settings, service classes
+ * (DSCP map, waypoint roles), forwarding entries with equal-cost and
+ * pre-waypoint next hops. Then a series of malformed views, each refused
+ * with a message naming the entry; and counters that survive a rebuild.
  */
 // clang-format off
 #include <setjmp.h>
@@ -50,7 +51,8 @@ static void test_accessors(void **state)
 	assert_int_equal(dp_tables_n_ports(t), FX_N_PORTS);
 	assert_int_equal(dp_tables_n_networks(t), 2);
 	assert_int_equal(dp_tables_n_instances(t), 8);
-	assert_int_equal(dp_tables_n_fwd(t), 4);
+	assert_int_equal(dp_tables_n_fwd(t), 8);
+	assert_int_equal(dp_tables_n_classes(t), 4);
 	/* Ports in instance-id order. */
 	assert_string_equal(dp_tables_port_instance(t, FX_PORT_DB2), "acme/blue/db2");
 	assert_string_equal(dp_tables_port_instance(t, FX_PORT_WEB1), "acme/blue/web1");
@@ -123,20 +125,115 @@ static void test_overlapping_vns(void **state)
 	assert_int_equal(dp_map_find(&t->host_map, dp_key_ip(0, FX_APP2)), DP_NONE);
 	/* Remote instances know their forwarding entry; local ones have none. */
 	i = dp_map_find(&t->ip_map, dp_key_ip(blue, FX_DB1));
-	assert_int_equal(t->fwds[t->instances[i].fwd].next_hop, FX_H2);
+	assert_int_equal(t->fwds[t->instances[i].fwd].next_hops.addr[0], FX_H2);
 	i = dp_map_find(&t->ip_map, dp_key_ip(blue, FX_WEB1));
 	assert_int_equal(t->instances[i].fwd, DP_NONE);
 
 	/* Forwarding entries; the one to the kernel VTEP is plain VXLAN. */
 	i = dp_map_find(&t->fwd_map, dp_key_fwd(1, 3));
-	assert_int_equal(t->fwds[i].next_hop, FX_H2);
-	assert_false(t->fwds[i].zero_transit);
+	assert_int_equal(t->fwds[i].next_hops.n, 1);
+	assert_int_equal(t->fwds[i].next_hops.addr[0], FX_H2);
+	assert_int_equal(t->fwds[i].next_hops.kernel_vtep, 0);
+	assert_false(t->fwds[i].has_pre_waypoint);
 	i = dp_map_find(&t->fwd_map, dp_key_fwd(3, 3));
-	assert_int_equal(t->fwds[i].next_hop, FX_H4);
+	assert_int_equal(t->fwds[i].next_hops.addr[0], FX_H4);
 	i = dp_map_find(&t->fwd_map, dp_key_fwd(1, 6));
-	assert_true(t->fwds[i].zero_transit);
+	assert_int_equal(t->fwds[i].next_hops.kernel_vtep, 1);
 	assert_int_equal(dp_map_find(&t->fwd_map, dp_key_fwd(3, 2)), DP_NONE);
 	dp_tables_destroy(t);
+	dp_counters_registry_destroy(reg);
+}
+
+/* The fixture's view with self's capabilities set to 'caps' (JSON). */
+static struct dp_tables *build_with_caps(struct dp_counters_registry *reg, const char *caps)
+{
+	json_t *view = dp_fixture_view();
+	struct dp_tables *t;
+	char *err;
+
+	json_object_set_new(json_object_get(view, "self"), "capabilities",
+			    json_loads(caps, 0, NULL));
+	err = dp_tables_build(view, reg, &t);
+	if (err)
+		fail_msg("%s", err);
+	json_decref(view);
+	return t;
+}
+
+static void test_classes_and_fwd(void **state)
+{
+	struct dp_counters_registry *reg = dp_counters_registry_create();
+	struct dp_tables *t = build_fixture(reg);
+	static const struct {
+		const char *name;
+		uint8_t id, dscp;
+		bool waypoint;
+	} classes[] = {
+	    {"gold", FX_CLASS_GOLD, FX_DSCP_GOLD, false},
+	    {"platinum", FX_CLASS_PLATINUM, FX_DSCP_PLATINUM, false},
+	    {"quarantine", FX_CLASS_QUARANTINE, FX_DSCP_QUARANTINE, true},
+	    {"silver", FX_CLASS_SILVER, FX_DSCP_SILVER, false},
+	};
+	const struct dp_fwd *f;
+	uint32_t i;
+
+	/* Each class by id, and the DSCP map back to it; other DSCPs are no
+	 * class, other ids unused. */
+	for (i = 0; i < ARRAY_SIZE(classes); i++) {
+		const struct dp_class *c = &t->classes[classes[i].id];
+
+		assert_string_equal(c->name, classes[i].name);
+		assert_int_equal(c->dscp, classes[i].dscp);
+		assert_int_equal(c->waypoint, classes[i].waypoint);
+		assert_false(c->self_waypoint); /* h1 has no capabilities */
+		assert_int_equal(t->dscp_class[classes[i].dscp], classes[i].id);
+	}
+	for (i = 0; i < DP_MAX_DSCP; i++)
+		if (i != 34 && i != 46 && i != 8 && i != 10)
+			assert_int_equal(t->dscp_class[i], DP_CLASS_NONE);
+	assert_null(t->classes[4].name);
+	assert_null(t->classes[255].name);
+
+	/* Equal-cost next hops in their order. */
+	f = &t->fwds[dp_map_find(&t->fwd_map, dp_key_fwd(FX_CLASS_GOLD, 3))];
+	assert_int_equal(f->next_hops.n, 2);
+	assert_int_equal(f->next_hops.addr[0], FX_H2);
+	assert_int_equal(f->next_hops.addr[1], FX_H4);
+	assert_false(f->has_pre_waypoint);
+	/* Quarantine: the way to a waypoint, and after it; an empty
+	 * pre_waypoint list is there all the same (no way: drop). */
+	f = &t->fwds[dp_map_find(&t->fwd_map, dp_key_fwd(FX_CLASS_QUARANTINE, 3))];
+	assert_true(f->has_pre_waypoint);
+	assert_int_equal(f->pre_waypoint.n, 1);
+	assert_int_equal(f->pre_waypoint.addr[0], FX_SCAN1);
+	assert_int_equal(f->pre_waypoint.kernel_vtep, 0);
+	assert_int_equal(f->next_hops.addr[0], FX_H2);
+	f = &t->fwds[dp_map_find(&t->fwd_map, dp_key_fwd(FX_CLASS_QUARANTINE, 6))];
+	assert_int_equal(f->next_hops.kernel_vtep, 1);
+	assert_int_equal(f->pre_waypoint.kernel_vtep, 0);
+	f = &t->fwds[dp_map_find(&t->fwd_map, dp_key_fwd(FX_CLASS_QUARANTINE, 2))];
+	assert_true(f->has_pre_waypoint);
+	assert_int_equal(f->pre_waypoint.n, 0);
+	dp_tables_destroy(t);
+
+	/* With the capability, h1 is a waypoint of quarantine (and only of it). */
+	t = build_with_caps(reg, "[\"compute\", \"inspection\"]");
+	assert_true(t->classes[FX_CLASS_QUARANTINE].self_waypoint);
+	assert_false(t->classes[FX_CLASS_GOLD].self_waypoint);
+	dp_tables_destroy(t);
+	t = build_with_caps(reg, "[\"gateway\"]");
+	assert_false(t->classes[FX_CLASS_QUARANTINE].self_waypoint);
+	dp_tables_destroy(t);
+	/* "capabilities" may be left out: none. */
+	json_t *view = dp_fixture_view();
+	char *err;
+
+	json_object_del(json_object_get(view, "self"), "capabilities");
+	err = dp_tables_build(view, reg, &t);
+	assert_null(err);
+	assert_false(t->classes[FX_CLASS_QUARANTINE].self_waypoint);
+	dp_tables_destroy(t);
+	json_decref(view);
 	dp_counters_registry_destroy(reg);
 }
 
@@ -314,14 +411,93 @@ static void test_malformed_views(void **state)
 	    "{\"tenant\": \"acme\", \"network\": \"blue\", \"name\": \"r1\", \"interfaces\":"
 	    " [{\"name\": \"g0\", \"subnet\": \"web\", \"ip\": \"10.1.1.1\"}]}",
 	    "router/acme/blue/r1: mac: missing");
-	expect_error("fwd/gold/h3",
-		     "{\"class_id\": 256, \"dst_id\": 3, \"next_hop\": \"h2\","
-		     " \"next_hop_address\": \"198.19.0.2\"}",
+	expect_error("self",
+		     "{\"name\": \"h1\", \"id\": 1, \"address\": \"198.19.0.1\","
+		     " \"capabilities\": \"inspection\"}",
+		     "self: capabilities: \"inspection\" is not an array");
+	expect_error("self",
+		     "{\"name\": \"h1\", \"id\": 1, \"address\": \"198.19.0.1\","
+		     " \"capabilities\": [\"inspection\", 7]}",
+		     "self: capabilities: 7 is not a non-empty string");
+
+	/* Classes. */
+	expect_error("class/bronze", "{\"name\": \"bronze\", \"id\": 4}",
+		     "class/bronze: dscp: missing");
+	expect_error("class/bronze", "{\"name\": \"bronze\", \"id\": 4, \"dscp\": 64}",
+		     "class/bronze: dscp: 64 is not an integer in 0..63");
+	expect_error("class/bronze", "{\"name\": \"bronze\", \"id\": 256, \"dscp\": 0}",
+		     "class/bronze: id: 256 is not an integer in 0..255");
+	/* The entry read later (in key order) is the one refused. */
+	expect_error("class/zinc", "{\"name\": \"zinc\", \"id\": 4, \"dscp\": 46}",
+		     "class/zinc: dscp: 46 is also the DSCP of class platinum");
+	expect_error("class/zinc", "{\"name\": \"zinc\", \"id\": 3, \"dscp\": 0}",
+		     "class/zinc: id: 3 is also the id of class silver");
+	expect_error("class/bronze", "{\"name\": \"bronze\", \"id\": 4, \"dscp\": 46}",
+		     "class/platinum: dscp: 46 is also the DSCP of class bronze");
+	expect_error("class/bronze",
+		     "{\"name\": \"bronze\", \"id\": 4, \"dscp\": 0, \"via_capability\": true}",
+		     "class/bronze: via_capability: true is not a non-empty string");
+	expect_error("class/gold", NULL, "class_id: 0 is not the id of a class of the view");
+	expect_error("network/acme/green",
+		     "{\"tenant\": \"acme\", \"name\": \"green\", \"vni\": 7, \"class_id\": 9,"
+		     " \"subnets\": []}",
+		     "network/acme/green: class_id: 9 is not the id of a class of the view");
+
+	/* Forwarding entries. */
+	expect_error("fwd/gold/h3", "{\"class_id\": 256, \"dst_id\": 3, \"next_hops\": []}",
 		     "fwd/gold/h3: class_id: 256 is not an integer in 0..255");
-	expect_error("fwd/platinum2/h3",
-		     "{\"class_id\": 1, \"dst_id\": 3, \"next_hop\": \"h2\","
-		     " \"next_hop_address\": \"198.19.0.2\"}",
+	expect_error("fwd/bronze/h3", "{\"class_id\": 7, \"dst_id\": 3, \"next_hops\": []}",
+		     "fwd/bronze/h3: class_id: 7 is not the id of a class of the view");
+	expect_error("fwd/platinum2/h3", "{\"class_id\": 1, \"dst_id\": 3, \"next_hops\": []}",
 		     "a second entry for class 1, destination 3");
+	/* The old form, with one next hop, is refused. */
+	expect_error("fwd/gold/h3",
+		     "{\"class_id\": 0, \"dst_id\": 3, \"next_hop\": \"h2\","
+		     " \"next_hop_address\": \"198.19.0.2\"}",
+		     "fwd/gold/h3: next_hops: missing");
+	expect_error("fwd/gold/h3",
+		     "{\"class_id\": 0, \"dst_id\": 3, \"next_hops\": {\"name\": \"h2\"}}",
+		     "fwd/gold/h3: next_hops: {\"name\":\"h2\"} is not an array");
+	expect_error("fwd/gold/h3", "{\"class_id\": 0, \"dst_id\": 3, \"next_hops\": [\"h2\"]}",
+		     "fwd/gold/h3: next_hops: \"h2\" is not an object {name, address}");
+	expect_error("fwd/gold/h3",
+		     "{\"class_id\": 0, \"dst_id\": 3, \"next_hops\": [{\"name\": \"h2\","
+		     " \"address\": \"198.19.0.2\"}, {\"name\": \"h4\", \"address\": \"h4\"}]}",
+		     "fwd/gold/h3: next_hops[1]: address: \"h4\" is not an IPv4 address");
+	expect_error("fwd/gold/h3",
+		     "{\"class_id\": 0, \"dst_id\": 3, \"next_hops\": [{\"address\":"
+		     " \"198.19.0.2\"}]}",
+		     "fwd/gold/h3: next_hops[0]: name: missing");
+	expect_error("fwd/quarantine/h3",
+		     "{\"class_id\": 2, \"dst_id\": 3, \"next_hops\": [], \"pre_waypoint\": 5}",
+		     "fwd/quarantine/h3: pre_waypoint: 5 is not an array");
+	expect_error("fwd/quarantine/h3",
+		     "{\"class_id\": 2, \"dst_id\": 3, \"next_hops\": [],"
+		     " \"pre_waypoint\": [{\"name\": \"scan1\", \"address\": \"1.2.3.256\"}]}",
+		     "fwd/quarantine/h3: pre_waypoint[0]: address: \"1.2.3.256\" is not an IPv4");
+	{
+		/* Nine next hops: one more than an entry may have. */
+		json_t *hops = json_array();
+		char *value;
+
+		for (int k = 0; k < 9; k++)
+			json_array_append_new(
+			    hops, json_pack("{s:s, s:s}", "name", "h2", "address", "198.19.0.2"));
+		json_t *e =
+		    json_pack("{s:i, s:i, s:O}", "class_id", 0, "dst_id", 3, "next_hops", hops);
+		value = json_dumps(e, JSON_COMPACT);
+		expect_error("fwd/gold/h3", value,
+			     "fwd/gold/h3: next_hops: 9 next hops, at most 8");
+		json_object_set_new(e, "next_hops", json_array());
+		json_object_set(e, "pre_waypoint", hops);
+		free(value);
+		value = json_dumps(e, JSON_COMPACT);
+		expect_error("fwd/gold/h3", value,
+			     "fwd/gold/h3: pre_waypoint: 9 next hops, at most 8");
+		free(value);
+		json_decref(e);
+		json_decref(hops);
+	}
 
 	/* Bad security-group rules of blue. */
 	static const char *const bad_rules[][2] = {
@@ -361,8 +537,15 @@ static void test_unknown_entries_and_counters(void **state)
 	struct dp_tables *t1, *t2;
 	char *err;
 
-	/* Kinds from the future are ignored. */
+	/* Kinds from the future are ignored, and so are links (the agent's
+	 * link prober reads those, not the tables). */
 	json_object_set_new(view, "weave/x", json_pack("{s:i}", "a", 1));
+	json_object_set_new(view, "link/h1/h2",
+			    json_pack("{s:s, s:s, s:s, s:i, s:s, s:b, s:b, s:i, s:i}", "a", "h1",
+				      "b", "h2", "peer", "h2", "peer_id", 2, "peer_address",
+				      "198.19.0.2", "admin_up", 1, "probe", 1, "probe_interval_ms",
+				      100, "detect_multiplier", 3));
+	json_object_set_new(view, "link/broken", json_string("not even an object"));
 	err = dp_tables_build(view, reg, &t1);
 	assert_null(err);
 	/* A rebuild uses the same counters. */
@@ -408,6 +591,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_accessors),
 	    cmocka_unit_test(test_overlapping_vns),
+	    cmocka_unit_test(test_classes_and_fwd),
 	    cmocka_unit_test(test_security_groups_and_dhcp),
 	    cmocka_unit_test(test_malformed_views),
 	    cmocka_unit_test(test_unknown_entries_and_counters),

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Unit tests of lib/units.c: every unit of durations, rates and
- * percentages, exact values (no float rounding), canonical formatting and
- * its round trip, and each rejection with the exact message users see.
+ * Unit tests of lib/units.c: every unit of durations, rates, percentages,
+ * byte sizes and plain decimals, exact values (no float rounding),
+ * canonical formatting and its round trip, and each rejection with the
+ * exact message users see.
  */
 /* cmocka.h needs these before it. */
 // clang-format off
@@ -361,6 +362,162 @@ static void test_round_trip(void **state)
 	}
 }
 
+static void test_size(void **state)
+{
+	static const struct {
+		const char *s;
+		uint64_t bytes;
+	} good[] = {
+	    {"0b", 0},
+	    {"1b", 1},
+	    {"500mb", 500000000},
+	    {"10gb", UINT64_C(10000000000)},
+	    {"1tb", UINT64_C(1000000000000)},
+	    {"1kib", 1024},
+	    {"1.5kib", 1536},
+	    {"1gib", UINT64_C(1073741824)},
+	    {"1.5gib", UINT64_C(1610612736)},
+	    {"2tib", UINT64_C(2199023255552)},
+	    {"0.5kb", 500},
+	    {"2.50mb", 2500000},
+	    {"0.0009765625kib", 1},
+	    {"16777215tib", UINT64_C(18446742974197923840)},
+	    {"18446744073709551615b", UINT64_MAX},
+	};
+	static const struct bad_case bad[] = {
+	    {"500", "\"500\" has no unit (b, kb, mb, gb, tb, kib, mib, gib or tib)"},
+	    {"5 mb", "\"5 mb\" is not a size (a number and a unit: b, kb, mb, gb, tb, kib, mib, "
+		     "gib or tib)"},
+	    {"-1mb", "\"-1mb\" is not a size (a number and a unit: b, kb, mb, gb, tb, kib, mib, "
+		     "gib or tib)"},
+	    {"01mb", "\"01mb\" is not a size (a number and a unit: b, kb, mb, gb, tb, kib, mib, "
+		     "gib or tib)"},
+	    {"", "\"\" is not a size (a number and a unit: b, kb, mb, gb, tb, kib, mib, gib or "
+		 "tib)"},
+	    {"5MB", "\"5MB\" has an unknown unit (expected b, kb, mb, gb, tb, kib, mib, gib or "
+		    "tib)"},
+	    {"5mbit", "\"5mbit\" has an unknown unit (expected b, kb, mb, gb, tb, kib, mib, gib "
+		      "or tib)"},
+	    {"1.5b", "\"1.5b\" is finer than 1b"},
+	    {"0.1kib", "\"0.1kib\" is finer than 1b"},
+	    {"1.0001kb", "\"1.0001kb\" is finer than 1b"},
+	    {"1.00000000000000000000001b", "\"1.00000000000000000000001b\" is finer than 1b"},
+	    {"18446744073709551616b", "\"18446744073709551616b\" is too large"},
+	    {"16777216tib", "\"16777216tib\" is too large"},
+	    {"100000000000000000000000tb", "\"100000000000000000000000tb\" is too large"},
+	};
+	static const struct {
+		uint64_t bytes;
+		const char *s;
+	} formats[] = {
+	    {0, "0b"},
+	    {1, "1b"},
+	    {1536, "1536b"},
+	    {500000000, "500mb"},
+	    {1024000, "1000kib"},
+	    {UINT64_C(1073741824), "1gib"},
+	    {UINT64_C(1000000000000), "1tb"},
+	    {UINT64_C(3298534883328), "3tib"},
+	    {UINT64_MAX, "18446744073709551615b"},
+	};
+	char buf[UNITS_STRLEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		uint64_t v = 12345;
+		char *msg = units_parse_size(good[i].s, &v);
+
+		if (msg)
+			fail_msg("\"%s\": %s", good[i].s, msg);
+		assert_true(v == good[i].bytes);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		uint64_t v = 777;
+		char *msg = units_parse_size(bad[i].s, &v);
+
+		if (!msg)
+			fail_msg("accepted \"%s\"", bad[i].s);
+		assert_string_equal(msg, bad[i].msg);
+		assert_int_equal(v, 777);
+		free(msg);
+	}
+	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+		units_format_size(formats[i].bytes, buf);
+		assert_string_equal(buf, formats[i].s);
+	}
+	/* Round trip, with values that are multiples of each unit. */
+	for (int i = 0; i < 20000; i++) {
+		uint64_t v = rng() >> (i % 64), back = 0;
+
+		if (i % 3 == 0)
+			v -= v % (UINT64_C(1) << (10 * (i % 5)));
+		if (i % 7 == 0)
+			v -= v % UINT64_C(1000000000);
+		units_format_size(v, buf);
+		assert_null(units_parse_size(buf, &back));
+		assert_true(back == v);
+	}
+}
+
+static void test_milli(void **state)
+{
+	static const struct {
+		const char *s;
+		uint64_t milli;
+	} good[] = {
+	    {"0", 0},	     {"2", 2000},	{"0.5", 500},  {"1.125", 1125},	    {"0.001", 1},
+	    {"1.500", 1500}, {"1000", 1000000}, {"0.0000", 0}, {"999.999", 999999},
+	};
+	static const struct bad_case bad[] = {
+	    {"0.0001", "\"0.0001\" has more than 3 decimals"},
+	    {"1000.001", "\"1000.001\" is more than 1000"},
+	    {"18446744073709551616", "\"18446744073709551616\" is more than 1000"},
+	    {"-1", "\"-1\" is not a decimal number"},
+	    {"1e3", "\"1e3\" is not a decimal number"},
+	    {".5", "\".5\" is not a decimal number"},
+	    {"1.", "\"1.\" is not a decimal number"},
+	    {"01", "\"01\" is not a decimal number"},
+	    {"1x", "\"1x\" is not a decimal number"},
+	    {"", "\"\" is not a decimal number"},
+	};
+	static const struct {
+		uint64_t milli;
+		const char *s;
+	} formats[] = {
+	    {0, "0"},	     {1, "0.001"}, {10, "0.01"},      {500, "0.5"},
+	    {1125, "1.125"}, {2000, "2"},  {1000000, "1000"},
+	};
+	char buf[UNITS_STRLEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		uint64_t v = 12345;
+		char *msg = units_parse_milli(good[i].s, 1000000, &v);
+
+		if (msg)
+			fail_msg("\"%s\": %s", good[i].s, msg);
+		assert_int_equal(v, good[i].milli);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		uint64_t v = 777;
+		char *msg = units_parse_milli(bad[i].s, 1000000, &v);
+
+		if (!msg)
+			fail_msg("accepted \"%s\"", bad[i].s);
+		assert_string_equal(msg, bad[i].msg);
+		assert_int_equal(v, 777);
+		free(msg);
+	}
+	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+		uint64_t back = 0;
+
+		units_format_milli(formats[i].milli, buf);
+		assert_string_equal(buf, formats[i].s);
+		assert_null(units_parse_milli(buf, 1000000, &back));
+		assert_int_equal(back, formats[i].milli);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +525,7 @@ int main(void)
 	    cmocka_unit_test(test_rate),	  cmocka_unit_test(test_percent),
 	    cmocka_unit_test(test_uint),	  cmocka_unit_test(test_format),
 	    cmocka_unit_test(test_canonical),	  cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_size),	  cmocka_unit_test(test_milli),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

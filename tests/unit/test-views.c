@@ -2,11 +2,13 @@
 /*
  * Unit tests of the per-host views (controller/views.c) on the example of
  * spec.md: h1's view has exactly the keys docs/dataplane.md lists, with
- * the expected values (self, hosts, classes, forwarding entries by fewest
- * hops, networks with their class, routers with derived MACs and subnet
+ * the expected values (self, hosts, links, classes, the Route Manager's
+ * forwarding entries per class in use — platinum via h2, silver via h4 —,
+ * networks with their class, routers with derived MACs and subnet
  * prefixes, instances with host ids and ports for the local ones); a link
  * going down changes the forwarding entries; a kernel VTEP is never a
- * transit hop; the diff of two views is exact.
+ * transit hop; quarantine routes through the inspection host; the diff of
+ * two views is exact.
  */
 /* cmocka.h needs these before it. */
 // clang-format off
@@ -127,7 +129,9 @@ static const char *next_hop(const json_t *view, const char *class, const char *d
 
 	snprintf(key, sizeof key, "fwd/%s/%s", class, dst);
 	e = json_object_get(view, key);
-	return e ? json_string_value(json_object_get(e, "next_hop")) : NULL;
+	return e ? json_string_value(json_object_get(json_array_get(json_object_get(e, "next_hops"), 0),
+						     "name"))
+		 : NULL;
 }
 
 static const char *const classes[] = {"gold", "platinum", "quarantine", "silver"};
@@ -145,46 +149,57 @@ static void test_h1_view(void **state)
 	(void)state;
 	assert_non_null(view);
 
-	/* Exactly the keys of dataplane.md: self, 5 hosts, 4 classes, 4
-	 * classes x 4 other hosts, 2 networks, 1 router, 4 instances. */
+	/* Exactly the keys of dataplane.md: self, 5 hosts, h1's 3 links, 4
+	 * classes, the 2 destinations in use apart from h1 itself (platinum
+	 * and silver towards h3), 2 networks, 1 router, 4 instances. */
 	json_object_foreach(view, key, value)
 	{
 		if (!strncmp(key, "fwd/", 4))
 			n_fwd++;
 	}
-	assert_int_equal(n_fwd, 16);
-	assert_int_equal(json_object_size(view), 1 + 5 + 4 + 16 + 2 + 1 + 4);
+	assert_int_equal(n_fwd, 2);
+	assert_int_equal(json_object_size(view), 1 + 5 + 3 + 4 + 2 + 2 + 1 + 4);
 
-	assert_entry(view, "self", "{\"name\":\"h1\",\"id\":1,\"address\":\"198.19.0.1\"}");
+	assert_entry(view, "self",
+		     "{\"name\":\"h1\",\"id\":1,\"address\":\"198.19.0.1\",\"capabilities\":[]}");
 	assert_entry(
 	    view, "host/scan1",
 	    "{\"name\":\"scan1\",\"id\":5,\"address\":\"198.19.0.5\",\"kernel_vtep\":false}");
 	assert_entry(view, "host/h1",
 		     "{\"name\":\"h1\",\"id\":1,\"address\":\"198.19.0.1\",\"kernel_vtep\":false}");
-	/* Classes: service levels in name order. */
-	for (size_t i = 0; i < ARRAY_SIZE(classes); i++) {
-		char k[32], v[64];
+	assert_entry(view, "link/h1/h2",
+		     "{\"a\":\"h1\",\"b\":\"h2\",\"peer\":\"h2\",\"peer_id\":2,"
+		     "\"peer_address\":\"198.19.0.2\",\"admin_up\":true,\"probe\":true,"
+		     "\"probe_interval_ms\":100,\"detect_multiplier\":3}");
+	assert_null(json_object_get(view, "link/h2/h3"));
+	/* Classes: service levels in name order, with their DSCP. */
+	{
+		static const int dscp[] = {34, 46, 8, 10};
 
-		snprintf(k, sizeof k, "class/%s", classes[i]);
-		snprintf(v, sizeof v, "{\"name\":\"%s\",\"id\":%zu}", classes[i], i);
-		assert_entry(view, k, v);
+		for (size_t i = 0; i < ARRAY_SIZE(classes); i++) {
+			char k[32], v[128];
+
+			snprintf(k, sizeof k, "class/%s", classes[i]);
+			snprintf(v, sizeof v, "{\"name\":\"%s\",\"id\":%zu,\"dscp\":%d%s}",
+				 classes[i], i, dscp[i],
+				 strcmp(classes[i], "quarantine")
+				     ? ""
+				     : ",\"via_capability\":\"inspection\"");
+			assert_entry(view, k, v);
+		}
 	}
 
-	/* h2 is one hop away; h3 two, via h2, h4 or scan1 (neighbours are
-	 * tried in name order: h2). Every class alike for now. */
-	assert_entry(view, "fwd/platinum/h2",
-		     "{\"class\":\"platinum\",\"class_id\":1,\"dst\":\"h2\",\"dst_id\":2,"
-		     "\"next_hop\":\"h2\",\"next_hop_address\":\"198.19.0.2\"}");
+	/* Platinum minimizes latency over links of 500 Mbit/s or more: h2
+	 * (2 ms; h4's 100 Mbit/s links are pruned); silver minimizes cost:
+	 * h4 (2 against 20 via h2 and 10 via scan1). */
+	assert_entry(view, "fwd/platinum/h3",
+		     "{\"class\":\"platinum\",\"class_id\":1,\"dst\":\"h3\",\"dst_id\":3,"
+		     "\"next_hops\":[{\"name\":\"h2\",\"address\":\"198.19.0.2\"}]}");
 	assert_entry(view, "fwd/silver/h3",
 		     "{\"class\":\"silver\",\"class_id\":3,\"dst\":\"h3\",\"dst_id\":3,"
-		     "\"next_hop\":\"h2\",\"next_hop_address\":\"198.19.0.2\"}");
-	for (size_t i = 0; i < ARRAY_SIZE(classes); i++) {
-		assert_string_equal(next_hop(view, classes[i], "h2"), "h2");
-		assert_string_equal(next_hop(view, classes[i], "h3"), "h2");
-		assert_string_equal(next_hop(view, classes[i], "h4"), "h4");
-		assert_string_equal(next_hop(view, classes[i], "scan1"), "scan1");
-		assert_null(next_hop(view, classes[i], "h1"));
-	}
+		     "\"next_hops\":[{\"name\":\"h4\",\"address\":\"198.19.0.4\"}]}");
+	assert_null(next_hop(view, "platinum", "h1"));
+	assert_null(next_hop(view, "gold", "h3"));
 
 	/* Both VNs have an instance on h1; the class is the tenant's. */
 	assert_entry(view, "network/acme/blue",
@@ -252,7 +267,11 @@ static void test_h1_view(void **state)
 		assert_false(str_has_prefix(key, "network/") || str_has_prefix(key, "router/") ||
 			     str_has_prefix(key, "instance/"));
 	}
-	assert_int_equal(json_object_size(view), 1 + 5 + 4 + 16);
+	/* Transit: both classes' trees pass h2 (platinum towards h1 and h3;
+	 * silver's direct links cost 10 against 12 around). */
+	assert_int_equal(json_object_size(view), 1 + 5 + 2 + 4 + 4);
+	assert_string_equal(next_hop(view, "platinum", "h1"), "h1");
+	assert_string_equal(next_hop(view, "silver", "h3"), "h3");
 	json_decref(view);
 
 	/* h3 sees both VNs too; its own instances have ports. */
@@ -277,26 +296,18 @@ static void test_link_down(void **state)
 	put(m, MODEL_LINK, "{\"a\":\"h1\",\"b\":\"h2\",\"state\":\"down\"}");
 	after = views_compute(m, "h1");
 
-	/* h3 now via h4 (before scan1 in name order); h2 three hops away,
-	 * through h4 and h3. */
-	for (size_t i = 0; i < ARRAY_SIZE(classes); i++) {
-		assert_string_equal(next_hop(after, classes[i], "h3"), "h4");
-		assert_string_equal(next_hop(after, classes[i], "h2"), "h4");
-		assert_string_equal(next_hop(after, classes[i], "scan1"), "scan1");
-	}
+	/* Platinum now via scan1 (4 ms; h4 is too narrow); silver stays. */
+	assert_string_equal(next_hop(after, "platinum", "h3"), "scan1");
+	assert_string_equal(next_hop(after, "silver", "h3"), "h4");
 
-	/* The diff is the changed forwarding entries only: h2 and h3 per class. */
+	/* The diff: platinum's entry and the link's admin state. */
 	assert_true(views_diff(before, after, &put_, &del));
 	assert_int_equal(json_array_size(del), 0);
-	assert_int_equal(json_object_size(put_), 8);
-	for (size_t i = 0; i < ARRAY_SIZE(classes); i++) {
-		char k[32];
-
-		snprintf(k, sizeof k, "fwd/%s/h2", classes[i]);
-		assert_ptr_equal(json_object_get(put_, k), json_object_get(after, k));
-		snprintf(k, sizeof k, "fwd/%s/h3", classes[i]);
-		assert_non_null(json_object_get(put_, k));
-	}
+	assert_int_equal(json_object_size(put_), 2);
+	assert_ptr_equal(json_object_get(put_, "fwd/platinum/h3"),
+			 json_object_get(after, "fwd/platinum/h3"));
+	assert_false(json_boolean_value(
+	    json_object_get(json_object_get(put_, "link/h1/h2"), "admin_up")));
 	json_decref(put_);
 	json_decref(del);
 
@@ -306,15 +317,51 @@ static void test_link_down(void **state)
 	json_decref(after);
 	after = views_compute(m, "h1");
 	assert_true(views_diff(before, after, &put_, &del));
-	assert_int_equal(json_object_size(put_), 0);
-	assert_int_equal(json_array_size(del), 16);
-	assert_string_equal(json_string_value(json_array_get(del, 0)), "fwd/gold/h2");
-	assert_string_equal(json_string_value(json_array_get(del, 15)), "fwd/silver/scan1");
+	assert_int_equal(json_array_size(del), 2);
+	assert_string_equal(json_string_value(json_array_get(del, 0)), "fwd/platinum/h3");
+	assert_string_equal(json_string_value(json_array_get(del, 1)), "fwd/silver/h3");
 	json_decref(put_);
 	json_decref(del);
 
 	json_decref(before);
 	json_decref(after);
+	model_destroy(m);
+}
+
+static void test_quarantine(void **state)
+{
+	struct model *m = build(spec_example);
+	json_t *view, *e;
+
+	(void)state;
+	put(m, MODEL_TENANT, "{\"name\":\"acme\",\"service_level\":\"platinum\","
+			     "\"quarantine\":true}");
+	view = views_compute(m, "h1");
+	/* acme's network takes the quarantine class: not yet inspected, to
+	 * scan1; inspected, the fastest way (via h2). */
+	e = json_object_get(view, "network/acme/blue");
+	assert_string_equal(json_string_value(json_object_get(e, "class")), "quarantine");
+	assert_entry(view, "fwd/quarantine/h3",
+		     "{\"class\":\"quarantine\",\"class_id\":2,\"dst\":\"h3\",\"dst_id\":3,"
+		     "\"next_hops\":[{\"name\":\"h2\",\"address\":\"198.19.0.2\"}],"
+		     "\"pre_waypoint\":[{\"name\":\"scan1\",\"address\":\"198.19.0.5\"}]}");
+	assert_null(json_object_get(view, "fwd/platinum/h3"));
+	json_decref(view);
+
+	/* scan1 inspects: no pre_waypoint list there. */
+	view = views_compute(m, "scan1");
+	assert_entry(view, "fwd/quarantine/h3",
+		     "{\"class\":\"quarantine\",\"class_id\":2,\"dst\":\"h3\",\"dst_id\":3,"
+		     "\"next_hops\":[{\"name\":\"h3\",\"address\":\"198.19.0.3\"}]}");
+	json_decref(view);
+
+	/* At the destination, traffic not yet inspected turns back to scan1. */
+	view = views_compute(m, "h3");
+	assert_entry(view, "fwd/quarantine/h3",
+		     "{\"class\":\"quarantine\",\"class_id\":2,\"dst\":\"h3\",\"dst_id\":3,"
+		     "\"next_hops\":[],"
+		     "\"pre_waypoint\":[{\"name\":\"scan1\",\"address\":\"198.19.0.5\"}]}");
+	json_decref(view);
 	model_destroy(m);
 }
 
@@ -334,18 +381,33 @@ static void test_kernel_vtep(void **state)
 				"    - {a: ext1, b: h2}\n"
 				"    - {a: h1, b: h3}\n"
 				"    - {a: h3, b: ext2}\n");
-	json_t *view = views_compute(m, "h1");
+	json_t *view;
 
 	(void)state;
+	/* Instances on every host put every destination in use for gold. */
+	put(m, MODEL_TENANT, "{\"name\":\"t\",\"service_level\":\"gold\"}");
+	put(m, MODEL_NETWORK,
+	    "{\"tenant\":\"t\",\"name\":\"n\",\"subnets\":[{\"name\":\"s\",\"cidr\":\"10.0.0.0/24\"}]}");
+	for (int i = 0; i < 5; i++) {
+		static const char *const hosts[] = {"h1", "h2", "h3", "ext1", "ext2"};
+		char json[256];
+
+		snprintf(json, sizeof json,
+			 "{\"tenant\":\"t\",\"network\":\"n\",\"name\":\"i%d\",\"subnet\":\"s\","
+			 "\"host\":\"%s\",\"ip\":\"10.0.0.%d\"}",
+			 i, hosts[i], 10 + i);
+		put(m, MODEL_INSTANCE, json);
+	}
+	view = views_compute(m, "h1");
 	assert_string_equal(next_hop(view, "gold", "ext1"), "ext1");
 	assert_string_equal(next_hop(view, "gold", "ext2"), "h3");
 	assert_null(next_hop(view, "gold", "h2"));
 	assert_entry(
 	    view, "host/ext2",
 	    "{\"name\":\"ext2\",\"id\":5,\"address\":\"198.18.7.7\",\"kernel_vtep\":true}");
-	assert_entry(view, "fwd/quarantine/ext2",
-		     "{\"class\":\"quarantine\",\"class_id\":2,\"dst\":\"ext2\",\"dst_id\":5,"
-		     "\"next_hop\":\"h3\",\"next_hop_address\":\"198.19.0.3\"}");
+	assert_entry(view, "fwd/gold/ext2",
+		     "{\"class\":\"gold\",\"class_id\":0,\"dst\":\"ext2\",\"dst_id\":5,"
+		     "\"next_hops\":[{\"name\":\"h3\",\"address\":\"198.19.0.3\"}]}");
 	json_decref(view);
 	model_destroy(m);
 }
@@ -353,13 +415,18 @@ static void test_kernel_vtep(void **state)
 static void test_diff(void **state)
 {
 	struct model *m = build(spec_example);
-	struct views_ctx *ctx = views_ctx_create(m);
-	json_t *v1 = views_ctx_compute(ctx, "h1"), *v2, *put_, *del;
+	struct route_manager *rm = rm_create();
+	struct views_ctx *ctx;
+	json_t *v1, *v2, *put_, *del;
 	const char *key;
 	json_t *value;
 
 	(void)state;
+	rm_sync(rm, m);
+	ctx = views_ctx_create(m, rm);
+	v1 = views_ctx_compute(ctx, "h1");
 	views_ctx_destroy(ctx);
+	rm_destroy(rm);
 
 	/* Same view: nothing. From nothing: everything. */
 	v2 = views_compute(m, "h1");
@@ -399,7 +466,9 @@ static void test_diff(void **state)
 	assert_string_equal(json_string_value(json_array_get(del, 0)), "instance/globex/red/app1");
 	assert_string_equal(json_string_value(json_array_get(del, 1)), "instance/globex/red/app2");
 	assert_string_equal(json_string_value(json_array_get(del, 2)), "network/globex/red");
-	assert_int_equal(json_object_size(put_), 2);
+	/* Silver's destinations in use are now h2 and h3: h1 carries it to h2. */
+	assert_int_equal(json_object_size(put_), 3);
+	assert_non_null(json_object_get(put_, "fwd/silver/h2"));
 	assert_non_null(json_object_get(put_, "instance/acme/blue/db2"));
 	assert_int_equal(json_array_size(json_object_get(
 			     json_object_get(put_, "router/acme/blue/r1"), "routes")),
@@ -422,6 +491,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_h1_view),
 	    cmocka_unit_test(test_link_down),
+	    cmocka_unit_test(test_quarantine),
 	    cmocka_unit_test(test_kernel_vtep),
 	    cmocka_unit_test(test_diff),
 	};

@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# The Route Manager in a lab on the substrate of spec.md: a platinum and a silver tenant
+# between the same two hosts take different paths (h1-h2-h3 at 1 ms a link, h1-h4-h3 at
+# 15 ms) and their RTTs show it (within 30%); the class is the outer DSCP on the wire
+# (tshark); the agents' probes see a link fail and platinum moves to scan1 within a
+# second (the ping loss window), and back when it heals; quarantine sends a tenant's
+# traffic through the inspection host (onm trace, scan1's transit counter); a used-up
+# premium quota moves the tenant to its fallback class, a raised one back. Prints TAP.
+
+# shellcheck source=tests/integration/lab/lib.sh
+. "$(dirname "$0")/lab/lib.sh"
+
+lab_setup
+cd "$T_DIR" || bail "cannot enter $T_DIR"
+
+cat >topo.yaml <<'EOF'
+substrate:
+  hosts:
+    - {name: h1}
+    - {name: h2}
+    - {name: h3}
+    - {name: h4}
+    - {name: scan1, capabilities: [inspection]}
+  links:
+    - {a: h1, b: h2, latency: 1ms,  bandwidth: 1gbit,   cost: 10}
+    - {a: h2, b: h3, latency: 1ms,  bandwidth: 1gbit,   cost: 10}
+    - {a: h1, b: h4, latency: 15ms, bandwidth: 100mbit, cost: 1}
+    - {a: h4, b: h3, latency: 15ms, bandwidth: 100mbit, cost: 1}
+    - {a: h1, b: scan1, latency: 2ms, bandwidth: 1gbit, cost: 5}
+    - {a: scan1, b: h3, latency: 2ms, bandwidth: 1gbit, cost: 5}
+tenants:
+  - name: acme
+    service_level: platinum
+    premium_quota: 4gb
+    fallback: silver
+    networks:
+      - name: blue
+        subnets:
+          - {name: web, cidr: 10.1.1.0/24}
+          - {name: db,  cidr: 10.1.2.0/24}
+        routers:
+          - name: r1
+            interfaces:
+              - {name: GigabitEthernet0/0, subnet: web, ip: 10.1.1.1}
+              - {name: GigabitEthernet0/1, subnet: db,  ip: 10.1.2.1}
+        instances:
+          - {name: web1, subnet: web, host: h1, ip: 10.1.1.10}
+          - {name: db1,  subnet: db,  host: h3, ip: 10.1.2.10}
+  - name: globex
+    service_level: silver
+    networks:
+      - name: red
+        subnets: [{name: main, cidr: 10.1.1.0/24}]
+        instances:
+          - {name: app1, subnet: main, host: h1, ip: 10.1.1.10}
+          - {name: app2, subnet: main, host: h3, ip: 10.1.1.20}
+EOF
+
+lab_up topo.yaml
+if [ "$RC" = 0 ]; then
+	ok "lab up"
+else
+	not_ok "lab up (exit $RC)"
+	show_run
+	bail "the lab did not come up"
+fi
+
+# routing_json: GET /v1/routing (links as the Route Manager sees them, tenants).
+routing_json() {
+	curl -s -m 5 "$CTL_URL/v1/routing"
+}
+
+# Every probed link up with a measured latency (bounded wait).
+for ((i = 0; i < 100; i++)); do
+	measured=$(routing_json | jq '[.links[] | to_entries[] | select((.value | type) == "object" and .value.latency_us != null)] | length' 2>/dev/null)
+	[ "${measured:-0}" -ge 12 ] && break
+	sleep 0.2
+done
+doc=$(routing_json)
+check "the agents' probes measured every link at both ends ($measured of 12)" test "${measured:-0}" -ge 12
+lat=$(jq -r '.links[] | select(.id == "h1/h4") | .h1.latency_us' <<<"$doc")
+check "h1-h4's measured latency is about 15 ms ($lat us)" \
+	awk -v l="${lat:-0}" 'BEGIN { exit !(l >= 12000 && l <= 20000) }'
+
+# The routing table and paths.
+onm_run --controller "$CTL_URL" route show acme/blue
+check "route show exits 0" test "$RC" = 0
+diag "$OUT"
+check "route show: connected subnets" has "$OUT" '^C +10\.1\.2\.0/24 is directly connected, GigabitEthernet0/1'
+check "route show: platinum from h1 to h3 via h2" has "$OUT" 'h1 +h3 +platinum +h1 > h2 > h3 +[0-9.]+ ms'
+onm_run --controller "$CTL_URL" route show globex/red
+check "route show: silver from h1 to h3 via h4" has "$OUT" 'h1 +h3 +silver +h1 > h4 > h3 +[0-9.]+ ms'
+
+# rtt_avg INSTANCE ADDRESS: the average RTT of 10 pings, in ms.
+rtt_avg() {
+	lx "$1" ping -c 10 -i 0.1 -W 2 "$2" 2>/dev/null |
+		sed -nE 's|^rtt min/avg/max/mdev = [0-9.]+/([0-9.]+)/.*|\1|p'
+}
+lx web1 ping -c 2 -W 2 10.1.2.10 >/dev/null 2>&1
+lx app1 ping -c 2 -W 2 10.1.1.20 >/dev/null 2>&1
+rtt=$(rtt_avg web1 10.1.2.10)
+check "acme (platinum) web1 -> db1 RTT ${rtt:-?} ms = 4 ms of links +-30%" \
+	awk -v r="${rtt:-0}" 'BEGIN { exit !(r >= 2.8 && r <= 5.2) }'
+rtt=$(rtt_avg app1 10.1.1.20)
+check "globex (silver) app1 -> app2 RTT ${rtt:-?} ms = 60 ms of links +-30%" \
+	awk -v r="${rtt:-0}" 'BEGIN { exit !(r >= 42 && r <= 78) }'
+
+# dev_to NS ADDRESS: the device NS reaches ADDRESS over.
+dev_to() {
+	ip -n "$1" route get "$2" 2>/dev/null | sed -nE 's/.* dev ([^ ]+).*/\1/p' | head -n 1
+}
+h1=onm-$LAB-h1
+addr() {
+	ip -n "onm-$LAB-$1" -4 -o addr show dev lo | awk '$4 != "127.0.0.1/8" {sub("/32", "", $4); print $4}'
+}
+a2=$(addr h2)
+a4=$(addr h4)
+ul12=$(dev_to "$h1" "$a2")
+ul14=$(dev_to "$h1" "$a4")
+
+# The class on the wire: outer DSCP EF (46) for platinum towards h2, AF11 (10) for
+# silver towards h4.
+dscp_on() { # DEV INSTANCE DST: DSCP values of VXLAN packets on DEV while INSTANCE pings DST
+	ip netns exec "$h1" timeout 10 tshark -l -n -i "$1" -c 3 -f 'udp port 4789' \
+		-T fields -e ip.dsfield.dscp -e vxlan.vni >"dscp-$1.out" 2>"dscp-$1.err" &
+	local cap=$!
+	BG_PIDS+=("$cap")
+	wait_for "dscp-$1.err" "Capturing on" 100
+	for ((i = 0; i < 30; i++)); do
+		alive "$cap" || break
+		lx "$2" ping -c 1 -W 1 "$3" >/dev/null 2>&1
+	done
+	wait "$cap" 2>/dev/null
+	# The outer header's DSCP (the inner packet's comes after a comma).
+	cut -f1 "dscp-$1.out" | cut -d, -f1 | sort -u | tr '\n' ' '
+}
+out=$(dscp_on "$ul12" web1 10.1.2.10)
+check "platinum leaves h1 towards h2 with DSCP 46 (tshark: $out)" test "$out" = "46 "
+out=$(dscp_on "$ul14" app1 10.1.1.20)
+check "silver leaves h1 towards h4 with DSCP 10 (tshark: $out)" test "$out" = "10 "
+
+# A real failure: h1's end of h1-h2 goes down. The probes notice (3 x 100 ms), the Route
+# Manager moves platinum to scan1 (h4 is too narrow for it). 50 pings a second: the
+# lost ones give the loss window.
+lx_bg ping-fail.out web1 ping -c 150 -i 0.02 -W 1 10.1.2.10
+ping_pid=$BG_PID
+sleep 1
+ip -n "$h1" link set "$ul12" down
+wait "$ping_pid" 2>/dev/null
+rx=$(sed -nE 's/.* ([0-9]+) received.*/\1/p' ping-fail.out)
+window=$(((150 - ${rx:-0}) * 20))
+check "platinum's traffic moved within 1 s of the failure (lost ${window} ms of pings)" \
+	test -n "$rx" -a "$window" -lt 1000
+onm_run --controller "$CTL_URL" route show acme/blue
+check "route show: platinum now via scan1" has "$OUT" 'h1 +h3 +platinum +h1 > scan1 > h3 +[0-9.]+ ms'
+doc=$(routing_json)
+check "the Route Manager has h1-h2 oper down" test "$(jq -r '.links[] | select(.id == "h1/h2") | .oper' <<<"$doc")" = down
+rtt=$(rtt_avg web1 10.1.2.10)
+check "platinum RTT now ${rtt:-?} ms = 8 ms of links +-30%" \
+	awk -v r="${rtt:-0}" 'BEGIN { exit !(r >= 5.6 && r <= 10.4) }'
+metrics=$(curl -s -m 5 "$CTL_URL/metrics")
+n=$(sed -nE 's/^onm_routing_trees_updated_total ([0-9]+)$/\1/p' <<<"$metrics")
+check "metrics count incremental tree updates (${n:-0})" test "${n:-0}" -gt 0
+n=$(sed -nE 's/^onm_routing_entries_pushed_total ([0-9]+)$/\1/p' <<<"$metrics")
+check "metrics count entries pushed (${n:-0})" test "${n:-0}" -gt 0
+
+ip -n "$h1" link set "$ul12" up
+ip -n "$h1" route replace "$a2/32" dev "$ul12" src "$(addr h1)" 2>/dev/null
+for ((i = 0; i < 50; i++)); do
+	onm_run --controller "$CTL_URL" route show acme/blue
+	has "$OUT" 'h1 > h2 > h3' && break
+	sleep 0.1
+done
+check "platinum is back on h2 once the link heals" has "$OUT" 'h1 +h3 +platinum +h1 > h2 > h3'
+out=$(lx web1 ping -c 3 -i 0.2 -W 2 10.1.2.10 2>&1)
+check "web1 -> db1 after the link healed" has "$out" ' 0% packet loss'
+
+# Maintenance through the API: the same reroute.
+onm_run --controller "$CTL_URL" link set h1 h2 down
+check "onm link set h1 h2 down" test "$RC" = 0
+onm_run --controller "$CTL_URL" route show acme/blue
+check "route show: via scan1 under maintenance" has "$OUT" 'h1 > scan1 > h3'
+onm_run --controller "$CTL_URL" link set h1 h2 up
+onm_run --controller "$CTL_URL" route show acme/blue
+check "route show: back via h2" has "$OUT" 'h1 > h2 > h3'
+
+# Quarantine: through scan1, seen by onm trace and scan1's transit counter.
+transit_of_scan1() {
+	curl -s -m 5 "$CTL_URL/v1/agents/scan1" | jq '.counters.transit.packets // 0'
+}
+onm_run --controller "$CTL_URL" tenant quarantine acme
+check "onm tenant quarantine acme" test "$RC" = 0
+before=$(transit_of_scan1)
+out=$(lx web1 ping -c 20 -i 0.05 -W 2 10.1.2.10 2>&1)
+check "web1 -> db1 in quarantine" has "$out" ' 0% packet loss'
+sleep 1.5 # the next report
+after=$(transit_of_scan1)
+check "scan1 carried acme's traffic (transit packets $before -> $after)" \
+	test "$((after - before))" -ge 20
+onm_run --controller "$CTL_URL" trace web1 10.1.2.10
+diag "$OUT"
+check "onm trace: the substrate path passes scan1" has "$OUT" 'h1 .*scan1.* h3'
+onm_run --controller "$CTL_URL" tenant quarantine acme --off
+onm_run --controller "$CTL_URL" route show acme/blue
+check "quarantine off: platinum again" has "$OUT" 'h1 +h3 +platinum +h1 > h2 > h3'
+
+# Quota: acme may send 4 GB at platinum; lower it to 100 kB, send more than that.
+onm_run --controller "$CTL_URL" get tenants acme -o json
+tenant=$(jq -c '.premium_quota = "100kb"' <<<"$OUT")
+curl -s -m 5 -X PUT -H 'Content-Type: application/json' -d "$tenant" \
+	"$CTL_URL/v1/tenants/acme" >/dev/null
+lx web1 ping -c 100 -i 0.01 -s 1400 -W 1 10.1.2.10 >/dev/null 2>&1
+for ((i = 0; i < 30; i++)); do
+	class=$(routing_json | jq -r '.tenants.acme.class')
+	[ "$class" = silver ] && break
+	sleep 0.2
+done
+check "acme's quota is used up: it moved to silver" test "$class" = silver
+onm_run --controller "$CTL_URL" route show acme/blue
+check "route show: acme now silver via h4" has "$OUT" 'h1 +h3 +silver +h1 > h4 > h3'
+out=$(lx web1 ping -c 3 -i 0.2 -W 2 10.1.2.10 2>&1)
+check "web1 -> db1 on the fallback class" has "$out" ' 0% packet loss'
+grep -q "premium quota used up" "$LAB_STATE/controller.log"
+check "the move is logged" test $? = 0
+tenant=$(jq -c '.premium_quota = "4gb"' <<<"$tenant")
+curl -s -m 5 -X PUT -H 'Content-Type: application/json' -d "$tenant" \
+	"$CTL_URL/v1/tenants/acme" >/dev/null
+class=$(routing_json | jq -r '.tenants.acme.class')
+check "a raised quota moves acme back to platinum" test "$class" = platinum
+
+done_testing
