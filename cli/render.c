@@ -627,6 +627,8 @@ void render_route_show(const json_t *doc, struct ds *out)
 	ds_put_format(out, "network %s, VNI %lld, class %s\n", str(doc, "network"),
 		      (long long)json_integer_value(json_object_get(doc, "vni")),
 		      json_is_string(json_object_get(doc, "class")) ? str(doc, "class") : "(none)");
+	if (json_is_string(json_object_get(doc, "routing_policy")))
+		ds_put_format(out, "routing policy: %s\n", str(doc, "routing_policy"));
 	ds_put_cstr(out, "\nCodes: C - connected, S - static\n");
 	if (!json_array_size(routes))
 		ds_put_cstr(out, "\n(no router)\n");

@@ -1039,8 +1039,20 @@ json_t *rm_network_json(const struct route_manager *rm, const struct model *mode
 		}
 	}
 	free(has);
-	return json_pack("{s:s, s:I, s:o, s:o, s:o}", "network", net->hdr.id, "vni",
-			 (json_int_t)net->vni, "class",
-			 c != SIZE_MAX ? json_string(rm->classes[c].name) : json_null(), "routes",
-			 routes, "paths", paths);
+	json_t *doc = json_pack("{s:s, s:I, s:o, s:o, s:o}", "network", net->hdr.id, "vni",
+				(json_int_t)net->vni, "class",
+				c != SIZE_MAX ? json_string(rm->classes[c].name) : json_null(),
+				"routes", routes, "paths", paths);
+	const struct vn_routing *vr = &net->routing;
+	bool policy = vr->n_paths || vr->n_prefer_hosts || vr->n_avoid_hosts;
+
+	for (int a = 0; a < SL_N_ATTRS; a++)
+		policy |= vr->coef_milli[a] != VN_COEF_DEFAULT;
+	/* Said, not silently ignored: the paths above do not follow it yet. */
+	if (policy)
+		json_object_set_new(doc, "routing_policy",
+				    json_string("not applied: the Route Manager does not yet "
+						"route by per-network coefficients, paths or host "
+						"preferences; paths follow the class"));
+	return doc;
 }

@@ -52,12 +52,19 @@ show() { # onm ARGS...
 show lab exec web1 -- ping -c 3 -i 0.3 10.1.2.10
 show lab exec web1 -- traceroute -I -n -q 1 -w 2 10.1.2.10
 show lab exec app1 -- ping -c 3 -i 0.3 10.1.1.20
+# A platinum and a silver path between the same two hosts (the agents' probes
+# may take a moment to measure the links' latency).
+show route show acme/blue
+show route show globex/red
+show trace web1 10.1.2.10 --proto tcp --port 5432
 show get instances
 
 cat <<EOT
 
 The lab keeps running. web1 (acme/blue, on h1) reached db1 (on h3) through the
 router r1; globex's app1 reached app2 on the same addresses as acme's, isolated.
+acme (platinum) crosses the substrate by h2, the fast path; globex (silver) by
+h4, the cheap one.
 What to try next (build/onm, or onm after make install):
 
   onm lab status                                    what runs where
@@ -67,6 +74,10 @@ What to try next (build/onm, or onm after make install):
   onm lab exec app1 -- ping 10.1.1.10               globex/red: its own 10.1.1.10
   onm lab exec web1 -- bash                         a shell inside web1
   onm get hosts; onm get links; onm get networks    the model (REST on 127.0.0.1:7080)
+  onm route show acme/blue                          routes and substrate paths
+  onm link set h1 h2 down                           maintenance: platinum reroutes
+  onm tenant quarantine acme                        acme's traffic via scan1
+  onm trace web1 10.1.2.10                          one packet, step by step
   ip netns list | grep onm-onm-                     the namespaces
   ls /run/onm-lab/onm/                              state and logs (controller, agents)
   make demo-down                                    remove it all (or: onm lab down)

@@ -79,6 +79,7 @@ tenants:
         subnets: [{name: web, cidr: 10.1.1.0/24}]
         instances:
           - {name: web1, subnet: web, host: h1, ip: 10.1.1.10}
+          - {name: legacy1, subnet: web, host: ext1, ip: 10.1.1.50}
 EOF
 expect_run "apply a topology with a kernel VTEP" 0 apply topo.yaml
 
@@ -105,12 +106,12 @@ HELLO='{"type":"hello","host":"h1","version":1,"pid":4242,"revision":0}'
 	sleep 0.2
 } | timeout 10 nc -N -U "$SOCK" >agent.out
 check "hello: the view comes back at revision 1" grep -aq '"type":"view","revision":1,' agent.out
-check "with h1 itself" grep -aq '"self":{"name":"h1","id":1,"address":"198.19.0.1"}' agent.out
+check "with h1 itself" grep -aq '"self":{"name":"h1","id":1,"address":"198.19.0.1","capabilities":\[\]}' agent.out
 check "with h1's instance and its port" grep -aEq '"instance/acme/blue/web1":\{[^}]*"port":"onm[0-9a-f]{12}"' agent.out
 check "with the path to ext1 through h2" \
-	grep -aq '"fwd/gold/ext1":{"class":"gold","class_id":0,"dst":"ext1","dst_id":3,"next_hop":"h2","next_hop_address":"198.18.0.2"}' agent.out
-check "link down: a delta at revision 2 deletes the forwarding entries" \
-	grep -aq '"type":"delta","revision":2,"put":{},"delete":\["fwd/gold/ext1","fwd/gold/h2",' agent.out
+	grep -aq '"fwd/gold/ext1":{"class":"gold","class_id":0,"dst":"ext1","dst_id":3,"next_hops":\[{"name":"h2","address":"198.18.0.2"}\]}' agent.out
+check "link down: a delta at revision 2 deletes the forwarding entry, puts the link's state" \
+	grep -aq '"type":"delta","revision":2,"put":{"link/h1/h2":{[^}]*"admin_up":false[^}]*}},"delete":\["fwd/gold/ext1"\]' agent.out
 check "meanwhile GET /v1/agents/h1 showed it connected with its pid" \
 	grep -q '"host":"h1","connected":true,"pid":4242' agent-h1.json
 check "and the view and delta sent" grep -q '"views_sent":1,"deltas_sent":1,' agent-h1.json

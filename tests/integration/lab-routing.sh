@@ -6,7 +6,7 @@
 # 15 ms) and their RTTs show it (within 30%); the class is the outer DSCP on the wire
 # (tshark); the agents' probes see a link fail and platinum moves to scan1 within a
 # second (the ping loss window), and back when it heals; quarantine sends a tenant's
-# traffic through the inspection host (onm trace, scan1's transit counter); a used-up
+# traffic through the inspection host (onm trace, tshark on scan1); a used-up
 # premium quota moves the tenant to its fallback class, a raised one back. Prints TAP.
 
 # shellcheck source=tests/integration/lab/lib.sh
@@ -186,19 +186,21 @@ onm_run --controller "$CTL_URL" link set h1 h2 up
 onm_run --controller "$CTL_URL" route show acme/blue
 check "route show: back via h2" has "$OUT" 'h1 > h2 > h3'
 
-# Quarantine: through scan1, seen by onm trace and scan1's transit counter.
-transit_of_scan1() {
-	curl -s -m 5 "$CTL_URL/v1/agents/scan1" | jq '.counters.transit.packets // 0'
-}
+# Quarantine: through scan1, seen on the wire (tshark on scan1's links: VXLAN with DSCP 8,
+# the quarantine class) and by onm trace.
 onm_run --controller "$CTL_URL" tenant quarantine acme
 check "onm tenant quarantine acme" test "$RC" = 0
-before=$(transit_of_scan1)
+scan=onm-$LAB-scan1
+ip netns exec "$scan" timeout 15 tshark -l -n -i any -c 20 -f 'udp port 4789' \
+	-T fields -e ip.dsfield.dscp >scan1.out 2>scan1.err &
+cap=$!
+BG_PIDS+=("$cap")
+wait_for scan1.err "Capturing on" 100
 out=$(lx web1 ping -c 20 -i 0.05 -W 2 10.1.2.10 2>&1)
 check "web1 -> db1 in quarantine" has "$out" ' 0% packet loss'
-sleep 1.5 # the next report
-after=$(transit_of_scan1)
-check "scan1 carried acme's traffic (transit packets $before -> $after)" \
-	test "$((after - before))" -ge 20
+wait "$cap" 2>/dev/null
+n=$(cut -d, -f1 scan1.out | grep -cx 8)
+check "scan1 carried acme's traffic as class quarantine (DSCP 8: $n of 20 packets)" test "$n" -ge 10
 onm_run --controller "$CTL_URL" trace web1 10.1.2.10
 diag "$OUT"
 check "onm trace: the substrate path passes scan1" has "$OUT" 'h1 .*scan1.* h3'
