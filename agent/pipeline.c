@@ -141,8 +141,8 @@ static void to_port(struct walk *w, uint32_t port)
  * W; a packet of a waypoint class without W takes the entry's pre-waypoint
  * hops if it has them. False (and dropped as no_route) if the chosen list
  * is empty. */
-static bool choose_hop(struct walk *w, const struct dp_fwd *f, const struct dp_class *c,
-		       bool passed, uint32_t hash, struct hop *out)
+static inline bool choose_hop(struct walk *w, const struct dp_fwd *f, const struct dp_class *c,
+			      bool passed, uint32_t hash, struct hop *out)
 {
 	const struct dp_hops *hops = &f->next_hops;
 	uint32_t i = 0;

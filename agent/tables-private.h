@@ -182,11 +182,12 @@ struct dp_class {
 	bool self_waypoint; /* this host has that capability: it is a waypoint of the class */
 };
 
-/* Equal-cost next hops; a packet takes addr[hash % n] (docs/dataplane.md). */
+/* Equal-cost next hops; a packet takes addr[hash % n] (docs/dataplane.md).
+ * The counts first: one hop (the common case) reads the first 8 bytes. */
 struct dp_hops {
-	uint32_t addr[DP_MAX_NEXT_HOPS]; /* underlay addresses, host order */
 	uint8_t n;			 /* entries of 'addr'; 0 = no way (drop no_route) */
 	uint8_t kernel_vtep;		 /* bit i: hop i is a kernel VTEP (plain VXLAN to it) */
+	uint32_t addr[DP_MAX_NEXT_HOPS]; /* underlay addresses, host order */
 };
 
 /* A forwarding entry fwd/CLASS/DST. */
@@ -202,10 +203,6 @@ struct dp_tables {
 	char *self_name;
 	uint16_t self_id;
 	uint32_t self_address;
-
-	struct dp_class classes[DP_MAX_CLASSES]; /* by class id */
-	uint16_t dscp_class[DP_MAX_DSCP];	 /* outer DSCP -> class id, or DP_CLASS_NONE */
-	uint32_t n_classes;
 
 	struct dp_port *ports;
 	uint32_t n_ports;
@@ -229,6 +226,11 @@ struct dp_tables {
 	/* dp_key_ip(router, ip) -> host route, or DP_MAP_RIF | router interface
 	 * for the addresses of every router of the VN (the fast path of route) */
 	struct dp_map host_map;
+
+	/* Last: 4 KiB that only transit and the first hop's class look at. */
+	uint16_t dscp_class[DP_MAX_DSCP]; /* outer DSCP -> class id, or DP_CLASS_NONE */
+	uint32_t n_classes;
+	struct dp_class classes[DP_MAX_CLASSES]; /* by class id */
 };
 
 #endif /* ONM_AGENT_TABLES_PRIVATE_H */
