@@ -20,39 +20,12 @@
 #include "onm/ds.h"
 #include "onm/log.h"
 #include "onm/model.h"
+#include "model-fixture.h"
 #include "routing.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static struct model *build(const char *yaml)
-{
-	struct topology *t = NULL;
-	struct model *m = NULL;
-	char *error = codec_topology_parse(yaml, strlen(yaml), "test.yaml", false, &t);
-
-	if (error)
-		fail_msg("parse: %s\n%s", error, yaml);
-	error = model_build(t, NULL, &m);
-	topology_destroy(t);
-	if (error)
-		fail_msg("build: %s", error);
-	return m;
-}
-
-static void put(struct model *m, enum model_kind kind, const char *json)
-{
-	struct model_object *obj, *replaced;
-	char *error = codec_object_parse_json(kind, json, strlen(json), "test", &obj);
-
-	if (error)
-		fail_msg("parse: %s", error);
-	error = model_put(m, obj, &replaced);
-	if (error)
-		fail_msg("put: %s", error);
-	model_object_destroy(replaced);
-}
 
 static int compare_u32(const void *a_, const void *b_)
 {

@@ -32,6 +32,7 @@
 #include "../spec-example.h"
 #include "onm/codec.h"
 #include "onm/model.h"
+#include "model-fixture.h"
 #include "onm/naming.h"
 #include "pipeline.h"
 #include "routing.h"
@@ -109,21 +110,6 @@ struct fixture {
 	struct model *model;
 	struct route_manager *rm;
 };
-
-static struct model *build(const char *yaml)
-{
-	struct topology *t = NULL;
-	struct model *m = NULL;
-	char *error = codec_topology_parse(yaml, strlen(yaml), "test.yaml", false, &t);
-
-	if (error)
-		fail_msg("parse: %s", error);
-	error = model_build(t, NULL, &m);
-	topology_destroy(t);
-	if (error)
-		fail_msg("build: %s", error);
-	return m;
-}
 
 static struct fixture spec, chain, waypoint;
 

@@ -21,6 +21,7 @@
 
 #include "onm/codec.h"
 #include "onm/model.h"
+#include "model-fixture.h"
 #include "onm/naming.h"
 #include "views.h"
 
@@ -77,34 +78,6 @@ static const char spec_example[] =
     "        instances:\n"
     "          - {name: app1, subnet: main, host: h1, ip: 10.1.1.10}\n"
     "          - {name: app2, subnet: main, host: h3, ip: 10.1.1.20}\n";
-
-static struct model *build(const char *yaml)
-{
-	struct topology *t = NULL;
-	struct model *m = NULL;
-	char *error = codec_topology_parse(yaml, strlen(yaml), "test.yaml", false, &t);
-
-	if (error)
-		fail_msg("parse: %s", error);
-	error = model_build(t, NULL, &m);
-	topology_destroy(t);
-	if (error)
-		fail_msg("build: %s", error);
-	return m;
-}
-
-static void put(struct model *m, enum model_kind kind, const char *json)
-{
-	struct model_object *obj, *replaced;
-	char *error = codec_object_parse_json(kind, json, strlen(json), "test", &obj);
-
-	if (error)
-		fail_msg("parse: %s", error);
-	error = model_put(m, obj, &replaced);
-	if (error)
-		fail_msg("put: %s", error);
-	model_object_destroy(replaced);
-}
 
 /* Asserts that entry 'key' of 'view' is the JSON 'expected'. */
 static void assert_entry(const json_t *view, const char *key, const char *expected)
