@@ -616,6 +616,33 @@ static const char *str(const json_t *obj, const char *key)
 	return s ? s : "";
 }
 
+/* A network's routing policy: its own class, and each explicit path with
+ * whether it applies now. */
+static void put_policy(const json_t *policy, struct ds *out)
+{
+	const json_t *p, *h, *problem;
+	size_t i, k;
+
+	if (!policy)
+		return;
+	if (json_is_string(json_object_get(policy, "class")))
+		ds_put_format(out, "routing policy: own class %s (over %s)\n", str(policy, "class"),
+			      str(policy, "base"));
+	else /* the first problem says why */
+		ds_put_format(out, "routing policy: %s\n",
+			      json_string_value(json_array_get(json_object_get(policy, "problems"), 0)));
+	json_array_foreach (json_object_get(policy, "paths"), i, p) {
+		ds_put_cstr(out, "  path ");
+		json_array_foreach (json_object_get(p, "hosts"), k, h)
+			ds_put_format(out, "%s%s", k ? " > " : "", json_string_value(h));
+		problem = json_object_get(p, "problem");
+		if (json_is_string(problem))
+			ds_put_format(out, ": NOT APPLIED, %s\n", json_string_value(problem));
+		else
+			ds_put_cstr(out, ": applied\n");
+	}
+}
+
 void render_route_show(const json_t *doc, struct ds *out)
 {
 	const json_t *routes = json_object_get(doc, "routes");
@@ -627,8 +654,7 @@ void render_route_show(const json_t *doc, struct ds *out)
 	ds_put_format(out, "network %s, VNI %lld, class %s\n", str(doc, "network"),
 		      (long long)json_integer_value(json_object_get(doc, "vni")),
 		      json_is_string(json_object_get(doc, "class")) ? str(doc, "class") : "(none)");
-	if (json_is_string(json_object_get(doc, "routing_policy")))
-		ds_put_format(out, "routing policy: %s\n", str(doc, "routing_policy"));
+	put_policy(json_object_get(doc, "policy"), out);
 	ds_put_cstr(out, "\nCodes: C - connected, S - static\n");
 	if (!json_array_size(routes))
 		ds_put_cstr(out, "\n(no router)\n");

@@ -37,6 +37,7 @@
 #include "onm/ds.h"
 #include "onm/log.h"
 #include "onm/model.h"
+#include "onm/store.h"
 #include "routing.h"
 #include "state.h"
 #include "views.h"
@@ -101,6 +102,8 @@ struct ctl_agents {
 	struct views_ctx *ctx;	  /* views of the current model, or NULL */
 	struct route_manager *rm; /* forwarding entries and effective classes */
 	struct event *reroute;	  /* pushes what the Route Manager changed, batched */
+	struct event *usage_flush; /* writes premium usage to the store, when 'usage_dirty' */
+	bool usage_dirty;
 	uint64_t views_sent, deltas_sent, bytes_sent, disconnects; /* totals */
 };
 
@@ -183,11 +186,11 @@ static void reroute_soon(struct ctl_agents *agents)
 	event_active(agents->reroute, EV_TIMEOUT, 0);
 }
 
-/* The agent of 'ah' went away: its probe reports no longer count. */
+/* The agent of 'ah' went away: its probe reports no longer count. Its
+ * port counters stay the baseline of usage if it comes back (the same
+ * process: its hello has the same pid). */
 static void host_gone(struct ctl_agents *agents, struct agent_host *ah)
 {
-	json_decref(ah->ports_seen);
-	ah->ports_seen = NULL;
 	if (rm_reporter_gone(agents->rm, ah->name))
 		reroute_soon(agents);
 }
@@ -235,10 +238,75 @@ static bool take_usage(struct ctl_agents *agents, struct agent_host *ah, json_t 
 		memcpy(tenant, key, (size_t)(slash - key));
 		tenant[slash - key] = '\0';
 		changed |= rm_tenant_add_usage(agents->rm, tenant, now >= before ? now - before : now);
+		agents->usage_dirty |= now != before;
 	}
 	json_decref(ah->ports_seen);
 	ah->ports_seen = json_incref(ports);
 	return changed;
+}
+
+/* Premium usage survives a controller restart: every tenant's usage and,
+ * per host, the agent's pid and the port counters it was counted from
+ * (so that a restarted controller counts only what is new), in one store
+ * key outside the model's, at most every USAGE_FLUSH_MS. */
+#define USAGE_KEY "/onm-usage"
+#define USAGE_FLUSH_MS 2000
+
+static void on_usage_flush(evutil_socket_t fd, short what, void *agents_)
+{
+	struct ctl_agents *agents = agents_;
+	json_t *hosts, *doc;
+	struct agent_host *ah;
+	char *text;
+	int rc;
+
+	if (!agents->usage_dirty)
+		return;
+	hosts = json_object();
+	HMAP_FOR_EACH (ah, node, &agents->hosts) {
+		json_t *ports = json_object(), *v;
+		const char *key;
+
+		json_object_foreach (ah->ports_seen, key, v)
+			json_object_set(ports, key, json_object_get(v, "rx_bytes"));
+		json_object_set_new(hosts, ah->name,
+				    json_pack("{s:I, s:o}", "pid", (json_int_t)ah->pid, "ports", ports));
+	}
+	doc = json_pack("{s:o, s:o}", "tenants", rm_usage_json(agents->rm), "hosts", hosts);
+	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	rc = store_put(ctl_state_store(agents->state), USAGE_KEY, text, strlen(text), NULL);
+	if (rc)
+		LOG_WARN_RL("cannot store premium usage: %s", strerror(-rc));
+	else
+		agents->usage_dirty = false;
+	free(text);
+	json_decref(doc);
+}
+
+/* Restores what on_usage_flush() stored. */
+static void usage_restore(struct ctl_agents *agents)
+{
+	struct store_kv kv;
+	json_t *doc, *v;
+	const char *key;
+
+	if (store_get(ctl_state_store(agents->state), USAGE_KEY, &kv))
+		return;
+	doc = json_loadb(kv.value, kv.value_len, 0, NULL);
+	json_object_foreach (json_object_get(doc, "tenants"), key, v)
+		rm_tenant_set_usage(agents->rm, key, (uint64_t)json_integer_value(v));
+	json_object_foreach (json_object_get(doc, "hosts"), key, v) {
+		struct agent_host *ah = host_get(agents, key);
+		json_t *ports = json_object(), *rx;
+		const char *port;
+
+		ah->pid = json_integer_value(json_object_get(v, "pid"));
+		json_object_foreach (json_object_get(v, "ports"), port, rx)
+			json_object_set_new(ports, port, json_pack("{s:O}", "rx_bytes", rx));
+		ah->ports_seen = ports;
+	}
+	json_decref(doc);
+	store_kv_uninit(&kv);
 }
 
 /* Connections. */
@@ -409,6 +477,11 @@ static bool handle_hello(struct agent_conn *conn, const json_t *msg)
 		conn_fail(ah->conn, "replaced by a new connection of the same host");
 	}
 	ah->conn = conn;
+	if (ah->pid != json_integer_value(json_object_get(msg, "pid"))) {
+		/* Another process: its counters start from zero. */
+		json_decref(ah->ports_seen);
+		ah->ports_seen = NULL;
+	}
 	ah->pid = json_integer_value(json_object_get(msg, "pid"));
 	ah->hello_revision = (uint64_t)json_integer_value(json_object_get(msg, "revision"));
 	ah->connected_ms = wall_ms();
@@ -821,6 +894,10 @@ int ctl_agents_create(struct event_base *base, struct ctl_state *state, const ch
 	agents->rm = rm_create();
 	rm_sync(agents->rm, ctl_state_model(state));
 	agents->reroute = event_new(base, -1, 0, on_reroute, agents);
+	usage_restore(agents);
+	agents->usage_flush = event_new(base, -1, EV_PERSIST, on_usage_flush, agents);
+	event_add(agents->usage_flush,
+		  &(struct timeval){USAGE_FLUSH_MS / 1000, (USAGE_FLUSH_MS % 1000) * 1000});
 	agents->accept_pause = evtimer_new(base, on_accept_resume, agents);
 	if (!agents->accept_pause) {
 		*error = xstrdup("cannot create a timer");
@@ -872,6 +949,10 @@ void ctl_agents_destroy(struct ctl_agents *agents)
 		event_free(agents->accept_pause);
 	if (agents->reroute)
 		event_free(agents->reroute);
+	if (agents->usage_flush) {
+		on_usage_flush(-1, 0, agents);
+		event_free(agents->usage_flush);
+	}
 	HMAP_FOR_EACH_SAFE (ah, node, &agents->hosts)
 		host_destroy(agents, ah);
 	hmap_destroy(&agents->hosts);

@@ -37,6 +37,19 @@
 #define LATENCY_HYSTERESIS_DIV 5
 #define LATENCY_HYSTERESIS_MIN_US 200
 
+/* What crossing a link of an avoided host adds to its metric: more than
+ * any path of real links weighs (2^40 per link is already over 12 days of
+ * latency at the largest weight), so a path crosses an avoided host only
+ * when no other path exists. */
+#define AVOID_PENALTY (UINT64_C(1) << 52)
+
+/* DSCP values never given to a network's own class: 0 is plain VXLAN
+ * (no class), CS6 and CS7 are network control (our BFD probes). */
+static bool dscp_reserved(unsigned int d)
+{
+	return d == 0 || d == 48 || d == 56;
+}
+
 /* One end's probe report. */
 struct probe_report {
 	bool valid;
@@ -53,8 +66,19 @@ struct rm_link {
 	struct probe_report ends[2]; /* from a's agent and from b's */
 };
 
+/* Per host, a network's wish about crossing it. */
+enum host_pref { PREF_NONE, PREF_PREFER, PREF_AVOID };
+
+/* An explicit path of a network's own class. */
+struct rm_vn_path {
+	uint32_t *hosts; /* host indexes: from, via..., to */
+	size_t n_hosts;
+	size_t *links;	 /* per consecutive pair: link index, SIZE_MAX when none */
+	char *conflict;	 /* why it is never applied (another path, a waypoint), or NULL */
+};
+
 struct rm_class {
-	const struct service_level *sl;
+	const struct service_level *sl; /* its service level (a network's class: its base's) */
 	char *name;
 	bool layered;		 /* a waypoint class */
 	struct spf_cost cost;	 /* 'excluded_*' point into the arrays below */
@@ -65,6 +89,15 @@ struct rm_class {
 	struct spf_work *work;	 /* scratch space its trees share */
 	struct spf_tree **trees; /* per destination host: NULL when not in use */
 	bool in_use;
+	uint8_t dscp; /* on the wire */
+	/* A network's own class (routing.h); net_id NULL for a service level. */
+	char *net_id;		   /* "T/N" */
+	const struct vn_routing *routing; /* the network's, refreshed with the model */
+	size_t base;		   /* the class it derives from */
+	char *policy;		   /* what it was built from, to notice changes */
+	uint8_t *host_pref;	   /* per host, enum host_pref */
+	struct rm_vn_path *paths;
+	size_t n_paths;
 };
 
 struct rm_tenant {
@@ -90,8 +123,10 @@ struct route_manager {
 	bool *capable_scratch;
 	struct rm_link *links; /* in id order */
 	size_t n_links;
-	struct rm_class *classes; /* in name order */
+	struct rm_class *classes; /* service levels in name order, then the
+				   * networks' own classes in network order */
 	size_t n_classes;
+	size_t n_levels;
 	struct rm_tenant *tenants; /* in name order */
 	size_t n_tenants;
 	/* Metrics. */
@@ -174,8 +209,12 @@ static bool host_has_capability(const struct host *h, const char *cap)
 
 /* Cost functions. */
 
-static struct spf_cost sl_cost(const struct service_level *sl)
+/* The class's cost function: its service level's, for a network's own
+ * class with the weights multiplied by the network's coefficients (in
+ * thousandths: all weights scale by 1000 alike, the order of paths stays). */
+static struct spf_cost class_cost(const struct rm_class *rc)
 {
+	const struct service_level *sl = rc->sl;
 	struct spf_cost c = {
 	    .w_latency = sl->w_latency,
 	    .w_cost = sl->w_cost,
@@ -184,7 +223,32 @@ static struct spf_cost sl_cost(const struct service_level *sl)
 	    .min_bandwidth_bps = sl->min_bandwidth_bps,
 	};
 
+	if (rc->routing) {
+		const uint32_t *k = rc->routing->coef_milli;
+
+		c.w_latency *= k[SL_ATTR_LATENCY];
+		c.w_cost *= k[SL_ATTR_COST];
+		c.w_hops *= k[SL_ATTR_HOPS];
+		c.w_loss *= k[SL_ATTR_LOSS];
+	}
 	return c;
+}
+
+/* A network's wishes about the hosts at the ends of a link. */
+static uint64_t prefs_adjust(const struct route_manager *rm, const struct rm_class *c,
+			     const struct spf_link *l, uint64_t w)
+{
+	uint8_t pa, pb;
+
+	if (!c->host_pref || w == SPF_INF)
+		return w;
+	pa = c->host_pref[l->a % rm->n_hosts];
+	pb = c->host_pref[l->b % rm->n_hosts];
+	if (pa == PREF_AVOID || pb == PREF_AVOID)
+		return w > SPF_INF - 1 - AVOID_PENALTY ? SPF_INF - 1 : w + AVOID_PENALTY;
+	if (pa == PREF_PREFER || pb == PREF_PREFER)
+		return w > 1 ? w / 2 : 1;
+	return w;
 }
 
 /* Graph links of substrate link j in class 'c''s graph: one, or two for a
@@ -200,7 +264,7 @@ static size_t class_graph_links(const struct route_manager *rm, const struct rm_
 }
 
 /* Recomputes the weights of the two arcs of graph link 'gl'. */
-static void class_link_weights(struct rm_class *c, uint32_t gl)
+static void class_link_weights(const struct route_manager *rm, struct rm_class *c, uint32_t gl)
 {
 	const struct spf_graph *g = c->graph;
 	const struct spf_link *l = &g->links[gl];
@@ -213,7 +277,7 @@ static void class_link_weights(struct rm_class *c, uint32_t gl)
 			       l->bandwidth_bps < c->cost.min_bandwidth_bps) ||
 			      c->excluded_links[gl] || c->excluded_nodes[l->a] ||
 			      c->excluded_nodes[l->b];
-		uint64_t w = pruned ? SPF_INF : spf_link_metric(l, &c->cost);
+		uint64_t w = pruned ? SPF_INF : prefs_adjust(rm, c, l, spf_link_metric(l, &c->cost));
 
 		c->weights[a] = w;
 		c->weights[g->rev[a]] = w;
@@ -235,6 +299,15 @@ static void class_free_trees(struct route_manager *rm, struct rm_class *c)
 
 static void class_destroy(struct route_manager *rm, struct rm_class *c)
 {
+	for (size_t i = 0; i < c->n_paths; i++) {
+		free(c->paths[i].hosts);
+		free(c->paths[i].links);
+		free(c->paths[i].conflict);
+	}
+	free(c->paths);
+	free(c->host_pref);
+	free(c->policy);
+	free(c->net_id);
 	class_free_trees(rm, c);
 	spf_work_destroy(c->work);
 	spf_graph_destroy(c->graph);
@@ -310,11 +383,14 @@ static void class_build(struct route_manager *rm, struct rm_class *c)
 	}
 	if (spf_graph_create((uint32_t)n_nodes, gl, n_glinks, no_transit, &c->graph))
 		onm_abort("routing: the graph of class %s cannot be built", c->name);
-	c->cost = sl_cost(c->sl);
+	c->cost = class_cost(c);
 	c->cost.excluded_nodes = c->excluded_nodes;
 	c->cost.excluded_links = c->excluded_links;
 	c->weights = xmalloc((c->graph->n_arcs ? c->graph->n_arcs : 1) * sizeof *c->weights);
 	spf_weights_compute(c->graph, &c->cost, c->weights);
+	if (c->host_pref)
+		for (uint32_t j = 0; j < c->graph->n_links; j++)
+			class_link_weights(rm, c, j);
 	c->trees = xcalloc(n ? n : 1, sizeof *c->trees);
 	c->work = spf_work_create(c->graph->n_nodes);
 	free(gl);
@@ -354,6 +430,7 @@ static void rm_clear(struct route_manager *rm)
 	free(rm->classes);
 	rm->classes = NULL;
 	rm->n_classes = 0;
+	rm->n_levels = 0;
 	for (size_t i = 0; i < rm->n_links; i++)
 		free(rm->links[i].id);
 	free(rm->links);
@@ -457,8 +534,11 @@ static void rebuild(struct route_manager *rm, const struct model *model)
 		c->sl = CONTAINER_OF(objs[i], const struct service_level, hdr);
 		c->name = xstrdup(c->sl->name);
 		c->layered = c->sl->via_capability != NULL;
+		c->dscp = c->sl->dscp;
+		c->base = i;
 		class_build(rm, c);
 	}
+	rm->n_levels = rm->n_classes;
 	free(objs);
 }
 
@@ -469,10 +549,19 @@ static void refresh_pointers(struct route_manager *rm, const struct model *model
 	for (size_t i = 0; i < rm->n_hosts; i++)
 		rm->hosts[i] = CONTAINER_OF(model_find(model, MODEL_HOST, rm->host_names[i]),
 					    const struct host, hdr);
-	for (size_t i = 0; i < rm->n_classes; i++)
+	for (size_t i = 0; i < rm->n_levels; i++)
 		rm->classes[i].sl = CONTAINER_OF(
 		    model_find(model, MODEL_SERVICE_LEVEL, rm->classes[i].name),
 		    const struct service_level, hdr);
+	for (size_t i = rm->n_levels; i < rm->n_classes; i++) {
+		struct rm_class *c = &rm->classes[i];
+
+		const struct model_object *o = model_find(model, MODEL_NETWORK, c->net_id);
+
+		/* A network gone loses its class in derived_sync(), next. */
+		c->sl = rm->classes[c->base].sl;
+		c->routing = o ? &CONTAINER_OF(o, const struct network, hdr)->routing : NULL;
+	}
 }
 
 /* Incremental updates. */
@@ -495,6 +584,11 @@ static bool link_apply(struct route_manager *rm, size_t j, struct spf_link e)
 		uint32_t gls[2];
 		size_t ng = class_graph_links(rm, c, j, gls);
 
+		/* An explicit path over the link may become (in)applicable. */
+		for (size_t p = 0; c->in_use && p < c->n_paths; p++)
+			for (size_t k = 0; k + 1 < c->paths[p].n_hosts; k++)
+				changed |= c->paths[p].links[k] == j;
+
 		for (size_t k = 0; k < ng; k++) {
 			uint32_t gl = gls[k];
 			struct spf_link *g = &c->graph->links[gl];
@@ -507,7 +601,7 @@ static bool link_apply(struct route_manager *rm, size_t j, struct spf_link e)
 			*g = e;
 			g->a = ga;
 			g->b = gb;
-			class_link_weights(c, gl);
+			class_link_weights(rm, c, gl);
 			for (size_t d = 0; c->trees && d < rm->n_hosts; d++) {
 				struct spf_tree *t = c->trees[d];
 
@@ -578,6 +672,280 @@ static size_t tenant_class(const struct rm_tenant *t)
 	return t->level;
 }
 
+/* Networks' own classes. */
+
+static bool has_policy(const struct vn_routing *r)
+{
+	bool policy = r->n_paths || r->n_prefer_hosts || r->n_avoid_hosts;
+
+	for (int a = 0; a < SL_N_ATTRS; a++)
+		policy |= r->coef_milli[a] != VN_COEF_DEFAULT;
+	return policy;
+}
+
+/* What a network's class is built from: its base class and its policy. */
+static char *policy_text(const struct route_manager *rm, const struct network *n, size_t base)
+{
+	const struct vn_routing *r = &n->routing;
+	struct ds s;
+
+	ds_init(&s);
+	ds_put_format(&s, "%s", rm->classes[base].name);
+	for (int a = 0; a < SL_N_ATTRS; a++)
+		ds_put_format(&s, " %" PRIu32, r->coef_milli[a]);
+	for (size_t i = 0; i < r->n_paths; i++) {
+		ds_put_format(&s, " path %s", r->paths[i].from);
+		for (size_t k = 0; k < r->paths[i].n_via; k++)
+			ds_put_format(&s, ",%s", r->paths[i].via[k]);
+		ds_put_format(&s, ",%s", r->paths[i].to);
+	}
+	for (size_t i = 0; i < r->n_prefer_hosts; i++)
+		ds_put_format(&s, " +%s", r->prefer_hosts[i]);
+	for (size_t i = 0; i < r->n_avoid_hosts; i++)
+		ds_put_format(&s, " -%s", r->avoid_hosts[i]);
+	return ds_steal_cstr(&s);
+}
+
+static size_t link_index_between(const struct route_manager *rm, uint32_t a, uint32_t b)
+{
+	for (size_t j = 0; j < rm->n_links; j++)
+		if ((rm->links[j].a == a && rm->links[j].b == b) ||
+		    (rm->links[j].a == b && rm->links[j].b == a))
+			return j;
+	return SIZE_MAX;
+}
+
+/* The explicit paths of 'r' on class 'c': host and link indexes, and the
+ * problems that never go away by themselves. */
+static void class_paths_build(struct route_manager *rm, struct rm_class *c,
+			      const struct vn_routing *r)
+{
+	c->paths = xcalloc(r->n_paths + 1, sizeof *c->paths);
+	c->n_paths = r->n_paths;
+	for (size_t i = 0; i < r->n_paths; i++) {
+		const struct vn_path *vp = &r->paths[i];
+		struct rm_vn_path *p = &c->paths[i];
+
+		p->n_hosts = vp->n_via + 2;
+		p->hosts = xmalloc(p->n_hosts * sizeof *p->hosts);
+		p->links = xmalloc(p->n_hosts * sizeof *p->links);
+		p->hosts[0] = (uint32_t)host_index(rm, vp->from);
+		for (size_t k = 0; k < vp->n_via; k++)
+			p->hosts[k + 1] = (uint32_t)host_index(rm, vp->via[k]);
+		p->hosts[p->n_hosts - 1] = (uint32_t)host_index(rm, vp->to);
+		for (size_t k = 0; k + 1 < p->n_hosts; k++)
+			p->links[k] = link_index_between(rm, p->hosts[k], p->hosts[k + 1]);
+		if (c->layered) {
+			p->conflict = xasprintf("not applied while the network's class (%s) must "
+						"pass a '%s' host",
+						rm->classes[c->base].name, c->sl->via_capability);
+			continue;
+		}
+		/* Forwarding is by destination: two paths to one host must
+		 * agree wherever they meet. */
+		for (size_t e = 0; e < i && !p->conflict; e++) {
+			const struct rm_vn_path *q = &c->paths[e];
+
+			if (q->conflict || q->hosts[q->n_hosts - 1] != p->hosts[p->n_hosts - 1])
+				continue;
+			for (size_t k = 0; k + 1 < p->n_hosts && !p->conflict; k++)
+				for (size_t m = 0; m + 1 < q->n_hosts; m++)
+					if (q->hosts[m] == p->hosts[k] &&
+					    q->hosts[m + 1] != p->hosts[k + 1])
+						p->conflict = xasprintf(
+						    "disagrees at %s with path %s -> %s",
+						    rm->host_names[p->hosts[k]],
+						    rm->host_names[q->hosts[0]],
+						    rm->host_names[q->hosts[q->n_hosts - 1]]);
+		}
+	}
+}
+
+/* The weight class 'c' gives graph link 'gl' (one direction). */
+static uint64_t graph_link_weight(const struct rm_class *c, uint32_t gl)
+{
+	const struct spf_graph *g = c->graph;
+	uint32_t a0 = g->links[gl].a;
+
+	for (uint32_t a = g->first[a0]; a < g->first[a0 + 1]; a++)
+		if (g->link_of[a] == gl)
+			return c->weights[a];
+	return SPF_INF;
+}
+
+/* Whether explicit path 'p' of class 'c' can be followed now; if not and
+ * 'why' is given, an allocated reason. */
+static bool path_usable(const struct route_manager *rm, const struct rm_class *c,
+			const struct rm_vn_path *p, char **why)
+{
+	if (p->conflict) {
+		if (why)
+			*why = xstrdup(p->conflict);
+		return false;
+	}
+	for (size_t k = 0; k + 1 < p->n_hosts; k++) {
+		const char *a = rm->host_names[p->hosts[k]], *b = rm->host_names[p->hosts[k + 1]];
+		size_t j = p->links[k];
+
+		if (j == SIZE_MAX) {
+			if (why)
+				*why = xasprintf("no link between %s and %s", a, b);
+			return false;
+		}
+		if (graph_link_weight(c, (uint32_t)j) == SPF_INF) {
+			if (why)
+				*why = rm->links[j].cur.up
+					   ? xasprintf("link %s is excluded by class %s (bandwidth "
+						       "or excluded hosts and links)",
+						       rm->links[j].id, rm->classes[c->base].name)
+					   : xasprintf("link %s is down", rm->links[j].id);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The next hop an explicit path fixes for host 'u' towards host 'dst' in
+ * class 'c', or SIZE_MAX. */
+static size_t forced_next(const struct route_manager *rm, const struct rm_class *c, size_t dst,
+			  size_t u)
+{
+	for (size_t i = 0; i < c->n_paths; i++) {
+		const struct rm_vn_path *p = &c->paths[i];
+
+		if (p->hosts[p->n_hosts - 1] != dst)
+			continue;
+		for (size_t k = 0; k + 1 < p->n_hosts; k++)
+			if (p->hosts[k] == u)
+				return path_usable(rm, c, p, NULL) ? p->hosts[k + 1] : SIZE_MAX;
+	}
+	return SIZE_MAX;
+}
+
+/* A new class for network 'n' over class 'base'. */
+static void derived_create(struct route_manager *rm, struct rm_class *c, const struct network *n,
+			   size_t base, char *policy, uint8_t dscp)
+{
+	const struct vn_routing *r = &n->routing;
+
+	memset(c, 0, sizeof *c);
+	c->name = xasprintf("%s.%s", n->tenant, n->name);
+	c->net_id = xstrdup(n->hdr.id);
+	c->routing = r;
+	c->base = base;
+	c->sl = rm->classes[base].sl;
+	c->layered = rm->classes[base].layered;
+	c->policy = policy;
+	c->dscp = dscp;
+	if (r->n_prefer_hosts || r->n_avoid_hosts) {
+		c->host_pref = xcalloc(rm->n_hosts + 1, sizeof *c->host_pref);
+		for (size_t i = 0; i < r->n_prefer_hosts; i++)
+			c->host_pref[host_index(rm, r->prefer_hosts[i])] = PREF_PREFER;
+		for (size_t i = 0; i < r->n_avoid_hosts; i++)
+			c->host_pref[host_index(rm, r->avoid_hosts[i])] = PREF_AVOID;
+	}
+	class_build(rm, c);
+	class_paths_build(rm, c, r);
+	LOG_INFO("network %s: own class %s over %s (DSCP %u)", c->net_id, c->name,
+		 rm->classes[base].name, (unsigned int)dscp);
+}
+
+/* Brings the networks' own classes to the model: keeps those whose base
+ * and policy are unchanged, builds new ones (keeping a network's DSCP),
+ * drops the rest. */
+static void derived_sync(struct route_manager *rm, const struct model *model)
+{
+	size_t n_nets, n_new = 0;
+	struct model_object **objs = model_list(model, MODEL_NETWORK, &n_nets);
+	struct rm_class *classes = xcalloc(rm->n_levels + n_nets + 1, sizeof *classes);
+	size_t *old_of = xcalloc(n_nets + 1, sizeof *old_of);
+	char **policies = xcalloc(n_nets + 1, sizeof *policies);
+	bool used[SL_DSCP_MAX + 1] = {false};
+	bool *kept = xcalloc(rm->n_classes + 1, sizeof *kept);
+
+	memcpy(classes, rm->classes, rm->n_levels * sizeof *classes);
+	for (size_t i = 0; i < rm->n_levels; i++)
+		used[rm->classes[i].dscp & SL_DSCP_MAX] = true;
+	/* Pass 1: which networks want a class, and the DSCPs they keep. */
+	for (size_t i = 0; i < n_nets; i++) {
+		const struct network *n = CONTAINER_OF(objs[i], const struct network, hdr);
+		const struct rm_tenant *t = tenant_find(rm, n->tenant);
+		size_t base = t ? tenant_class(t) : SIZE_MAX;
+
+		old_of[i] = SIZE_MAX;
+		if (base == SIZE_MAX || !has_policy(&n->routing))
+			continue;
+		policies[i] = policy_text(rm, n, base);
+		for (size_t k = rm->n_levels; k < rm->n_classes; k++)
+			if (!strcmp(rm->classes[k].net_id, n->hdr.id)) {
+				old_of[i] = k;
+				used[rm->classes[k].dscp] = true;
+			}
+	}
+	/* Pass 2: keep, rebuild or create, in network order. */
+	for (size_t i = 0; i < n_nets; i++) {
+		const struct network *n = CONTAINER_OF(objs[i], const struct network, hdr);
+		struct rm_class *c = &classes[rm->n_levels + n_new];
+		size_t k = old_of[i];
+		unsigned int dscp = k != SIZE_MAX ? rm->classes[k].dscp : 0;
+
+		if (!policies[i])
+			continue;
+		if (k != SIZE_MAX && !strcmp(rm->classes[k].policy, policies[i])) {
+			*c = rm->classes[k];
+			kept[k] = true;
+			free(policies[i]);
+			n_new++;
+			continue;
+		}
+		for (unsigned int d = 1; !dscp && d <= SL_DSCP_MAX; d++)
+			if (!used[d] && !dscp_reserved(d))
+				dscp = d;
+		if (!dscp || rm->n_levels + n_new >= 256) {
+			LOG_WARN("network %s: no DSCP value left for a class of its own; its "
+				 "routing policy is not applied",
+				 n->hdr.id);
+			free(policies[i]);
+			continue;
+		}
+		used[dscp] = true;
+		derived_create(rm, c, n, tenant_class(tenant_find(rm, n->tenant)), policies[i],
+			       (uint8_t)dscp);
+		n_new++;
+	}
+	for (size_t k = rm->n_levels; k < rm->n_classes; k++)
+		if (!kept[k])
+			class_destroy(rm, &rm->classes[k]);
+	free(rm->classes);
+	rm->classes = classes;
+	rm->n_classes = rm->n_levels + n_new;
+	free(kept);
+	free(policies);
+	free(old_of);
+	free(objs);
+}
+
+static size_t network_class(const struct route_manager *rm, const char *net_id,
+			    const char *tenant)
+{
+	size_t lo = rm->n_levels, hi = rm->n_classes;
+	const struct rm_tenant *t;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(net_id, rm->classes[mid].net_id);
+
+		if (!c)
+			return mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	t = tenant_find(rm, tenant);
+	return t ? tenant_class(t) : SIZE_MAX;
+}
+
 /* Computes the trees now in use and drops the others. Returns true if the
  * set changed. */
 static bool trees_sync(struct route_manager *rm, const struct model *model)
@@ -589,9 +957,10 @@ static bool trees_sync(struct route_manager *rm, const struct model *model)
 
 	for (size_t i = 0; i < n_insts; i++) {
 		const struct instance *in = CONTAINER_OF(objs[i], const struct instance, hdr);
-		const struct rm_tenant *t = tenant_find(rm, in->tenant);
-		size_t c = t ? tenant_class(t) : SIZE_MAX, h = host_index(rm, in->host);
+		char *net_id = xasprintf("%s/%s", in->tenant, in->network);
+		size_t c = network_class(rm, net_id, in->tenant), h = host_index(rm, in->host);
 
+		free(net_id);
 		if (c != SIZE_MAX && h != SIZE_MAX)
 			want[c * rm->n_hosts + h] = true;
 	}
@@ -619,6 +988,18 @@ static bool trees_sync(struct route_manager *rm, const struct model *model)
 	}
 	free(want);
 	return changed;
+}
+
+/* The networks' own classes and the trees in use. Returns true if
+ * forwarding may have changed. */
+static bool classes_sync(struct route_manager *rm, const struct model *model)
+{
+	size_t n_before = rm->n_classes;
+	bool changed;
+
+	derived_sync(rm, model);
+	changed = trees_sync(rm, model);
+	return changed || n_before != rm->n_classes;
 }
 
 /* The interface. */
@@ -680,7 +1061,7 @@ bool rm_sync(struct route_manager *rm, const struct model *model)
 	}
 	rm->model = model;
 	tenants_sync(rm, model);
-	changed |= trees_sync(rm, model);
+	changed |= classes_sync(rm, model);
 	return changed;
 }
 
@@ -740,8 +1121,39 @@ bool rm_tenant_add_usage(struct route_manager *rm, const char *tenant, uint64_t 
 		 t->name, t->usage, t->quota,
 		 t->fallback != SIZE_MAX ? rm->classes[t->fallback].name : "(none)");
 	if (rm->model)
-		trees_sync(rm, rm->model);
+		classes_sync(rm, rm->model);
 	return true;
+}
+
+bool rm_tenant_set_usage(struct route_manager *rm, const char *tenant, uint64_t bytes)
+{
+	struct rm_tenant *t = tenant_find(rm, tenant);
+	bool exhausted;
+
+	if (!t)
+		return false;
+	t->usage = bytes;
+	exhausted = t->quota && t->usage >= t->quota;
+	if (exhausted == t->exhausted)
+		return false;
+	t->exhausted = exhausted;
+	rm->n_class_moves++;
+	LOG_INFO("tenant %s: %" PRIu64 " of %" PRIu64 " premium bytes used (restored): class %s",
+		 t->name, t->usage, t->quota, rm->classes[tenant_class(t)].name);
+	if (rm->model)
+		classes_sync(rm, rm->model);
+	return true;
+}
+
+json_t *rm_usage_json(const struct route_manager *rm)
+{
+	json_t *usage = json_object();
+
+	for (size_t i = 0; i < rm->n_tenants; i++)
+		if (rm->tenants[i].quota && rm->tenants[i].usage)
+			json_object_set_new(usage, rm->tenants[i].name,
+					    json_integer((json_int_t)rm->tenants[i].usage));
+	return usage;
 }
 
 size_t rm_tenant_class(const struct route_manager *rm, const char *tenant)
@@ -749,6 +1161,36 @@ size_t rm_tenant_class(const struct route_manager *rm, const char *tenant)
 	const struct rm_tenant *t = tenant_find(rm, tenant);
 
 	return t ? tenant_class(t) : SIZE_MAX;
+}
+
+size_t rm_network_class(const struct route_manager *rm, const char *net_id)
+{
+	const char *slash = strchr(net_id, '/');
+	char *tenant = slash ? xmemdup0(net_id, (size_t)(slash - net_id)) : xstrdup(net_id);
+	size_t c = network_class(rm, net_id, tenant);
+
+	free(tenant);
+	return c;
+}
+
+size_t rm_n_classes(const struct route_manager *rm)
+{
+	return rm->n_classes;
+}
+
+const char *rm_class_name(const struct route_manager *rm, size_t i)
+{
+	return i < rm->n_classes ? rm->classes[i].name : NULL;
+}
+
+uint8_t rm_class_dscp(const struct route_manager *rm, size_t i)
+{
+	return i < rm->n_classes ? rm->classes[i].dscp : 0;
+}
+
+const char *rm_class_via(const struct route_manager *rm, size_t i)
+{
+	return i < rm->n_classes ? rm->classes[i].sl->via_capability : NULL;
 }
 
 /* Next hops of graph node 'u' in tree 't' as host indexes, skipping the
@@ -785,6 +1227,12 @@ void rm_host_entries(const struct route_manager *rm, size_t u, rm_entry_cb *cb, 
 			if (!t)
 				continue;
 			n_next = tree_hops(rm, c, t, tree_root(rm, c, u), next);
+			size_t f = c->n_paths ? forced_next(rm, c, d, u) : SIZE_MAX;
+
+			if (f != SIZE_MAX) {
+				next[0] = (uint32_t)f;
+				n_next = 1;
+			}
 			if (c->layered && !capable)
 				n_pre = tree_hops(rm, c, t, (uint32_t)u, pre);
 			if (!n_next && !n_pre && (u == d || !c->layered || capable))
@@ -824,7 +1272,16 @@ size_t rm_path(const struct route_manager *rm, size_t ci, size_t src, size_t dst
 	path[n++] = (uint32_t)src;
 	while (u != root && n < bound) {
 		uint32_t arc, v;
+		size_t f = c->n_paths ? forced_next(rm, c, dst, u) : SIZE_MAX;
 
+		if (f != SIZE_MAX) {
+			/* Only classes without a waypoint have paths applied:
+			 * graph nodes are hosts. */
+			*latency_us += rm->links[link_index_between(rm, u, (uint32_t)f)].cur.latency_us;
+			path[n++] = (uint32_t)f;
+			u = (uint32_t)f;
+			continue;
+		}
 		if (!spf_tree_n_next(t, u))
 			break;
 		arc = spf_tree_next(t, u, 0);
@@ -981,6 +1438,44 @@ static void add_route_rows(json_t *rows, const struct network *net, const struct
 	}
 }
 
+/* The "policy" object of rm_network_json(): what of network 'net''s
+ * routing policy applies now, and why not the rest. */
+static json_t *policy_json(const struct route_manager *rm, const struct network *net, size_t ci)
+{
+	const struct rm_class *c = ci < rm->n_classes ? &rm->classes[ci] : NULL;
+	const struct vn_routing *r = &net->routing;
+	json_t *problems = json_array(), *paths = json_array();
+
+	if (!c || !c->net_id) {
+		json_array_append_new(problems, json_string(ci == SIZE_MAX
+			? "the tenant has no service level"
+			: "no DSCP value left for a class of its own: not applied"));
+		c = NULL;
+	}
+	for (size_t i = 0; i < r->n_paths; i++) {
+		const struct vn_path *vp = &r->paths[i];
+		json_t *hosts = json_array();
+		char *why = NULL;
+		bool ok = c && path_usable(rm, c, &c->paths[i], &why);
+
+		json_array_append_new(hosts, json_string(vp->from));
+		for (size_t k = 0; k < vp->n_via; k++)
+			json_array_append_new(hosts, json_string(vp->via[k]));
+		json_array_append_new(hosts, json_string(vp->to));
+		if (why) {
+			json_array_append_new(problems, json_sprintf("path %s -> %s: %s", vp->from,
+								     vp->to, why));
+		}
+		json_array_append_new(paths, json_pack("{s:s, s:s, s:o, s:b, s:o}", "from", vp->from,
+						       "to", vp->to, "hosts", hosts, "applied", ok,
+						       "problem", why ? json_string(why) : json_null()));
+		free(why);
+	}
+	return json_pack("{s:o, s:o, s:o, s:o}", "class", c ? json_string(c->name) : json_null(),
+			 "base", c ? json_string(rm->classes[c->base].name) : json_null(),
+			 "problems", problems, "paths", paths);
+}
+
 json_t *rm_network_json(const struct route_manager *rm, const struct model *model,
 			const char *net_id)
 {
@@ -1016,7 +1511,7 @@ json_t *rm_network_json(const struct route_manager *rm, const struct model *mode
 			has[h] = true;
 	}
 	free(objs);
-	c = rm_tenant_class(rm, net->tenant);
+	c = network_class(rm, net->hdr.id, net->tenant);
 	for (size_t s = 0; c != SIZE_MAX && s < rm->n_hosts; s++) {
 		for (size_t d = 0; has[s] && d < rm->n_hosts; d++) {
 			uint32_t *path;
@@ -1043,16 +1538,7 @@ json_t *rm_network_json(const struct route_manager *rm, const struct model *mode
 				(json_int_t)net->vni, "class",
 				c != SIZE_MAX ? json_string(rm->classes[c].name) : json_null(),
 				"routes", routes, "paths", paths);
-	const struct vn_routing *vr = &net->routing;
-	bool policy = vr->n_paths || vr->n_prefer_hosts || vr->n_avoid_hosts;
-
-	for (int a = 0; a < SL_N_ATTRS; a++)
-		policy |= vr->coef_milli[a] != VN_COEF_DEFAULT;
-	/* Said, not silently ignored: the paths above do not follow it yet. */
-	if (policy)
-		json_object_set_new(doc, "routing_policy",
-				    json_string("not applied: the Route Manager does not yet "
-						"route by per-network coefficients, paths or host "
-						"preferences; paths follow the class"));
+	if (has_policy(&net->routing))
+		json_object_set_new(doc, "policy", policy_json(rm, net, c));
 	return doc;
 }

@@ -28,6 +28,19 @@
  * the tenant is quarantined (the "quarantine" class) or has used up its
  * premium quota (its fallback class).
  *
+ * A network with a routing policy of its own ('routing:' — coefficients on
+ * the link attributes, preferred and avoided hosts, explicit host paths)
+ * gets a class of its own, named "TENANT.NETWORK", derived from its
+ * tenant's effective class: the same constraints and waypoint, the
+ * weights multiplied by the coefficients, links of an avoided host
+ * crossed only when nothing else reaches, links of a preferred host
+ * counting half. It has its own trees and its own DSCP (the lowest one no
+ * class uses). An explicit path fixes the next hop of each of its hosts
+ * towards its last one; a path that cannot be followed now (a link down
+ * or below the class's constraints, another path disagreeing at a host,
+ * a waypoint class) is reported and not applied until it can be — the
+ * traffic then takes the class's shortest paths.
+ *
  * Thread-safety: none.
  */
 #ifndef ONM_CONTROLLER_ROUTING_H
@@ -74,9 +87,27 @@ bool rm_reporter_gone(struct route_manager *, const char *reporter);
  * fallback class. Raising the quota (a model change) moves it back. */
 bool rm_tenant_add_usage(struct route_manager *, const char *tenant, uint64_t bytes);
 
+/* Sets tenant 'tenant''s usage (restored from the store after a restart).
+ * Returns true if that moved it to or from its fallback class. */
+bool rm_tenant_set_usage(struct route_manager *, const char *tenant, uint64_t bytes);
+/* {"TENANT": bytes} of every tenant with a quota and some usage, to store. */
+json_t *rm_usage_json(const struct route_manager *);
+
 /* Index of the effective class of 'tenant' (service levels in name order),
  * or SIZE_MAX if it has none. */
 size_t rm_tenant_class(const struct route_manager *, const char *tenant);
+
+/* Index of the class network 'net_id' ("T/N") takes: its own when it has a
+ * routing policy that can be applied, else its tenant's; SIZE_MAX if none. */
+size_t rm_network_class(const struct route_manager *, const char *net_id);
+
+/* The classes: service levels in name order, then the networks' own
+ * classes in network order. Indexes are class ids on the wire. */
+size_t rm_n_classes(const struct route_manager *);
+const char *rm_class_name(const struct route_manager *, size_t class_idx);
+uint8_t rm_class_dscp(const struct route_manager *, size_t class_idx);
+/* The capability its paths must pass, or NULL. */
+const char *rm_class_via(const struct route_manager *, size_t class_idx);
 
 /* The forwarding entries of host 'host' (index among hosts in name order):
  * calls 'cb' once per (class, destination) in use with a non-empty entry,
@@ -105,7 +136,9 @@ bool rm_link_between(const struct route_manager *, size_t a, size_t b, uint64_t 
  * {"network", "vni", "class" (effective), "routes": the virtual routing
  * table (connected and static, per router), "paths": per ordered pair of
  * hosts with instances of the network, the substrate path its class takes
- * and its latency}; NULL if there is no such network. */
+ * and its latency, "policy" (only with a routing policy): {"class" its own
+ * class or null, "base", "problems": [text], "paths": [{"from", "to",
+ * "hosts", "applied", "problem"}]}}; NULL if there is no such network. */
 json_t *rm_network_json(const struct route_manager *, const struct model *, const char *net_id);
 
 /* JSON of every link's state as the Route Manager sees it (admin, oper,

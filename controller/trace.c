@@ -383,17 +383,15 @@ static json_t *path_json(const struct trace *t, struct model_object **hosts, con
  * false if there is no path (the source host has no forwarding entry). */
 static bool cross_substrate(struct trace *t, const struct instance *di)
 {
-	size_t n_hosts, n_levels, s, d, ci, n = 0;
+	size_t n_hosts, s, d, ci, n = 0;
 	struct model_object **hosts = model_list(t->model, MODEL_HOST, &n_hosts);
-	struct model_object **levels = model_list(t->model, MODEL_SERVICE_LEVEL, &n_levels);
 	json_t *step = step_new(t, "substrate");
 	const char *class_name = NULL;
 	uint32_t *path = NULL;
 	uint64_t latency_us = 0;
 
-	ci = rm_tenant_class(t->rm, t->net->tenant);
-	if (ci < n_levels)
-		class_name = levels[ci]->id;
+	ci = rm_network_class(t->rm, t->net->hdr.id);
+	class_name = rm_class_name(t->rm, ci);
 	if (class_name && host_index(hosts, n_hosts, t->src->host, &s) &&
 	    host_index(hosts, n_hosts, di->host, &d))
 		n = rm_path(t->rm, ci, s, d, &path, &latency_us);
@@ -413,7 +411,6 @@ static bool cross_substrate(struct trace *t, const struct instance *di)
 	}
 	free(path);
 	free(hosts);
-	free(levels);
 	return n > 0;
 }
 

@@ -27,10 +27,10 @@ struct vhost {
 	size_t alloc_nets;
 };
 
-/* A service level as a class. */
+/* A class of the Route Manager (a service level or a network's own). */
 struct vclass {
-	const struct service_level *sl;
-	json_t *entry; /* the "class/NAME" value */
+	const char *name; /* the Route Manager's */
+	json_t *entry;	  /* the "class/NAME" value */
 };
 
 /* A network with the entries of everything in it. */
@@ -174,7 +174,7 @@ static json_t *network_entry(const struct network *n, const struct vclass *c, si
 	if (!flat)
 		onm_abort("views: canonical JSON of network %s does not parse", n->hdr.id);
 	entry = json_pack("{s:s, s:s, s:I, s:s, s:I, s:O, s:O}", "tenant", n->tenant, "name",
-			  n->name, "vni", (json_int_t)n->vni, "class", c->sl->name, "class_id",
+			  n->name, "vni", (json_int_t)n->vni, "class", c->name, "class_id",
 			  (json_int_t)class_id, "subnets", json_object_get(flat, "subnets"),
 			  "security_groups", json_object_get(flat, "security_groups"));
 	json_decref(flat);
@@ -260,24 +260,23 @@ static void ctx_add_hosts(struct views_ctx *ctx, const struct model *model)
 	free(objs);
 }
 
-static void ctx_add_classes(struct views_ctx *ctx, const struct model *model)
+static void ctx_add_classes(struct views_ctx *ctx)
 {
-	struct model_object **objs = model_list(model, MODEL_SERVICE_LEVEL, &ctx->n_classes);
-
+	ctx->n_classes = rm_n_classes(ctx->rm);
 	if (ctx->n_classes > VIEWS_MAX_CLASSES)
 		ctx->n_classes = VIEWS_MAX_CLASSES;
 	ctx->classes = xcalloc(ctx->n_classes ? ctx->n_classes : 1, sizeof *ctx->classes);
 	for (size_t i = 0; i < ctx->n_classes; i++) {
-		const struct service_level *sl = CONTAINER_OF(objs[i], const struct service_level, hdr);
+		const char *via = rm_class_via(ctx->rm, i);
 
-		ctx->classes[i].sl = sl;
-		ctx->classes[i].entry = json_pack("{s:s, s:I, s:i}", "name", sl->name, "id",
-						  (json_int_t)i, "dscp", (int)sl->dscp);
-		if (sl->via_capability)
+		ctx->classes[i].name = rm_class_name(ctx->rm, i);
+		ctx->classes[i].entry =
+		    json_pack("{s:s, s:I, s:i}", "name", ctx->classes[i].name, "id",
+			      (json_int_t)i, "dscp", (int)rm_class_dscp(ctx->rm, i));
+		if (via)
 			json_object_set_new(ctx->classes[i].entry, "via_capability",
-					    json_string(sl->via_capability));
+					    json_string(via));
 	}
-	free(objs);
 }
 
 static void ctx_add_networks(struct views_ctx *ctx, const struct model *model)
@@ -289,7 +288,7 @@ static void ctx_add_networks(struct views_ctx *ctx, const struct model *model)
 		struct vnet *vn = &ctx->nets[i];
 
 		vn->net = CONTAINER_OF(objs[i], const struct network, hdr);
-		vn->class_idx = rm_tenant_class(ctx->rm, vn->net->tenant);
+		vn->class_idx = rm_network_class(ctx->rm, vn->net->hdr.id);
 		if (vn->class_idx < ctx->n_classes)
 			vn->entry =
 			    network_entry(vn->net, &ctx->classes[vn->class_idx], vn->class_idx);
@@ -360,7 +359,7 @@ struct views_ctx *views_ctx_create(const struct model *model, const struct route
 
 	ctx->rm = rm;
 	ctx_add_hosts(ctx, model);
-	ctx_add_classes(ctx, model);
+	ctx_add_classes(ctx);
 	ctx_add_networks(ctx, model);
 	ctx_add_routers(ctx, model);
 	ctx_add_instances(ctx, model);
@@ -424,7 +423,7 @@ static void put_fwd_entry(size_t c, size_t d, const uint32_t *next, size_t n_nex
 
 	if (c >= ctx->n_classes)
 		return;
-	class_name = ctx->classes[c].sl->name;
+	class_name = ctx->classes[c].name;
 	dst = ctx->hosts[d].host;
 	entry = json_pack("{s:s, s:I, s:s, s:i, s:o}", "class", class_name, "class_id",
 			  (json_int_t)c, "dst", dst->name, "dst_id", (int)dst->id, "next_hops",
@@ -491,7 +490,7 @@ json_t *views_ctx_compute(const struct views_ctx *ctx, const char *host)
 		free(key);
 	}
 	for (size_t i = 0; i < ctx->n_classes; i++) {
-		char *key = xasprintf("class/%s", ctx->classes[i].sl->name);
+		char *key = xasprintf("class/%s", ctx->classes[i].name);
 
 		json_object_set(view, key, ctx->classes[i].entry);
 		free(key);

@@ -26,6 +26,7 @@
 // clang-format on
 
 #include "agents.h"
+#include "routing.h"
 #include "onm/channel.h"
 #include "onm/ds.h"
 #include "onm/model.h"
@@ -525,6 +526,79 @@ static void test_slow_agent(void **statep)
 	client_close(&fine);
 }
 
+/* Sends a report of port web1's rx_bytes and lets the controller take it. */
+static void report_rx(struct fixture *f, struct client *c, long rx)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof msg,
+		 "{\"type\":\"report\",\"counters\":{\"ports\":{\"acme/blue/web1\":"
+		 "{\"rx_bytes\":%ld}}},\"health\":{},\"links\":[]}",
+		 rx);
+	client_send(c, msg);
+	/* A class move pushes deltas: take them. */
+	for (int i = 0; i < 5; i++)
+		json_decref(client_poll(f, c, 50));
+}
+
+static long premium_used(struct fixture *f)
+{
+	json_t *st = rm_tenant_status_json(ctl_agents_routing(f->agents), "acme");
+	long used = (long)json_integer_value(json_object_get(st, "premium_used"));
+
+	json_decref(st);
+	return used;
+}
+
+/* Premium usage and the counters it was counted from survive a restart
+ * of the controller; a new agent process counts from zero. */
+static void test_usage_persists(void **statep)
+{
+	struct fixture *f = *statep;
+	struct client c;
+	char *error;
+
+	update(f, MODEL_TENANT, "acme",
+	       "{\"name\":\"acme\",\"service_level\":\"platinum\",\"premium_quota\":\"1000b\"}");
+	client_connect(f, &c);
+	client_hello(&c, "h1");
+	json_decref(client_expect(f, &c, "view"));
+	report_rx(f, &c, 600);
+	assert_int_equal(premium_used(f), 600);
+	client_close(&c);
+
+	/* The controller restarts (the store stays). */
+	ctl_agents_destroy(f->agents);
+	if (ctl_agents_create(f->base, f->state, f->address, &f->agents, &error))
+		fail_msg("ctl_agents_create: %s", error);
+	ctl_state_set_change_cb(f->state, ctl_agents_model_changed, f->agents);
+	assert_int_equal(premium_used(f), 600);
+
+	/* The same agent process: only what is new counts. */
+	client_connect(f, &c);
+	client_hello(&c, "h1");
+	json_decref(client_expect(f, &c, "view"));
+	report_rx(f, &c, 900);
+	assert_int_equal(premium_used(f), 900);
+	report_rx(f, &c, 1100);
+	assert_int_equal(premium_used(f), 1100);
+	assert_int_equal(rm_tenant_class(ctl_agents_routing(f->agents), "acme"),
+			 1 /* silver, the default fallback: gold platinum quarantine silver */ + 2);
+	client_close(&c);
+
+	/* Another process (another pid) starts from zero. */
+	client_connect(f, &c);
+	client_send(&c, "{\"type\":\"hello\",\"host\":\"h1\",\"version\":1,\"pid\":1,"
+			"\"revision\":0}");
+	json_decref(client_expect(f, &c, "view"));
+	update(f, MODEL_TENANT, "acme",
+	       "{\"name\":\"acme\",\"service_level\":\"platinum\",\"premium_quota\":\"5000b\"}");
+	json_decref(client_poll(f, &c, 100));
+	report_rx(f, &c, 50);
+	assert_int_equal(premium_used(f), 1150);
+	client_close(&c);
+}
+
 static void test_socket_file(void **statep)
 {
 	struct fixture *f = *statep;
@@ -619,6 +693,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_replace_and_remove, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_slow_agent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_socket_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_usage_persists, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp, setup, teardown),
 	};
 

@@ -337,11 +337,164 @@ static void test_quota_and_paths(void **state)
 	model_destroy(m);
 }
 
+/* The network's routing policy as a network object (the REST form). */
+static void put_blue(struct model *m, const char *routing)
+{
+	char *json = xasprintf(
+	    "{\"tenant\":\"acme\",\"name\":\"blue\",\"subnets\":[{\"name\":\"web\","
+	    "\"cidr\":\"10.1.1.0/24\"},{\"name\":\"db\",\"cidr\":\"10.1.2.0/24\"}]%s%s}",
+	    routing ? ",\"routing\":" : "", routing ? routing : "");
+
+	put(m, MODEL_NETWORK, json);
+	free(json);
+}
+
+/* The first problem of the network's policy in route show, or NULL. */
+static char *policy_problem(const struct route_manager *rm, const struct model *m)
+{
+	json_t *doc = rm_network_json(rm, m, "acme/blue");
+	json_t *problems = json_object_get(json_object_get(doc, "policy"), "problems");
+	const char *p = json_string_value(json_array_get(problems, 0));
+	char *copy = p ? xstrdup(p) : NULL;
+
+	json_decref(doc);
+	return copy;
+}
+
+/* Incremental state equals a fresh Route Manager on the same model. */
+static void same_as_fresh(const struct route_manager *rm, const struct model *m)
+{
+	struct route_manager *fresh = rm_create();
+	char *a, *b;
+
+	rm_sync(fresh, m);
+	a = entries(rm, 5);
+	b = entries(fresh, 5);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	rm_destroy(fresh);
+}
+
+static void test_network_policy(void **state)
+{
+	struct model *m = build(example);
+	struct route_manager *rm = rm_create();
+	size_t c;
+	char *why;
+
+	(void)state;
+	rm_sync(rm, m);
+	assert_int_equal(rm_n_classes(rm), 4);
+
+	/* Avoiding h2: platinum's next best, scan1, in a class of its own
+	 * with a DSCP no service level uses. */
+	put_blue(m, "{\"avoid_hosts\":[\"h2\"]}");
+	assert_true(rm_sync(rm, m));
+	assert_int_equal(rm_n_classes(rm), 5);
+	c = rm_network_class(rm, "acme/blue");
+	assert_int_equal(c, 4);
+	assert_string_equal(rm_class_name(rm, c), "acme.blue");
+	assert_int_equal(rm_class_dscp(rm, c), 1);
+	path_is(rm, c, "h1 scan1 h3", 4000);
+	assert_null(policy_problem(rm, m));
+	/* ... but crosses h2 when nothing else reaches. */
+	assert_true(rm_link_report(rm, "h1/scan1", "h1", false, -1, -1));
+	path_is(rm, c, "h1 h2 h3", 2000);
+	assert_true(rm_reporter_gone(rm, "h1"));
+	same_as_fresh(rm, m);
+
+	/* Preferring scan1 halves its links: 2 ms against 2 ms, ECMP; the
+	 * path shown follows the first. */
+	put_blue(m, "{\"prefer_hosts\":[\"scan1\"]}");
+	rm_sync(rm, m);
+	assert_int_equal(rm_class_dscp(rm, rm_network_class(rm, "acme/blue")), 1);
+	same_as_fresh(rm, m);
+
+	/* An explicit path: h1 -> scan1 -> h3, against platinum's h2. */
+	put_blue(m, "{\"paths\":[{\"from\":\"h1\",\"to\":\"h3\",\"via\":[\"scan1\"]}]}");
+	rm_sync(rm, m);
+	c = rm_network_class(rm, "acme/blue");
+	path_is(rm, c, "h1 scan1 h3", 4000);
+	assert_null(policy_problem(rm, m));
+	/* Its link fails: reported, traffic takes the class's paths, and
+	 * the path comes back with the link. */
+	assert_true(rm_link_report(rm, "h1/scan1", "scan1", false, -1, -1));
+	path_is(rm, c, "h1 h2 h3", 2000);
+	why = policy_problem(rm, m);
+	assert_string_equal(why, "path h1 -> h3: link h1/scan1 is down");
+	free(why);
+	assert_true(rm_reporter_gone(rm, "scan1"));
+	path_is(rm, c, "h1 scan1 h3", 4000);
+	same_as_fresh(rm, m);
+
+	/* Through h4: below platinum's 500 Mbit/s. */
+	put_blue(m, "{\"paths\":[{\"from\":\"h1\",\"to\":\"h3\",\"via\":[\"h4\"]}]}");
+	rm_sync(rm, m);
+	path_is(rm, rm_network_class(rm, "acme/blue"), "h1 h2 h3", 2000);
+	why = policy_problem(rm, m);
+	assert_non_null(strstr(why, "link h1/h4 is excluded by class platinum"));
+	free(why);
+
+	/* Two paths to h3 that disagree at h1: the second is not applied. */
+	put_blue(m, "{\"paths\":[{\"from\":\"h1\",\"to\":\"h3\",\"via\":[\"scan1\"]},"
+		    "{\"from\":\"h4\",\"to\":\"h3\",\"via\":[\"h1\",\"h2\"]}]}");
+	rm_sync(rm, m);
+	path_is(rm, rm_network_class(rm, "acme/blue"), "h1 scan1 h3", 4000);
+	why = policy_problem(rm, m);
+	assert_string_equal(why, "path h4 -> h3: disagrees at h1 with path h1 -> h3");
+	free(why);
+
+	/* Coefficients reshape the level's function: gold minimizes latency;
+	 * making latency 0 leaves every link at the minimum weight: three
+	 * equal two-hop paths. */
+	put(m, MODEL_TENANT, "{\"name\":\"acme\",\"service_level\":\"gold\"}");
+	put_blue(m, "{\"coefficients\":{\"latency\":0}}");
+	rm_sync(rm, m);
+	c = rm_network_class(rm, "acme/blue");
+	{
+		struct ds e;
+		char *all = entries(rm, 5);
+
+		ds_init(&e);
+		/* h1's entry towards h3 lists h2, h4 and scan1. */
+		ds_put_format(&e, "host 0\n  c%zu d2 next 1 3 4\n", c);
+		assert_non_null(strstr(all, ds_cstr(&e)));
+		ds_destroy(&e);
+		free(all);
+	}
+	same_as_fresh(rm, m);
+
+	/* Quarantine: the network's class derives from quarantine and keeps
+	 * its waypoint; paths are not applied then, and say why. */
+	put(m, MODEL_TENANT,
+	    "{\"name\":\"acme\",\"service_level\":\"platinum\",\"quarantine\":true}");
+	put_blue(m, "{\"paths\":[{\"from\":\"h1\",\"to\":\"h3\",\"via\":[\"h2\"]}]}");
+	rm_sync(rm, m);
+	c = rm_network_class(rm, "acme/blue");
+	assert_string_equal(rm_class_via(rm, c), "inspection");
+	path_is(rm, c, "h1 scan1 h3", 4000);
+	why = policy_problem(rm, m);
+	assert_non_null(strstr(why, "must pass a 'inspection' host"));
+	free(why);
+	same_as_fresh(rm, m);
+
+	/* No policy: back to the tenant's class, the class is gone. */
+	put_blue(m, NULL);
+	rm_sync(rm, m);
+	assert_int_equal(rm_n_classes(rm), 4);
+	assert_int_equal(rm_network_class(rm, "acme/blue"), 2);
+
+	rm_destroy(rm);
+	model_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_incremental_equals_full),
 	    cmocka_unit_test(test_quota_and_paths),
+	    cmocka_unit_test(test_network_policy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
