@@ -33,6 +33,7 @@ static const char *const kind_keys[DP_COUNTER_N_KINDS] = {
     [DP_COUNTER_PORT] = "ports",
     [DP_COUNTER_NETWORK] = "networks",
     [DP_COUNTER_ROUTER_IF] = "router_interfaces",
+    [DP_COUNTER_TRANSIT] = "transit",
 };
 
 /* A thread's drop counters on their own cache lines. */
@@ -138,8 +139,12 @@ void dp_counters_sum(const struct dp_counters *c, struct dp_counter_block *sum)
 	}
 }
 
-static json_t *block_to_json(const struct dp_counter_block *b)
+/* A transit class has one direction: what it sent on, and its drops. */
+static json_t *block_to_json(enum dp_counter_kind kind, const struct dp_counter_block *b)
 {
+	if (kind == DP_COUNTER_TRANSIT)
+		return json_pack("{s:I,s:I,s:I}", "packets", (json_int_t)b->tx_packets, "bytes",
+				 (json_int_t)b->tx_bytes, "drops", (json_int_t)b->drops);
 	return json_pack("{s:I,s:I,s:I,s:I,s:I}", "rx_packets", (json_int_t)b->rx_packets,
 			 "rx_bytes", (json_int_t)b->rx_bytes, "tx_packets",
 			 (json_int_t)b->tx_packets, "tx_bytes", (json_int_t)b->tx_bytes, "drops",
@@ -159,7 +164,7 @@ json_t *dp_counters_registry_render(const struct dp_counters_registry *reg)
 		struct dp_counter_block sum;
 
 		dp_counters_sum(&e->counters, &sum);
-		json_object_set_new(kinds[e->kind], e->name, block_to_json(&sum));
+		json_object_set_new(kinds[e->kind], e->name, block_to_json(e->kind, &sum));
 	}
 	for (int r = 0; r < DP_DROP_N_REASONS; r++)
 		json_object_set_new(drops, drop_names[r],

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The data plane's counters: one set of packet/byte/drop counters per port
- * ("T/N/I"), per virtual network ("T/N") and per router interface
- * ("T/N/R/IFNAME"), plus one counter per drop reason, all since agent
- * start, and their rendering into the "counters" object of the agent's
- * `report` message (docs/dataplane.md).
+ * ("T/N/I"), per virtual network ("T/N"), per router interface
+ * ("T/N/R/IFNAME") and per service class for the packets this host carries
+ * for others (transit, "CLASS"), plus one counter per drop reason, all
+ * since agent start, and their rendering into the "counters" object of the
+ * agent's `report` message (docs/dataplane.md).
  *
  * Counters survive table rebuilds: the registry owns them, keyed by (kind,
  * name), and each table snapshot points at the entries it needs. An entry
@@ -56,6 +57,8 @@ enum dp_counter_kind {
 	DP_COUNTER_PORT,      /* name "T/N/I"; rx = from the instance, tx = to it */
 	DP_COUNTER_NETWORK,   /* name "T/N"; rx = into the VN's pipeline, tx = out of it */
 	DP_COUNTER_ROUTER_IF, /* name "T/N/R/IFNAME"; rx = routed in, tx = routed out */
+	DP_COUNTER_TRANSIT,   /* name "CLASS"; tx = sent on for another host, drops = those of
+			       * the class dropped in transit here; rx unused */
 	DP_COUNTER_N_KINDS
 };
 
@@ -68,7 +71,7 @@ struct dp_counter_block {
 	uint64_t drops;	   /* packets dropped, any reason */
 } __attribute__((aligned(64)));
 
-/* The counters of one port, network or router interface. */
+/* The counters of one port, network, router interface or transit class. */
 struct dp_counters {
 	struct dp_counter_block per_thread[DP_MAX_THREADS];
 };
@@ -121,9 +124,10 @@ uint64_t dp_counters_registry_drop_total(const struct dp_counters_registry *,
 void dp_counters_sum(const struct dp_counters *c, struct dp_counter_block *sum);
 
 /* The "counters" object of a report: {"ports": {...}, "networks": {...},
- * "router_interfaces": {...}, "drops": {"parse": n, ...}} with every
- * entry the registry holds and every drop reason (zeros included). New
- * reference. Control thread. */
+ * "router_interfaces": {...}, "transit": {"CLASS": {"packets": n, "bytes":
+ * n, "drops": n}, ...}, "drops": {"parse": n, ...}} with every entry the
+ * registry holds and every drop reason (zeros included). New reference.
+ * Control thread. */
 json_t *dp_counters_registry_render(const struct dp_counters_registry *);
 
 #endif /* ONM_AGENT_COUNTERS_H */

@@ -6,7 +6,8 @@
  * or transit; and, for both, the choice of a next hop by the forwarding
  * entry (class DSCP, waypoint flag, ECMP). Every function here runs on a
  * data-plane thread against a read-only table snapshot: no allocation, no
- * lock, no system call. Drops are counted where they are decided.
+ * lock, no system call. Drops are counted where they are decided, and
+ * transit packets also on their class.
  */
 #include "pipeline.h"
 
@@ -627,7 +628,9 @@ static void underlay_arp(struct walk *w)
 }
 
 /* Sends the VXLAN packet in pkt on towards 'dst_host' (not us), its class
- * the one of the outer DSCP, 'flags' its onm flags byte. */
+ * the one of the outer DSCP, 'flags' its onm flags byte. The class's
+ * transit counters count it, sent on (bytes of the inner frame, as
+ * elsewhere) or dropped; a packet of no class counts only as a drop reason. */
 static void transit(struct walk *w, uint8_t flags, uint16_t dst_host)
 {
 	const struct dp_tables *t = w->t;
@@ -642,14 +645,18 @@ static void transit(struct walk *w, uint8_t flags, uint16_t dst_host)
 		drop(w, DP_DROP_CLASS_UNKNOWN);
 		return;
 	}
+	c = &t->classes[class_id];
 	f = dp_map_find(&t->fwd_map, dp_key_fwd((uint8_t)class_id, dst_host));
 	if (f == DP_NONE) {
 		drop(w, DP_DROP_NO_FWD_ENTRY);
+		dp_counters_drop(c->ctr, w->ctx->thread);
 		return;
 	}
-	c = &t->classes[class_id];
-	if (!choose_hop(w, &t->fwds[f], c, flags & VXLAN_ONM_W, port_hash(outer->src_port), &hop))
+	if (!choose_hop(w, &t->fwds[f], c, flags & VXLAN_ONM_W, port_hash(outer->src_port), &hop)) {
+		dp_counters_drop(c->ctr, w->ctx->thread); /* no_route, counted by choose_hop */
 		return;
+	}
+	dp_counters_tx(c->ctr, w->ctx->thread, w->pkt->len - VXLAN_HEADER_LEN);
 	if (hop.kernel_vtep) {
 		vx->onm_flags = 0;
 		vx->dst_host_be = 0;

@@ -174,12 +174,13 @@ struct dp_port {
 	uintptr_t cookie; /* the runtime's */
 };
 
-/* A service class (the view's class/NAME). */
+/* A service class (the view's class/NAME). What packets read comes first. */
 struct dp_class {
-	char *name;	    /* NULL: no class has this id */
-	uint8_t dscp;	    /* outer DSCP of its packets between agents, 0..63 */
-	bool waypoint;	    /* it has a via_capability: its packets must pass a waypoint */
-	bool self_waypoint; /* this host has that capability: it is a waypoint of the class */
+	struct dp_counters *ctr; /* its transit counters (DP_COUNTER_TRANSIT, by name) */
+	uint8_t dscp;		 /* outer DSCP of its packets between agents, 0..63 */
+	bool waypoint;		 /* it has a via_capability: its packets must pass a waypoint */
+	bool self_waypoint;	 /* this host has that capability: it is a waypoint of the class */
+	char *name;		 /* NULL: no class has this id */
 };
 
 /* Equal-cost next hops; a packet takes addr[hash % n] (docs/dataplane.md).
@@ -227,7 +228,7 @@ struct dp_tables {
 	 * for the addresses of every router of the VN (the fast path of route) */
 	struct dp_map host_map;
 
-	/* Last: 4 KiB that only transit and the first hop's class look at. */
+	/* Last: 6 KiB that only transit and the first hop's class look at. */
 	uint16_t dscp_class[DP_MAX_DSCP]; /* outer DSCP -> class id, or DP_CLASS_NONE */
 	uint32_t n_classes;
 	struct dp_class classes[DP_MAX_CLASSES]; /* by class id */

@@ -318,8 +318,9 @@ static void read_self(struct builder *b, const json_t *v)
 	b->t->self_id = (uint16_t)id;
 }
 
-/* class/NAME: its id, its DSCP and whether its packets pass a waypoint. */
-static void read_class(struct builder *b, const json_t *v)
+/* class/NAME: its id, its DSCP, whether its packets pass a waypoint, and
+ * its transit counters (by name: a class keeps them when ids shift). */
+static void read_class(struct builder *b, const json_t *v, struct dp_counters_registry *reg)
 {
 	struct dp_tables *t = b->t;
 	struct dp_class *c;
@@ -346,6 +347,7 @@ static void read_class(struct builder *b, const json_t *v)
 	c->dscp = (uint8_t)dscp;
 	c->waypoint = via != NULL;
 	c->self_waypoint = via && b->self_caps && has_name(b->self_caps, via);
+	c->ctr = dp_counters_registry_get(reg, DP_COUNTER_TRANSIT, name);
 	t->dscp_class[dscp] = (uint16_t)id;
 	t->n_classes++;
 }
@@ -1000,7 +1002,7 @@ char *dp_tables_build(const json_t *entries, struct dp_counters_registry *reg,
 	for (i = 0; i < n_keys && !b.err; i++) {
 		b.key = keys[i];
 		if (str_has_prefix(keys[i], "class/"))
-			read_class(&b, json_object_get(entries, keys[i]));
+			read_class(&b, json_object_get(entries, keys[i]), reg);
 	}
 	for (i = 0; i < n_keys && !b.err; i++) {
 		b.key = keys[i];

@@ -459,9 +459,9 @@ static void test_underlay_dscp_sent(void **state)
 }
 
 /* What the data path receives is classed by its DSCP: in transit (the same
- * packet takes the way of the class its DSCP names, and keeps that DSCP),
- * unknown DSCPs dropped; at the destination, a waypoint class without W
- * dropped. */
+ * packet takes the way of the class its DSCP names, keeps that DSCP and
+ * counts on that class's transit counters), unknown DSCPs dropped; at the
+ * destination, a waypoint class without W dropped. */
 static void test_underlay_dscp_received(void **state)
 {
 	struct env *e = *state;
@@ -495,6 +495,24 @@ static void test_underlay_dscp_received(void **state)
 	dgram_send(e, nh, f, len, 63);
 	wait_drop(e, DP_DROP_CLASS_UNKNOWN, 1);
 	assert_int_equal(dgram_recv(nh, d, sizeof d, &tos, 50), -1);
+	/* The report counts what went on per class, bytes of the inner frame
+	 * (the data-plane thread counted each before sending it). */
+	json_t *c = dp_counters_registry_render(e->reg), *tr = json_object_get(c, "transit");
+	static const struct {
+		const char *name;
+		json_int_t packets;
+	} carried[] = {{"platinum", 1}, {"silver", 1}, {"quarantine", 2}, {"gold", 0}};
+
+	for (size_t i = 0; i < ARRAY_SIZE(carried); i++) {
+		json_t *k = json_object_get(tr, carried[i].name);
+
+		assert_int_equal(json_integer_value(json_object_get(k, "packets")),
+				 carried[i].packets);
+		assert_int_equal(json_integer_value(json_object_get(k, "bytes")),
+				 carried[i].packets * (json_int_t)(len - VXLAN_HEADER_LEN));
+		assert_int_equal(json_integer_value(json_object_get(k, "drops")), 0);
+	}
+	json_decref(c);
 
 	/* db1 pings web1 with quarantine's DSCP: without W it is dropped,
 	 * with W it arrives. */

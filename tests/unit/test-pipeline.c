@@ -9,8 +9,9 @@
  * encapsulation with VNI, flags, destination and the class's DSCP,
  * decapsulation, transit hops with the class taken from the DSCP, equal-
  * cost next hops, waypoints (pre-waypoint hops, the W flag, the check at
- * the destination), kernel VTEP interop and tenant isolation with
- * overlapping addresses.
+ * the destination), kernel VTEP interop, tenant isolation with
+ * overlapping addresses, and the counters (per port, VN and router
+ * interface, and per class of the packets carried in transit).
  */
 // clang-format off
 #include <setjmp.h>
@@ -1015,6 +1016,124 @@ static void test_counters(void **state)
 	json_decref(c);
 }
 
+/* The transit counters of class 'class_id', summed over the threads. */
+static struct dp_counter_block transit_sum(const struct env *e, uint8_t class_id)
+{
+	struct dp_counter_block sum;
+
+	dp_counters_sum(e->t->classes[class_id].ctr, &sum);
+	return sum;
+}
+
+static void expect_transit(const struct env *e, uint8_t class_id, uint64_t packets, uint64_t bytes,
+			   uint64_t drops)
+{
+	struct dp_counter_block sum = transit_sum(e, class_id);
+
+	if (sum.tx_packets != packets || sum.tx_bytes != bytes || sum.drops != drops ||
+	    sum.rx_packets || sum.rx_bytes)
+		fail_msg("class %s: transit %llu packets %llu bytes %llu drops (rx %llu), "
+			 "wanted %llu %llu %llu",
+			 e->t->classes[class_id].name, (unsigned long long)sum.tx_packets,
+			 (unsigned long long)sum.tx_bytes, (unsigned long long)sum.drops,
+			 (unsigned long long)sum.rx_packets, (unsigned long long)packets,
+			 (unsigned long long)bytes, (unsigned long long)drops);
+}
+
+/* What h1 carries for other hosts counts on the packet's class (its outer
+ * DSCP): packets and inner-frame bytes sent on, and drops once the class is
+ * known. Packets to or from this host's instances do not count. */
+static void test_transit_counters(void **state)
+{
+	struct env *e = *state;
+	struct pkt_info in;
+	size_t len1, len2;
+	json_t *c, *tr, *plat;
+
+	for (uint8_t k = 0; k < 4; k++)
+		expect_transit(e, k, 0, 0, 0);
+	/* Three platinum packets for h3, one silver of another size. */
+	len1 = e->frame_len =
+	    fx_udp(e->frame, &fx_r1_db_mac, &fx_db1_mac, FX_WEB1, FX_DB1, 7, 8, 63, 30);
+	for (int i = 0; i < 3; i++) {
+		send_underlay(e, FX_H4, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3);
+		expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3, &in);
+	}
+	expect_transit(e, FX_CLASS_PLATINUM, 3, 3 * len1, 0);
+	len2 = e->frame_len =
+	    fx_udp(e->frame, &fx_r1_db_mac, &fx_db1_mac, FX_WEB1, FX_DB1, 7, 8, 63, 333);
+	send_underlay(e, FX_H2, FX_DSCP_SILVER, FX_VNI_BLUE, 0, 3);
+	expect_vxlan(e, FX_H4, FX_DSCP_SILVER, FX_VNI_BLUE, 0, 3, &in);
+	expect_transit(e, FX_CLASS_SILVER, 1, len2, 0);
+	expect_transit(e, FX_CLASS_PLATINUM, 3, 3 * len1, 0);
+
+	/* Not transit: a packet for web1 here, and web1's own to db1 (h3). */
+	e->frame_len =
+	    fx_icmp_echo(e->frame, &fx_r1_web_mac, &fx_web1_mac, FX_DB1, FX_WEB1, 8, 7, 63);
+	send_underlay(e, FX_H3, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 1);
+	expect_port(e, FX_PORT_WEB1);
+	e->frame_len =
+	    fx_udp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_DB1, 1000, 53, 64, 10);
+	send_port(e, FX_PORT_WEB1);
+	expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3, &in);
+	expect_transit(e, FX_CLASS_PLATINUM, 3, 3 * len1, 0);
+
+	/* Drops: no entry (platinum to host 9) and no way to a waypoint
+	 * (quarantine without W to h2) count on the class; a DSCP that is no
+	 * class's counts only as its drop reason. */
+	e->frame_len = fx_udp(e->frame, &fx_r1_db_mac, &fx_db1_mac, FX_WEB1, FX_DB1, 7, 8, 63, 30);
+	send_underlay(e, FX_H4, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 9);
+	expect_drop(e, DP_DROP_NO_FWD_ENTRY);
+	expect_transit(e, FX_CLASS_PLATINUM, 3, 3 * len1, 1);
+	send_underlay(e, FX_H4, FX_DSCP_QUARANTINE, FX_VNI_BLUE, 0, 2);
+	expect_drop(e, DP_DROP_NO_ROUTE);
+	expect_transit(e, FX_CLASS_QUARANTINE, 0, 0, 1);
+	send_underlay(e, FX_H4, 63, FX_VNI_BLUE, 0, 3);
+	expect_drop(e, DP_DROP_CLASS_UNKNOWN);
+	assert_int_equal(drops(e, DP_DROP_CLASS_UNKNOWN), 1);
+	expect_transit(e, FX_CLASS_GOLD, 0, 0, 0);
+	expect_transit(e, FX_CLASS_PLATINUM, 3, 3 * len1, 1);
+	expect_transit(e, FX_CLASS_QUARANTINE, 0, 0, 1);
+	expect_transit(e, FX_CLASS_SILVER, 1, len2, 0);
+
+	/* Towards a waypoint, and on to a kernel VTEP (header zeroed): the
+	 * inner frame's bytes all the same. */
+	send_underlay(e, FX_H4, FX_DSCP_QUARANTINE, FX_VNI_BLUE, 0, 3);
+	expect_vxlan(e, FX_SCAN1, FX_DSCP_QUARANTINE, FX_VNI_BLUE, 0, 3, &in);
+	send_underlay(e, FX_SCAN1, FX_DSCP_QUARANTINE, FX_VNI_BLUE, VXLAN_ONM_W, 6);
+	expect_vxlan(e, FX_EXT1, 0, FX_VNI_BLUE, 0, 0, &in);
+	expect_transit(e, FX_CLASS_QUARANTINE, 2, 2 * len1, 1);
+
+	/* Another data-plane thread counts in its own block; the sum has both. */
+	struct dp_ctx *ctx0 = e->ctx;
+
+	e->ctx = dp_ctx_create(e->reg, DP_MAX_THREADS - 1, 64);
+	send_underlay(e, FX_H4, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3);
+	expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3, &in);
+	assert_int_equal(
+	    e->t->classes[FX_CLASS_PLATINUM].ctr->per_thread[DP_MAX_THREADS - 1].tx_packets, 1);
+	dp_ctx_destroy(e->ctx);
+	e->ctx = ctx0;
+	expect_transit(e, FX_CLASS_PLATINUM, 4, 4 * len1, 1);
+
+	/* The report: "transit": {"CLASS": {"packets", "bytes", "drops"}}. */
+	c = dp_counters_registry_render(e->reg);
+	tr = json_object_get(c, "transit");
+	assert_int_equal(json_object_size(tr), 4);
+	plat = json_object_get(tr, "platinum");
+	assert_int_equal(json_object_size(plat), 3);
+	assert_int_equal(json_integer_value(json_object_get(plat, "packets")), 4);
+	assert_int_equal(json_integer_value(json_object_get(plat, "bytes")), 4 * len1);
+	assert_int_equal(json_integer_value(json_object_get(plat, "drops")), 1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(tr, "quarantine"), "packets")), 2);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(tr, "silver"), "bytes")), len2);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(tr, "gold"), "packets")), 0);
+	json_decref(c);
+}
+
 /* Random and mutated bytes through both entry points: no crash (ASan run),
  * every verdict sane. */
 static void test_garbage(void **state)
@@ -1073,6 +1192,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_kernel_vtep, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_isolation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_transit_counters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
 	};
 

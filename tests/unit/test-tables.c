@@ -555,6 +555,16 @@ static void test_unknown_entries_and_counters(void **state)
 	assert_ptr_equal(t1->vns[0].ctr, t2->vns[0].ctr);
 	assert_ptr_equal(t1->rifs[1].ctr, t2->rifs[1].ctr);
 	assert_ptr_not_equal(t1->ports[FX_PORT_WEB1].ctr, t1->ports[FX_PORT_WEB2].ctr);
+	for (uint32_t k = 0; k < 4; k++) {
+		assert_non_null(t1->classes[k].ctr);
+		assert_ptr_equal(t1->classes[k].ctr, t2->classes[k].ctr);
+		if (k)
+			assert_ptr_not_equal(t1->classes[k].ctr, t1->classes[k - 1].ctr);
+	}
+	assert_null(t1->classes[4].ctr);
+	dp_counters_tx(t2->classes[FX_CLASS_QUARANTINE].ctr, 1, 70);
+	dp_counters_tx(t1->classes[FX_CLASS_QUARANTINE].ctr, 0, 30);
+	dp_counters_drop(t1->classes[FX_CLASS_QUARANTINE].ctr, 0);
 	dp_counters_rx(t1->ports[FX_PORT_WEB1].ctr, 0, 100);
 	dp_counters_rx(t2->ports[FX_PORT_WEB1].ctr, 3, 50);
 	dp_counters_drop(t2->vns[vn_of(t2, FX_VNI_RED)].ctr, 1);
@@ -576,12 +586,59 @@ static void test_unknown_entries_and_counters(void **state)
 	    1);
 	assert_non_null(json_object_get(json_object_get(c, "router_interfaces"),
 					"acme/blue/r1/GigabitEthernet0/1"));
+	/* Every class of the view under "transit", in one direction. */
+	json_t *tr = json_object_get(c, "transit"), *q = json_object_get(tr, "quarantine");
+
+	assert_int_equal(json_object_size(tr), 4);
+	assert_int_equal(json_object_size(q), 3);
+	assert_int_equal(json_integer_value(json_object_get(q, "packets")), 2);
+	assert_int_equal(json_integer_value(json_object_get(q, "bytes")), 100);
+	assert_int_equal(json_integer_value(json_object_get(q, "drops")), 1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(tr, "silver"), "packets")), 0);
 	assert_int_equal(json_object_size(json_object_get(c, "drops")), DP_DROP_N_REASONS);
 	assert_int_equal(
 	    json_integer_value(json_object_get(json_object_get(c, "drops"), "queue_full")), 4);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(c, "drops"), "acl")),
 			 0);
 	json_decref(c);
+	json_decref(view);
+	dp_counters_registry_destroy(reg);
+}
+
+/* A class keeps its transit counters by name when the controller numbers
+ * the classes anew (a class added before it in name order, say). */
+static void test_transit_counters_follow_class_name(void **state)
+{
+	struct dp_counters_registry *reg = dp_counters_registry_create();
+	json_t *view = dp_fixture_view();
+	static const char *const platinum_keys[] = {"class/platinum", "fwd/platinum/h2",
+						    "fwd/platinum/h3", "fwd/platinum/ext1",
+						    "network/acme/blue"};
+	struct dp_tables *t1, *t2;
+	char *err;
+
+	(void)state;
+	err = dp_tables_build(view, reg, &t1);
+	assert_null(err);
+	/* platinum becomes id 7, and id 1 goes to a new class. */
+	for (size_t i = 0; i < ARRAY_SIZE(platinum_keys); i++) {
+		json_t *o = json_object_get(view, platinum_keys[i]);
+
+		json_object_set_new(o, i ? "class_id" : "id", json_integer(7));
+	}
+	json_object_set_new(view, "class/bronze",
+			    json_pack("{s:s, s:i, s:i}", "name", "bronze", "id", 1, "dscp", 12));
+	err = dp_tables_build(view, reg, &t2);
+	if (err)
+		fail_msg("%s", err);
+	assert_string_equal(t2->classes[7].name, "platinum");
+	assert_ptr_equal(t2->classes[7].ctr, t1->classes[FX_CLASS_PLATINUM].ctr);
+	assert_string_equal(t2->classes[1].name, "bronze");
+	assert_ptr_not_equal(t2->classes[1].ctr, t1->classes[FX_CLASS_PLATINUM].ctr);
+	assert_ptr_equal(t2->classes[FX_CLASS_SILVER].ctr, t1->classes[FX_CLASS_SILVER].ctr);
+	dp_tables_destroy(t1);
+	dp_tables_destroy(t2);
 	json_decref(view);
 	dp_counters_registry_destroy(reg);
 }
@@ -595,6 +652,7 @@ int main(void)
 	    cmocka_unit_test(test_security_groups_and_dhcp),
 	    cmocka_unit_test(test_malformed_views),
 	    cmocka_unit_test(test_unknown_entries_and_counters),
+	    cmocka_unit_test(test_transit_counters_follow_class_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
