@@ -246,4 +246,39 @@ curl -s -m 5 -X PUT -H 'Content-Type: application/json' -d "$tenant" \
 class=$(routing_json | jq -r '.tenants.acme.class')
 check "a raised quota moves acme back to platinum" test "$class" = platinum
 
+# A network's own routing policy: an explicit path h1 -> scan1 -> h3 for acme/blue gives
+# it a class of its own (own DSCP, own entries); scan1 carries its h1 -> h3 traffic (the
+# replies take platinum's h2: forwarding is by destination).
+onm_run --controller "$CTL_URL" get networks acme/blue -o json
+net=$(jq -c '.routing = {paths: [{from: "h1", to: "h3", via: ["scan1"]}]}' <<<"$OUT")
+curl -s -m 5 -X PUT -H 'Content-Type: application/json' -d "$net" \
+	"$CTL_URL/v1/networks/acme/blue" >/dev/null
+onm_run --controller "$CTL_URL" route show acme/blue
+diag "$OUT"
+has_both() { has "$1" "$2" && has "$1" "$3"; }
+check "route show: the network's own class and its path applied" \
+	has_both "$OUT" 'own class acme\.blue \(over platinum\)' 'path h1 > scan1 > h3: applied'
+check "route show: h1 -> h3 via scan1, h3 -> h1 via h2" \
+	has_both "$OUT" 'h1 +h3 +acme.blue +h1 > scan1 > h3' 'h3 +h1 +acme.blue +h3 > h2 > h1'
+own_carried() {
+	curl -s -m 5 "$CTL_URL/v1/agents/scan1" | jq -r '.counters.transit["acme.blue"].packets // 0'
+}
+c0=$(own_carried)
+out=$(lx web1 ping -c "$pings" -i 0.05 -W 2 10.1.2.10 2>&1)
+check "web1 -> db1 on the explicit path" has "$out" ' 0% packet loss'
+for ((i = 0; i < 40; i++)); do
+	c1=$(own_carried)
+	[ "${c1:-0}" -ge $((c0 + pings)) ] && break
+	sleep 0.1
+done
+check "scan1 carried the network's own class ($c0 -> $c1 for $pings pings)" test "${c1:-0}" -ge $((c0 + pings))
+# A path through a link that is down is reported, not applied, and traffic still flows.
+onm_run --controller "$CTL_URL" link set h1 scan1 down
+onm_run --controller "$CTL_URL" route show acme/blue
+check "route show: the path through a down link is reported" \
+	has "$OUT" 'path h1 > scan1 > h3: NOT APPLIED, link h1/scan1 is down'
+out=$(lx web1 ping -c 3 -i 0.2 -W 2 10.1.2.10 2>&1)
+check "web1 -> db1 meanwhile (class's shortest path)" has "$out" ' 0% packet loss'
+onm_run --controller "$CTL_URL" link set h1 scan1 up
+
 done_testing
