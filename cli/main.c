@@ -12,6 +12,7 @@
  * 2 when the controller cannot be reached or fails (no answer, timeout,
  * 5xx, malformed answer), with a message naming the URL.
  */
+#include "console.h"
 #include "http-client.h"
 #include "lab.h"
 #include "onm/ds.h"
@@ -788,6 +789,62 @@ static int cmd_help(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* The host part of the controller's URL ("http://HOST:PORT/..."), where
+ * its SSH server listens too. */
+static char *url_host(const char *url)
+{
+	const char *p = strstr(url, "://"), *end;
+
+	p = p ? p + 3 : url;
+	if (*p == '[') {
+		end = strchr(p, ']');
+		return end ? xmemdup0(p + 1, (size_t)(end - p - 1)) : xstrdup(p);
+	}
+	end = p + strcspn(p, ":/");
+	return xmemdup0(p, (size_t)(end - p));
+}
+
+/* onm console NETWORK/DEVICE: the device CLI on this terminal, through the
+ * controller's SSH server with a one-time login the API hands out. */
+static int cmd_console(struct cli *cli, int argc, char **argv)
+{
+	const char *args[1];
+	size_t n_args;
+	int status = parse_options("console", argc, argv, NULL, 0, args, 1, &n_args);
+	json_t *doc, *req;
+	char *id, *body, *host, *error = NULL;
+
+	if (status)
+		return status;
+	if (n_args != 1) {
+		fail("console: usage: onm console [TENANT/]NETWORK/DEVICE");
+		return EXIT_USER;
+	}
+	id = resolve_name(cli, render_kind_find("routers"), args[0], &status);
+	if (!id)
+		return status;
+	req = json_pack("{s:s}", "device", id);
+	body = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	free(id);
+	status = call(cli, HTTP_POST, "/v1/console", NULL, 0, body, strlen(body), &doc, NULL);
+	free(body);
+	if (status)
+		return status;
+	host = url_host(cli->url);
+	status = console_run(host, (int)json_integer_value(json_object_get(doc, "port")),
+			     json_string_value(json_object_get(doc, "login")),
+			     json_string_value(json_object_get(doc, "password")), &error);
+	free(host);
+	json_decref(doc);
+	if (status < 0) {
+		fail("console: %s", error);
+		free(error);
+		return EXIT_UNREACHABLE;
+	}
+	return status;
+}
+
 /* onm lab up|exec|status|down: see lab.c. */
 static int cmd_lab(struct cli *cli, int argc, char **argv)
 {
@@ -807,7 +864,7 @@ static const struct command commands[] = {
     {"lab", "up FILE|status|down|exec INST -- CMD", "a lab in network namespaces", cmd_lab},
     /* Later parts of onm (spec.md). */
     {"route", "show NETWORK", "routes and substrate paths", cmd_route},
-    {"console", "NETWORK/DEVICE", "the device CLI", NULL},
+    {"console", "NETWORK/DEVICE", "the device CLI on this terminal", cmd_console},
     {"trace", "INSTANCE DST [--proto P --port N] [-o json]", "trace one packet", cmd_trace},
 };
 

@@ -1098,6 +1098,18 @@ json_t *ctl_agents_list_json(const struct ctl_agents *agents)
 			 (json_int_t)ctl_state_revision(agents->state), "items", items);
 }
 
+json_t *ctl_agents_counters_json(const struct ctl_agents *agents)
+{
+	json_t *items = json_array();
+	const struct agent_host *ah;
+
+	HMAP_FOR_EACH (ah, node, &agents->hosts)
+		if (ah->counters)
+			json_array_append_new(items, json_pack("{s:s, s:O}", "host", ah->name,
+							       "counters", ah->counters));
+	return items;
+}
+
 json_t *ctl_agents_get_json(const struct ctl_agents *agents, const char *name, char **error)
 {
 	const struct model_object *obj =

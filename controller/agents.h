@@ -88,6 +88,9 @@ size_t ctl_agents_n_connected(const struct ctl_agents *);
  * "sent_revision", "last_report", "health"} (null where unknown). New
  * reference. */
 json_t *ctl_agents_list_json(const struct ctl_agents *);
+/* The last reported counters of every agent that reported:
+ * [{"host", "counters"}] (docs/dataplane-api.md), for summing. */
+json_t *ctl_agents_counters_json(const struct ctl_agents *);
 
 /* GET /v1/agents/HOST: the item of the list with more detail: "counters"
  * of the last report, "connected_since", "hello_revision", "connects",

@@ -52,6 +52,7 @@ struct ctl_api {
 	struct ctl_state *state;
 	struct metrics *metrics;
 	struct ctl_agents *agents;	     /* NULL: no agent channel */
+	struct ctl_api_devices devices;	     /* all NULL: no device service */
 	char *token;			     /* NULL: no token, loopback peers only */
 	size_t token_len;		     /* bytes of 'token' */
 	char address[INET6_ADDRSTRLEN + 16]; /* bound address, for messages */
@@ -81,6 +82,8 @@ enum target_type {
 	T_AGENT,   /* /v1/agents/HOST */
 	T_ROUTING, /* /v1/routing and /v1/routing/TENANT/NETWORK */
 	T_TRACE,   /* /v1/trace */
+	T_AUDIT,   /* /v1/audit */
+	T_CONSOLE, /* /v1/console */
 	T_KIND,	   /* /v1/KIND */
 	T_OBJECT,  /* /v1/KIND/ID */
 };
@@ -153,7 +156,10 @@ static unsigned int target_methods(enum target_type type)
 	case T_AGENT:
 	case T_ROUTING:
 	case T_TRACE:
+	case T_AUDIT:
 		return EVHTTP_REQ_GET | EVHTTP_REQ_HEAD;
+	case T_CONSOLE:
+		return EVHTTP_REQ_POST;
 	case T_APPLY:
 		return EVHTTP_REQ_POST;
 	case T_ROUTES:
@@ -209,6 +215,16 @@ static void resolve(char *path, struct target *t)
 		t->type = T_ROUTING;
 		t->route = rest ? "/v1/routing/{network}" : "/v1/routing";
 		t->rest = rest;
+		return;
+	}
+	if (name_len == 5 && !memcmp(name, "audit", 5) && !rest) {
+		t->type = T_AUDIT;
+		t->route = "/v1/audit";
+		return;
+	}
+	if (name_len == 7 && !memcmp(name, "console", 7) && !rest) {
+		t->type = T_CONSOLE;
+		t->route = "/v1/console";
 		return;
 	}
 	if (name_len == 5 && !memcmp(name, "trace", 5)) {
@@ -921,11 +937,51 @@ static void do_trace(struct request *r)
 	reply_json(r, 200, j);
 }
 
+/* GET /v1/audit[?tenant=T]: the devices' audit log. */
+static void do_audit(struct request *r)
+{
+	const struct ctl_api_devices *d = &r->api->devices;
+
+	if (!d->audit) {
+		reply_error(r, 404, "not found", "the device service is not running");
+		return;
+	}
+	reply_json(r, 200, d->audit(d->aux, evhttp_find_header(&r->query, "tenant")));
+}
+
+/* POST /v1/console {"device": "T/N/R"}: a one-time login for onm console. */
+static void do_console(struct request *r)
+{
+	const struct ctl_api_devices *d = &r->api->devices;
+	size_t len;
+	const char *body = request_body(r, &len);
+	json_t *root = json_loadb(body, len, 0, NULL), *j;
+	const char *device = json_string_value(json_object_get(root, "device"));
+	char *error = NULL;
+
+	if (!d->console) {
+		reply_error(r, 404, "not found", "the device service is not running");
+	} else if (!device) {
+		reply_error(r, 400, "malformed body", "expected {\"device\": \"TENANT/NETWORK/ROUTER\"}");
+	} else if (!(j = d->console(d->aux, device, &error))) {
+		reply_error(r, 404, "not found", error);
+	} else {
+		reply_json(r, 201, j);
+	}
+	free(error);
+	json_decref(root);
+}
+
 static void dispatch(struct request *r, const struct target *t)
 {
 	bool get = r->cmd == EVHTTP_REQ_GET || r->cmd == EVHTTP_REQ_HEAD;
 	static const char *const none[] = {NULL};
-	if (t->type != T_APPLY && t->type != T_TRACE && !(t->type == T_ROUTES && get) &&
+	static const char *const audit_keys[] = {"tenant", NULL};
+
+	if (t->type == T_AUDIT && !query_check(r, audit_keys))
+		return;
+	if (t->type != T_APPLY && t->type != T_TRACE && t->type != T_AUDIT &&
+	    !(t->type == T_ROUTES && get) &&
 	    !query_check(r, none))
 		return;
 
@@ -959,6 +1015,12 @@ static void dispatch(struct request *r, const struct target *t)
 		break;
 	case T_TRACE:
 		do_trace(r);
+		break;
+	case T_AUDIT:
+		do_audit(r);
+		break;
+	case T_CONSOLE:
+		do_console(r);
 		break;
 	case T_KIND:
 		if (get)
@@ -1193,6 +1255,11 @@ const char *ctl_api_address(const struct ctl_api *api)
 void ctl_api_set_agents(struct ctl_api *api, struct ctl_agents *agents)
 {
 	api->agents = agents;
+}
+
+void ctl_api_set_devices(struct ctl_api *api, const struct ctl_api_devices *devices)
+{
+	api->devices = *devices;
 }
 
 void ctl_api_shutdown(struct ctl_api *api, ctl_api_idle_cb *idle, void *aux)

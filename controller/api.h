@@ -17,6 +17,7 @@
 
 #include "onm/util.h"
 
+#include <jansson.h>
 #include <stddef.h>
 
 struct ctl_agents;
@@ -44,6 +45,19 @@ const char *ctl_api_address(const struct ctl_api *);
 /* Serves GET /v1/agents[/HOST] and the agent channel's metrics from
  * 'agents' (which must outlive the server, or be unset with NULL first). */
 void ctl_api_set_agents(struct ctl_api *, struct ctl_agents *agents);
+
+/* What the API asks of the simulated devices' service (device/service.h),
+ * as functions so that the controller core does not depend on it. */
+struct ctl_api_devices {
+	/* GET /v1/audit[?tenant=T]: {"items": [...]}. */
+	json_t *(*audit)(void *aux, const char *tenant);
+	/* POST /v1/console {"device": "T/N/R"}: a one-time SSH login for the
+	 * operator's console, {"login", "password", "port", "expires_ms"}, or
+	 * NULL with '*error' set (no such device). */
+	json_t *(*console)(void *aux, const char *device, char **error);
+	void *aux;
+};
+void ctl_api_set_devices(struct ctl_api *, const struct ctl_api_devices *);
 
 typedef void ctl_api_idle_cb(void *aux);
 

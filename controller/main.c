@@ -27,6 +27,7 @@
 #include "onm/log.h"
 #include "onm/model.h"
 #include "onm/util.h"
+#include "service.h"
 #include "state.h"
 
 #ifndef ONM_VERSION
@@ -35,12 +36,15 @@
 
 /* How long a shutdown waits for answers still being sent. */
 #define SHUTDOWN_GRACE_SEC 5
+/* Most audit records GET /v1/audit returns. */
+#define AUDIT_API_MAX 1000
 
 struct options {
 	const char *store;	/* store URL */
 	const char *api;	/* REST listen address */
 	const char *agents;	/* agent channel listen address */
-	const char *ssh;	/* device SSH listen address (not served yet) */
+	const char *ssh;	/* device SSH listen address ("off": none) */
+	const char *state_dir;	/* SSH host key, audit log; NULL: beside the store */
 	const char *snmp;	/* device SNMP listen address (not served yet) */
 	const char *token_file; /* NULL: $ONM_TOKEN or none */
 };
@@ -64,8 +68,9 @@ static void usage(void)
 	       "  --agents ADDRESS   agent channel: unix:PATH (default\n"
 	       "                     " CTL_AGENTS_DEFAULT_ADDRESS "; the directory is created,\n"
 	       "                     the socket made mode 0600) or tcp:ADDR:PORT\n"
-	       "  --ssh ADDR:PORT    simulated devices' SSH (default 127.0.0.1:2222);\n"
-	       "                     accepted and remembered, not served yet\n"
+	       "  --ssh ADDR:PORT    simulated devices' SSH (default 127.0.0.1:2222; off: none)\n"
+	       "  --state-dir DIR    SSH host key and the devices' audit log (default: the\n"
+	       "                     store's directory, ./onm-state for memory:)\n"
 	       "  --snmp ADDR:PORT   simulated devices' SNMP (default 127.0.0.1:1161);\n"
 	       "                     accepted and remembered, not served yet\n"
 	       "  --token-file PATH  API bearer token from PATH (else $ONM_TOKEN); with no\n"
@@ -123,6 +128,53 @@ static char *token_read(const char *path)
 }
 
 /* Creates the directory of a "sqlite:PATH" store, like mkdir -p. */
+/* Who hears of model changes. */
+struct model_watchers {
+	struct ctl_agents *agents;
+	struct dev_service *devices; /* NULL: --ssh off */
+};
+
+static void model_changed(uint64_t revision, void *w_)
+{
+	struct model_watchers *w = w_;
+
+	ctl_agents_model_changed(revision, w->agents);
+	if (w->devices)
+		dev_service_model_changed(w->devices);
+}
+
+static json_t *api_audit(void *svc, const char *tenant)
+{
+	return dev_service_audit_json(svc, tenant, AUDIT_API_MAX);
+}
+
+static json_t *api_console(void *svc, const char *device, char **error)
+{
+	return dev_service_console(svc, device, error);
+}
+
+/* The directory of a sqlite: store, else ./onm-state. */
+static char *state_dir_of(const char *url)
+{
+	char *path, *q, *slash;
+
+	if (!str_has_prefix(url, "sqlite:"))
+		return xstrdup("./onm-state");
+	path = xstrdup(url + strlen("sqlite:"));
+	q = strchr(path, '?');
+	if (q)
+		*q = '\0';
+	slash = strrchr(path, '/');
+	if (!slash) {
+		free(path);
+		return xstrdup(".");
+	}
+	if (slash == path)
+		slash++;
+	*slash = '\0';
+	return path;
+}
+
 static void store_dir_create(const char *url)
 {
 	if (!str_has_prefix(url, "sqlite:"))
@@ -191,6 +243,7 @@ int main(int argc, char *argv[])
 		OPT_AGENTS,
 		OPT_SSH,
 		OPT_SNMP,
+		OPT_STATE_DIR,
 		OPT_TOKEN_FILE,
 		OPT_LOG_LEVEL
 	};
@@ -200,6 +253,7 @@ int main(int argc, char *argv[])
 	    {"agents", required_argument, NULL, OPT_AGENTS},
 	    {"ssh", required_argument, NULL, OPT_SSH},
 	    {"snmp", required_argument, NULL, OPT_SNMP},
+	    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
 	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
 	    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 	    {"help", no_argument, NULL, 'h'},
@@ -241,6 +295,9 @@ int main(int argc, char *argv[])
 		case OPT_SNMP:
 			opt.snmp = optarg;
 			break;
+		case OPT_STATE_DIR:
+			opt.state_dir = optarg;
+			break;
 		case OPT_TOKEN_FILE:
 			opt.token_file = optarg;
 			break;
@@ -272,7 +329,7 @@ int main(int argc, char *argv[])
 		die("--store %s: expected sqlite:PATH (or etcd:URL, not supported yet)", opt.store);
 	if (!str_has_prefix(opt.agents, "unix:") && !str_has_prefix(opt.agents, "tcp:"))
 		die("--agents %s: expected unix:PATH or tcp:ADDR:PORT", opt.agents);
-	if (!address_is_valid(opt.ssh))
+	if (strcmp(opt.ssh, "off") && !address_is_valid(opt.ssh))
 		die("--ssh %s: expected ADDR:PORT", opt.ssh);
 	if (!address_is_valid(opt.snmp))
 		die("--snmp %s: expected ADDR:PORT", opt.snmp);
@@ -345,9 +402,23 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	ctl_api_set_agents(ctl.api, agents);
-	ctl_state_set_change_cb(state, ctl_agents_model_changed, agents);
 	LOG_INFO("agents connect to %s", ctl_agents_address(agents));
-	LOG_INFO("device interfaces not served yet (ssh %s, snmp %s)", opt.ssh, opt.snmp);
+
+	struct model_watchers watchers = {agents, NULL};
+	if (strcmp(opt.ssh, "off")) {
+		char *dir = opt.state_dir ? xstrdup(opt.state_dir) : state_dir_of(opt.store);
+
+		watchers.devices = dev_service_create(ctl.base, state, agents, opt.ssh, dir, &error);
+		if (!watchers.devices)
+			die("--ssh %s: %s", opt.ssh, error);
+		LOG_INFO("devices: SSH on port %d (state in %s)",
+			 dev_service_ssh_port(watchers.devices), dir);
+		free(dir);
+		ctl_api_set_devices(ctl.api, &(struct ctl_api_devices){api_audit, api_console,
+									watchers.devices});
+	}
+	ctl_state_set_change_cb(state, model_changed, &watchers);
+	LOG_INFO("SNMP not served yet (%s)", opt.snmp);
 
 	struct event *sigterm = evsignal_new(ctl.base, SIGTERM, on_signal, &ctl);
 	struct event *sigint = evsignal_new(ctl.base, SIGINT, on_signal, &ctl);
@@ -360,6 +431,7 @@ int main(int argc, char *argv[])
 
 	ctl_state_set_change_cb(state, NULL, NULL);
 	ctl_api_destroy(ctl.api);
+	dev_service_destroy(watchers.devices);
 	ctl_agents_destroy(agents);
 	uint64_t revision = ctl_state_revision(state);
 	ctl_state_close(state);

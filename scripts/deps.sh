@@ -8,7 +8,7 @@ set -eu
 
 # Build and libraries (see README.md, "Dependencies").
 PKGS="gcc make pkg-config meson ninja-build
-libevent-dev libjansson-dev libyaml-dev libsqlite3-dev libsodium-dev libcmocka-dev"
+libevent-dev libjansson-dev libyaml-dev libsqlite3-dev libsodium-dev libcmocka-dev libssh-dev"
 # Tests: fuzzing and sanitizers with clang, real clients.
 PKGS="$PKGS clang libclang-rt-14-dev curl iproute2 procps"
 # The lab and its tests: DHCP client, real traffic tools, captures.
@@ -16,6 +16,8 @@ PKGS="$PKGS udhcpc iputils-ping traceroute iperf3 netcat-openbsd tcpdump tshark 
 # Link emulation where the kernel lacks netem: the lab delays packets
 # through NFQUEUE (see docs/lab.md).
 PKGS="$PKGS iptables"
+# Simulated devices: the real SSH client, driven through a PTY by expect.
+PKGS="$PKGS openssh-client expect"
 # Benchmarks only ('deps.sh bench', called by make bench): load generators
 # and the peers the data plane is measured against.
 if [ "${1:-}" = bench ]; then

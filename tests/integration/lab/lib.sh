@@ -63,13 +63,13 @@ lab_setup() {
 	LAB_PORT=$(free_port) || bail "no free port"
 }
 
-# lab_up FILE: 'onm lab up' for this test's lab; sets RC, OUT, ERR.
+# lab_up FILE: 'onm lab up' for this test's lab; sets RC, OUT, ERR, LAB_SSH_PORT.
 lab_up() {
-	local ssh snmp
-	ssh=$(free_port) || ssh=0
+	local snmp
+	LAB_SSH_PORT=$(free_port) || bail "no free port"
 	snmp=$(free_port) || snmp=0
 	timeout 180 "$ONM_BIN" lab up "$1" --name "$LAB" --state-dir "$LAB_STATE" \
-		--api "127.0.0.1:$LAB_PORT" --ssh "127.0.0.1:$ssh" --snmp "127.0.0.1:$snmp" \
+		--api "127.0.0.1:$LAB_PORT" --ssh "127.0.0.1:$LAB_SSH_PORT" --snmp "127.0.0.1:$snmp" \
 		--timeout 60 >"$T_DIR/out" 2>"$T_DIR/err" </dev/null
 	RC=$?
 	OUT=$(cat "$T_DIR/out")

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# Simulated devices over SSH, with the real OpenSSH client against a lab: exec mode
+# (`ssh ... 'show ip route'`) and an interactive PTY session driven by expect; the IOS
+# command engine end to end (abbreviations, configure terminal, ip route); a static
+# route added at the CLI appears in the REST API and the data plane forwards by it;
+# `show interfaces` counters are the agents' and grow by the packets a ping sent; a
+# viewer's `configure terminal` is denied and audited; wrong passwords are refused
+# and logged; `onm console` opens a session with a one-time ticket. Prints TAP.
+
+# shellcheck source=tests/integration/lab/lib.sh
+. "$(dirname "$0")/lab/lib.sh"
+
+lab_setup
+cd "$T_DIR" || bail "cannot enter $T_DIR"
+for tool in ssh expect; do
+	command -v "$tool" >/dev/null || bail "$tool is not installed (scripts/deps.sh installs it)"
+done
+
+cat >topo.yaml <<'YAML'
+substrate:
+  hosts:
+    - {name: ha}
+    - {name: hb}
+  links:
+    - {a: ha, b: hb, latency: 1ms, bandwidth: 1gbit, cost: 1}
+tenants:
+  - name: tx
+    service_level: gold
+    users:
+      - {name: ann, role: admin, password: "pass word one"}
+      - {name: vic, role: viewer, password: "pass word two"}
+    networks:
+      - name: net
+        subnets:
+          - {name: front, cidr: 172.16.5.0/24}
+          - {name: back, cidr: 172.16.6.0/24}
+        routers:
+          - name: edge
+            interfaces:
+              - {name: GigabitEthernet0/0, subnet: front, ip: 172.16.5.1}
+              - {name: GigabitEthernet0/1, subnet: back, ip: 172.16.6.1}
+        instances:
+          - {name: fe1, subnet: front, host: ha, ip: 172.16.5.10}
+          - {name: be1, subnet: back, host: hb, ip: 172.16.6.10}
+          - {name: be2, subnet: back, host: hb, ip: 172.16.6.20}
+YAML
+
+lab_up topo.yaml
+[ "$RC" = 0 ] || bail "lab up failed: $ERR"
+PORT=$LAB_SSH_PORT
+
+# Passwords go through SSH_ASKPASS: no TTY needed for exec mode.
+askpass() {
+	printf '#!/bin/sh\necho "%s"\n' "$1" >"$T_DIR/askpass"
+	chmod 700 "$T_DIR/askpass"
+}
+SSH_OPTS=(-p "$PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+	-o LogLevel=ERROR -o PreferredAuthentications=password -o NumberOfPasswordPrompts=1
+	-o ConnectTimeout=10)
+# dev_ssh PASSWORD LOGIN COMMAND: exec mode; output in OUT, status in RC.
+dev_ssh() {
+	askpass "$1"
+	OUT=$(SSH_ASKPASS="$T_DIR/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=none \
+		timeout 30 ssh "${SSH_OPTS[@]}" -l "$2" 127.0.0.1 "$3" 2>"$T_DIR/ssh.err" </dev/null)
+	RC=$?
+}
+
+# 1-3: exec mode.
+dev_ssh "pass word one" ann@net/edge "show ip route"
+check "exec: show ip route" [ "$RC" = 0 ]
+has "$OUT" "C        172.16.5.0/24 is directly connected, GigabitEthernet0/0" ||
+	diag "$OUT $(cat "$T_DIR/ssh.err")"
+check "connected subnets listed" has "$OUT" "C        172.16.6.0/24 is directly connected, GigabitEthernet0/1"
+dev_ssh "pass word one" ann@net/edge "sh ip int br | include Gig"
+check "abbreviations and a pipe filter" [ "$(grep -c '^GigabitEthernet0/[01] .*172.16.[56].1 .* up *up' <<<"$OUT")" = 2 ]
+
+# 4-7: an interactive session through a PTY: configure a static route.
+askpass "pass word one"
+cat >session.exp <<EXP
+set timeout 15
+spawn ssh ${SSH_OPTS[*]} -tt -l ann@tx/net/edge 127.0.0.1
+expect {
+	"edge#" {}
+	timeout { puts "NO-PROMPT"; exit 2 }
+}
+send "conf t\r"
+expect "edge(config)#"
+send "ip route 10.77.0.0 255.255.0.0 172.16.6.20\r"
+expect "edge(config)#"
+send "end\r"
+expect "edge#"
+send "show ip route 10.77.0.0/16\r"
+expect "edge#"
+send "show running-config | include ip route\r"
+expect "edge#"
+send "sh ip ro ?"
+expect "edge#sh ip ro "
+send "\x15exit\r"
+expect eof
+EXP
+SSH_ASKPASS="$T_DIR/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=none timeout 40 expect -f session.exp >session.out 2>&1
+RC=$?
+check "interactive session through a PTY (expect)" [ "$RC" = 0 ]
+check "the static route is in show ip route" grep -q "S        10.77.0.0/16 \[1/0\] via 172.16.6.20" session.out
+check "... and in the running configuration" grep -q "^ip route 10.77.0.0 255.255.0.0 172.16.6.20" session.out
+check "? lists what may follow" grep -q "A.B.C.D/M" session.out || diag "$(tail -20 session.out)"
+onm_run get routes -o json
+check "the route is in the REST API (onm get routes)" has "$OUT" "10.77.0.0/16"
+
+# 8: the data plane forwards by it: 10.77.1.1 via be2 (be2 answers nothing there, but
+# the frame reaches be2's port: its counter grows).
+before=$(curl -s "$CTL_URL/v1/agents/hb" | jq '.counters.ports["tx/net/be2"].tx_packets // 0')
+lx fe1 ping -c 3 -W 0.3 10.77.1.1 >/dev/null 2>&1
+sleep 1.5
+after=$(curl -s "$CTL_URL/v1/agents/hb" | jq '.counters.ports["tx/net/be2"].tx_packets // 0')
+check "frames for 10.77.0.0/16 reach the next hop be2 ($before -> $after)" [ "$after" -ge $((before + 3)) ]
+
+# 9: show interfaces counters are the agents' sums and grow by the packets a ping sent.
+in_packets() {
+	dev_ssh "pass word two" vic@net/edge "show interfaces GigabitEthernet0/0"
+	sed -n 's/^ *\([0-9]*\) packets input.*/\1/p' <<<"$OUT"
+}
+c0=$(in_packets)
+lx fe1 ping -c 20 -i 0.05 -W 1 172.16.6.10 >ping.out 2>&1
+sleep 1.5
+c1=$(in_packets)
+check "show interfaces: packets input grew by the 20 pings ($c0 -> $c1)" [ "${c1:-0}" -ge $((${c0:-999999} + 20)) ]
+
+# 10-12: a viewer's configure terminal is denied and audited.
+dev_ssh "pass word two" vic@net/edge "configure terminal"
+check "viewer: configure terminal is denied" has "$OUT" "% Permission denied"
+check "... with exit status 1" [ "$RC" = 1 ]
+dev_ssh "pass word one" ann@net/edge "show logging audit | include vic"
+check "show logging audit has the denied command" has "$OUT" "denied \"configure terminal\""
+
+# 13-14: wrong passwords are refused and logged.
+dev_ssh "wrong" ann@net/edge "show version"
+check "a wrong password is refused" [ "$RC" = 255 ]
+check "... and logged" bash -c "curl -s '$CTL_URL/v1/audit' | jq -e '[.items[] | select(.verdict == \"login_failed\")] | length > 0' >/dev/null"
+
+# 15: onm console: a one-time ticket from the API, the session on the local terminal.
+OUT=$(printf 'show version\nexit\n' | timeout 30 "$ONM_BIN" --controller "$CTL_URL" console tx/net/edge 2>&1)
+check "onm console runs commands" has "$OUT" "onm Virtual Router Software"
+
+done_testing
