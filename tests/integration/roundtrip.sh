@@ -223,8 +223,8 @@ expect_run "missing file: exit 1" 1 apply no-such-file.yaml
 check "says it cannot read it" has "$ERR" 'no-such-file\.yaml'
 expect_run "apply without a file: exit 1" 1 apply
 expect_run "unknown command: exit 1" 1 frobnicate
-expect_run "later command console: exit 1" 1 console blue/r1
-check "not available yet" has "$ERR" "^onm: 'console' is not available yet in this build$"
+expect_run "console of an unknown router: exit 1" 1 console blue/no-such-router
+check "says there is no such router" has "$ERR" "no-such-router"
 expect_run "help: exit 0" 0 help
 check "help lists apply" has "$OUT" '^  apply FILE'
 
