@@ -11,6 +11,7 @@
  */
 #include "views.h"
 
+#include "onm/codec.h"
 #include "onm/ds.h"
 #include "onm/naming.h"
 
@@ -183,28 +184,82 @@ static json_t *network_entry(const struct network *n, const struct vclass *c, si
 	return entry;
 }
 
+/* An interface of a router entry; the optional keys only when set, so
+ * that the entries of routers without them are unchanged. */
+static json_t *interface_entry(const struct router *r, const struct router_interface *ifc,
+			       const struct network *n)
+{
+	const struct subnet *s = subnet_find(n, ifc->subnet);
+	struct eth_addr mac;
+	json_t *entry;
+
+	views_router_mac(r->hdr.id, ifc->name, &mac);
+	/* The model guarantees the subnet exists. */
+	entry = json_pack("{s:s, s:s, s:o, s:o, s:o}", "name", ifc->name, "subnet", ifc->subnet,
+			  "ip", ip_json(ifc->ip), "mac", mac_json(&mac), "cidr",
+			  s ? prefix_json(&s->cidr) : json_null());
+	if (ifc->shutdown)
+		json_object_set_new(entry, "shutdown", json_true());
+	if (ifc->shape_bps)
+		json_object_set_new(entry, "shape_bps", json_integer((json_int_t)ifc->shape_bps));
+	if (ifc->acl_in)
+		json_object_set_new(entry, "acl_in", json_string(ifc->acl_in));
+	if (ifc->acl_out)
+		json_object_set_new(entry, "acl_out", json_string(ifc->acl_out));
+	return entry;
+}
+
+/* "acls": {"NAME": [{"action", "proto", "src", "dst", ["port"]}, ...]}
+ * with src and dst always as prefixes, for the agents' matchers. */
+static json_t *acls_entry(const struct router *r)
+{
+	json_t *acls = json_object();
+
+	for (size_t i = 0; i < r->n_acls; i++) {
+		const struct router_acl *acl = &r->acls[i];
+		json_t *rules = json_array();
+
+		for (size_t j = 0; j < acl->n_rules; j++) {
+			const struct acl_rule *rule = &acl->rules[j];
+			json_t *e = json_pack(
+			    "{s:s, s:s, s:o, s:o}", "action", codec_acl_action_name(rule->action),
+			    "proto", codec_acl_proto_name(rule->proto), "src",
+			    prefix_json(&rule->src), "dst", prefix_json(&rule->dst));
+
+			if (rule->port)
+				json_object_set_new(e, "port", json_integer(rule->port));
+			json_array_append_new(rules, e);
+		}
+		json_object_set_new(acls, acl->name, rules);
+	}
+	return acls;
+}
+
 static json_t *router_entry(const struct router *r, const struct network *n)
 {
-	json_t *ifaces = json_array(), *routes = json_array();
+	json_t *ifaces = json_array(), *routes = json_array(), *entry;
 
-	for (size_t i = 0; i < r->n_interfaces; i++) {
-		const struct router_interface *ifc = &r->interfaces[i];
-		const struct subnet *s = subnet_find(n, ifc->subnet);
-		struct eth_addr mac;
-
-		views_router_mac(r->hdr.id, ifc->name, &mac);
-		/* The model guarantees the subnet exists. */
-		json_array_append_new(
-		    ifaces, json_pack("{s:s, s:s, s:o, s:o, s:o}", "name", ifc->name, "subnet",
-				      ifc->subnet, "ip", ip_json(ifc->ip), "mac", mac_json(&mac),
-				      "cidr", s ? prefix_json(&s->cidr) : json_null()));
-	}
+	for (size_t i = 0; i < r->n_interfaces; i++)
+		json_array_append_new(ifaces, interface_entry(r, &r->interfaces[i], n));
 	for (size_t i = 0; i < r->n_routes; i++)
 		json_array_append_new(routes, json_pack("{s:o, s:o}", "prefix",
 							prefix_json(&r->routes[i].prefix), "via",
 							ip_json(r->routes[i].via)));
-	return json_pack("{s:s, s:s, s:s, s:o, s:o}", "tenant", r->tenant, "network", r->network,
-			 "name", r->name, "interfaces", ifaces, "routes", routes);
+	entry = json_pack("{s:s, s:s, s:s, s:o, s:o}", "tenant", r->tenant, "network", r->network,
+			  "name", r->name, "interfaces", ifaces, "routes", routes);
+	if (r->n_redirects) {
+		json_t *redirects = json_array();
+
+		for (size_t i = 0; i < r->n_redirects; i++)
+			json_array_append_new(redirects,
+					      json_pack("{s:o, s:o}", "from",
+							ip_json(r->redirects[i].from), "to",
+							ip_json(r->redirects[i].to)));
+		json_object_set_new(entry, "redirects", redirects);
+	}
+	if (r->n_acls)
+		json_object_set_new(entry, "acls", acls_entry(r));
+	return entry;
 }
 
 static json_t *instance_entry(const struct instance *in, const struct host *h)

@@ -555,6 +555,18 @@ static bool p_rate(struct walk *w, const struct doc_node *node, void *obj, const
 	       unit_parsed(w, node, units_parse_rate_bps(s, (uint64_t *)((char *)obj + f->offset)));
 }
 
+static bool p_bool(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	const char *s = get_scalar(w, node, "true or false");
+
+	if (!s)
+		return false;
+	if (node->quoted || (strcmp(s, "true") && strcmp(s, "false")))
+		return fail_value(w, node, s, "is not true or false");
+	*(bool *)((char *)obj + f->offset) = !strcmp(s, "true");
+	return true;
+}
+
 static bool p_percent(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
 {
 	const char *s = get_scalar(w, node, "a percentage");
@@ -708,6 +720,20 @@ static const char *const proto_names[] = {[SG_PROTO_ANY] = "any",
 static const struct enum_names protos = {proto_names, ARRAY_SIZE(proto_names),
 					 "tcp, udp, icmp or any"};
 
+static const char *const acl_proto_names[] = {[SG_PROTO_ANY] = "ip",
+					      [SG_PROTO_TCP] = "tcp",
+					      [SG_PROTO_UDP] = "udp",
+					      [SG_PROTO_ICMP] = "icmp"};
+static const struct enum_names acl_protos = {acl_proto_names, ARRAY_SIZE(acl_proto_names),
+					     "ip, tcp, udp or icmp"};
+
+static const char *const acl_action_names[] = {[ACL_PERMIT] = "permit", [ACL_DENY] = "deny"};
+static const struct enum_names acl_actions = {acl_action_names, ARRAY_SIZE(acl_action_names),
+					      "permit or deny"};
+
+static const char *const style_names[] = {[USER_STYLE_IOS] = "ios", [USER_STYLE_JUNOS] = "junos"};
+static const struct enum_names styles = {style_names, ARRAY_SIZE(style_names), "ios or junos"};
+
 static const char *const state_names[] = {"up", "down"};
 static const struct enum_names states = {state_names, ARRAY_SIZE(state_names), "up or down"};
 
@@ -727,6 +753,24 @@ const char *codec_sl_metric_name(enum sl_metric m)
 const char *codec_sg_proto_name(enum sg_proto p)
 {
 	return (unsigned int)p < ARRAY_SIZE(proto_names) ? proto_names[p] : "?";
+}
+
+/* "ip", "tcp", "udp", "icmp": an access list's protocol words. */
+const char *codec_acl_proto_name(enum sg_proto p)
+{
+	return (unsigned int)p < ARRAY_SIZE(acl_proto_names) ? acl_proto_names[p] : "?";
+}
+
+/* "permit", "deny". */
+const char *codec_acl_action_name(enum acl_action a)
+{
+	return (unsigned int)a < ARRAY_SIZE(acl_action_names) ? acl_action_names[a] : "?";
+}
+
+/* "ios", "junos". */
+const char *codec_user_style_name(enum user_style s)
+{
+	return (unsigned int)s < ARRAY_SIZE(style_names) ? style_names[s] : "?";
 }
 
 /*
@@ -780,13 +824,154 @@ static bool p_password_hash(struct walk *w, const struct doc_node *node, void *o
 	return true;
 }
 
+/* Each an OpenSSH public key line, none twice. */
+static bool p_public_keys(struct walk *w, const struct doc_node *node, void *obj,
+			  const struct field *f)
+{
+	struct user *u = obj;
+	size_t dup;
+
+	if (node->type == DOC_NULL)
+		return true;
+	if (node->type != DOC_SEQ)
+		return fail_type(w, node, "a list");
+	if (!node->n)
+		return true;
+	u->public_keys = xcalloc(node->n, sizeof *u->public_keys);
+	u->n_public_keys = node->n;
+	for (size_t i = 0; i < node->n; i++) {
+		size_t old = path_push_index(w, i);
+		const char *s = get_scalar(w, node->items[i], "a public key");
+		bool ok = s != NULL;
+
+		if (ok && !model_public_key_is_valid(s))
+			ok =
+			    fail_value(w, node->items[i], s,
+				       "is not an OpenSSH public key (\"TYPE BASE64 [COMMENT]\", "
+				       "TYPE ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa)");
+		if (ok)
+			u->public_keys[i] = xstrdup(s);
+		path_pop(w, old);
+		if (!ok)
+			return false;
+	}
+	dup = find_duplicate(u->public_keys, node->n);
+	if (dup != SIZE_MAX) {
+		size_t old = path_push_index(w, dup);
+
+		fail(w, node->items[dup], "this public key is listed twice");
+		path_pop(w, old);
+		return false;
+	}
+	return true;
+}
+
+static bool p_style(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	int v = 0;
+
+	if (!read_enum(w, node, &styles, &v))
+		return false;
+	((struct user *)obj)->style = (enum user_style)v;
+	return true;
+}
+
+/* Seconds per unit of an exec timeout: "30s", "10m", "1h", or "0". */
+static const struct {
+	const char *unit;
+	uint32_t seconds;
+} timeout_units[] = {{"s", 1}, {"m", 60}, {"h", 3600}};
+
+static bool p_exec_timeout(struct walk *w, const struct doc_node *node, void *obj,
+			   const struct field *f)
+{
+	const char *s = get_scalar(w, node, "a duration");
+	size_t digits = 0;
+	uint64_t v = 0, unit = 0;
+	char *num, *msg;
+
+	if (!s)
+		return false;
+	while (s[digits] >= '0' && s[digits] <= '9')
+		digits++;
+	for (size_t i = 0; i < ARRAY_SIZE(timeout_units); i++)
+		if (!strcmp(s + digits, timeout_units[i].unit))
+			unit = timeout_units[i].seconds;
+	num = xmemdup0(s, digits);
+	msg = units_parse_uint(num, USER_EXEC_TIMEOUT_MAX_S, &v);
+	free(num);
+	free(msg);
+	/* A bare number is allowed for 0 only: "never" needs no unit. */
+	if (!s[digits] && !msg && v == 0)
+		unit = 1;
+	if (!unit || msg || !digits || v * unit > USER_EXEC_TIMEOUT_MAX_S)
+		return fail_value(w, node, s,
+				  "is not a valid exec_timeout (a whole number of s, m or h up "
+				  "to %um, or 0 for never)",
+				  USER_EXEC_TIMEOUT_MAX_S / 60);
+	((struct user *)obj)->exec_timeout_s = (uint32_t)(v * unit);
+	return true;
+}
+
+static bool p_alias_name(struct walk *w, const struct doc_node *node, void *obj,
+			 const struct field *f)
+{
+	const char *s = get_scalar(w, node, "an alias name");
+
+	if (!s)
+		return false;
+	if (!model_alias_name_is_valid(s))
+		return fail_value(w, node, s,
+				  "is not a valid alias name ([a-z0-9-], at most %d characters)",
+				  USER_ALIAS_NAME_MAX_LEN);
+	((struct user_alias *)obj)->name = xstrdup(s);
+	return true;
+}
+
+/* Printable ASCII text of 1..'arg' characters (a size_t *). */
+static bool p_text(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	size_t max = *(const size_t *)f->arg;
+	const char *s = get_scalar(w, node, "a string");
+
+	if (!s)
+		return false;
+	if (!*s)
+		return fail(w, node, "is empty (leave the key out instead)");
+	if (strlen(s) > max)
+		return fail(w, node, "is longer than %zu characters", max);
+	if (!model_text_is_printable(s, max))
+		return fail_value(w, node, s, "has a character outside printable ASCII");
+	*member_str(obj, f) = xstrdup(s);
+	return true;
+}
+
+static const size_t alias_command_max = USER_ALIAS_COMMAND_MAX_LEN;
+
+static const struct field alias_fields[] = {
+    {"name", p_alias_name, 0, 0, F_REQUIRED, NULL},
+    {"command", p_text, offsetof(struct user_alias, command), 0, F_REQUIRED, &alias_command_max},
+};
+
+static const struct schema alias_schema = {
+    "alias",
+    alias_fields,
+    ARRAY_SIZE(alias_fields),
+    sizeof(struct user_alias),
+    NO_OFFSET,
+    offsetof(struct user_alias, name),
+    NULL,
+};
+
 static bool user_check(struct walk *w, const struct doc_node *map, void *obj)
 {
-	const struct user *u = obj;
+	struct user *u = obj;
 
 	if (u->password && u->password_hash)
 		return fail_at_key(w, map, "password_hash",
 				   "give either password or password_hash, not both");
+	if (!doc_map_get(map, "exec_timeout"))
+		u->exec_timeout_s = USER_EXEC_TIMEOUT_DEFAULT_S;
 	return true;
 }
 
@@ -795,6 +980,11 @@ static const struct field user_fields[] = {
     {"role", p_role, 0, 0, F_REQUIRED, NULL},
     {"password", p_password, 0, 0, 0, NULL},
     {"password_hash", p_password_hash, 0, 0, 0, NULL},
+    {"public_keys", p_public_keys, 0, 0, 0, NULL},
+    {"style", p_style, 0, 0, 0, NULL},
+    {"exec_timeout", p_exec_timeout, 0, 0, 0, NULL},
+    {"aliases", p_list, offsetof(struct user, aliases), offsetof(struct user, n_aliases), 0,
+     &alias_schema},
 };
 
 static const struct schema user_schema = {
@@ -933,10 +1123,33 @@ static const struct schema group_schema = {
     NULL,
 };
 
+static bool p_acl_name(struct walk *w, const struct doc_node *node, void *obj,
+		       const struct field *f)
+{
+	const char *s = get_scalar(w, node, "an access list name");
+
+	if (!s)
+		return false;
+	if (!model_acl_name_is_valid(s))
+		return fail_value(w, node, s,
+				  "is not a valid access list name ([A-Za-z0-9_-], at most %d "
+				  "characters)",
+				  ROUTER_ACL_NAME_MAX_LEN);
+	*member_str(obj, f) = xstrdup(s);
+	return true;
+}
+
+static const size_t description_max = ROUTER_DESCRIPTION_MAX_LEN;
+
 static const struct field interface_fields[] = {
     {"name", p_ifname, offsetof(struct router_interface, name), 0, F_REQUIRED, NULL},
     {"subnet", p_name, offsetof(struct router_interface, subnet), 0, F_REQUIRED, NULL},
     {"ip", p_ipv4, offsetof(struct router_interface, ip), 0, F_REQUIRED, NULL},
+    {"shutdown", p_bool, offsetof(struct router_interface, shutdown), 0, 0, NULL},
+    {"description", p_text, offsetof(struct router_interface, description), 0, 0, &description_max},
+    {"shape", p_rate, offsetof(struct router_interface, shape_bps), 0, 0, NULL},
+    {"access_group_in", p_acl_name, offsetof(struct router_interface, acl_in), 0, 0, NULL},
+    {"access_group_out", p_acl_name, offsetof(struct router_interface, acl_out), 0, 0, NULL},
 };
 
 static const struct schema interface_schema = {
@@ -963,6 +1176,187 @@ static const struct schema route_schema = {
     NO_OFFSET,
     NULL,
 };
+
+static bool redirect_check(struct walk *w, const struct doc_node *map, void *obj)
+{
+	const struct router_redirect *r = obj;
+
+	if (r->from == r->to)
+		return fail_at_key(w, map, "to", "a redirect's to must differ from its from");
+	return true;
+}
+
+static const struct field redirect_fields[] = {
+    {"from", p_ipv4, offsetof(struct router_redirect, from), 0, F_REQUIRED, NULL},
+    {"to", p_ipv4, offsetof(struct router_redirect, to), 0, F_REQUIRED, NULL},
+};
+
+static const struct schema redirect_schema = {
+    "redirect",
+    redirect_fields,
+    ARRAY_SIZE(redirect_fields),
+    sizeof(struct router_redirect),
+    offsetof(struct router_redirect, pos),
+    NO_OFFSET,
+    redirect_check,
+};
+
+static bool p_acl_action(struct walk *w, const struct doc_node *node, void *obj,
+			 const struct field *f)
+{
+	int v = 0;
+
+	if (!read_enum(w, node, &acl_actions, &v))
+		return false;
+	((struct acl_rule *)obj)->action = (enum acl_action)v;
+	return true;
+}
+
+static bool p_acl_proto(struct walk *w, const struct doc_node *node, void *obj,
+			const struct field *f)
+{
+	int v = 0;
+
+	if (!read_enum(w, node, &acl_protos, &v))
+		return false;
+	((struct acl_rule *)obj)->proto = (enum sg_proto)v;
+	return true;
+}
+
+/* "any", a prefix "A.B.C.D/M" or an address (a /32). */
+static bool p_acl_addr(struct walk *w, const struct doc_node *node, void *obj,
+		       const struct field *f)
+{
+	struct ipv4_prefix *p = (struct ipv4_prefix *)((char *)obj + f->offset);
+	const char *s = get_scalar(w, node, "an address, a prefix or any");
+
+	if (!s)
+		return false;
+	if (!strcmp(s, "any")) {
+		p->addr = 0;
+		p->len = 0;
+		return true;
+	}
+	if (!strchr(s, '/')) {
+		if (!ipv4_parse(s, &p->addr))
+			return fail_value(w, node, s,
+					  "is not an address, a prefix (A.B.C.D/LEN) or any");
+		p->len = 32;
+		return true;
+	}
+	return p_prefix(w, node, obj, f);
+}
+
+static const struct uint_range port_range = {"port", 1, 65535};
+
+static bool p_port(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	uint64_t v;
+
+	if (!read_uint(w, node, &port_range, &v))
+		return false;
+	((struct acl_rule *)obj)->port = (uint16_t)v;
+	return true;
+}
+
+static bool acl_rule_check(struct walk *w, const struct doc_node *map, void *obj)
+{
+	const struct acl_rule *r = obj;
+
+	if (r->port && r->proto != SG_PROTO_TCP && r->proto != SG_PROTO_UDP)
+		return fail_at_key(w, map, "port", "a port needs proto tcp or udp");
+	return true;
+}
+
+/* 'src' and 'dst' are 'any' when left out (zeroed). */
+static const struct field acl_rule_fields[] = {
+    {"action", p_acl_action, 0, 0, F_REQUIRED, NULL},
+    {"proto", p_acl_proto, 0, 0, F_REQUIRED, NULL},
+    {"src", p_acl_addr, offsetof(struct acl_rule, src), 0, 0, NULL},
+    {"dst", p_acl_addr, offsetof(struct acl_rule, dst), 0, 0, NULL},
+    {"port", p_port, 0, 0, 0, NULL},
+};
+
+static const struct schema acl_rule_schema = {
+    "rule",
+    acl_rule_fields,
+    ARRAY_SIZE(acl_rule_fields),
+    sizeof(struct acl_rule),
+    offsetof(struct acl_rule, pos),
+    NO_OFFSET,
+    acl_rule_check,
+};
+
+static const struct field acl_fields[] = {
+    {"name", p_acl_name, offsetof(struct router_acl, name), 0, F_REQUIRED, NULL},
+    {"rules", p_list, offsetof(struct router_acl, rules), offsetof(struct router_acl, n_rules), 0,
+     &acl_rule_schema},
+};
+
+static const struct schema acl_schema = {
+    "access list",
+    acl_fields,
+    ARRAY_SIZE(acl_fields),
+    sizeof(struct router_acl),
+    offsetof(struct router_acl, pos),
+    offsetof(struct router_acl, name),
+    NULL,
+};
+
+/* fail_quoted() at 'list'['index'].'key' of 'map'. */
+static bool fail_at_item_key(struct walk *w, const struct doc_node *map, const char *list,
+			     size_t index, const char *key, const char *before, const char *value,
+			     const char *after)
+{
+	size_t old = path_push_key(w, list);
+	const struct doc_node *item = doc_map_get(map, list)->items[index];
+	const struct doc_node *at = doc_map_get(item, key);
+
+	path_push_index(w, index);
+	path_push_key(w, key);
+	fail_quoted(w, at ? at : item, before, value, "%s", after);
+	path_pop(w, old);
+	return false;
+}
+
+/* An interface's access groups name access lists of the same router; a
+ * redirect's 'from' is redirected once. */
+static bool router_check(struct walk *w, const struct doc_node *map, void *obj)
+{
+	const struct router *r = obj;
+
+	for (size_t i = 0; i < r->n_interfaces; i++) {
+		const struct router_interface *ifc = &r->interfaces[i];
+
+		if (ifc->acl_in && !router_find_acl(r, ifc->acl_in))
+			return fail_at_item_key(w, map, "interfaces", i, "access_group_in",
+						"no access list ", ifc->acl_in,
+						" in this router's access_lists");
+		if (ifc->acl_out && !router_find_acl(r, ifc->acl_out))
+			return fail_at_item_key(w, map, "interfaces", i, "access_group_out",
+						"no access list ", ifc->acl_out,
+						" in this router's access_lists");
+	}
+	if (r->n_redirects > 1) {
+		char **froms = xcalloc(r->n_redirects, sizeof *froms);
+		size_t dup;
+
+		for (size_t i = 0; i < r->n_redirects; i++) {
+			froms[i] = xmalloc(IPV4_ADDR_STRLEN);
+			ipv4_format(r->redirects[i].from, froms[i]);
+		}
+		dup = find_duplicate(froms, r->n_redirects);
+		if (dup != SIZE_MAX)
+			fail_at_item_key(w, map, "redirects", dup, "from", "", froms[dup],
+					 " is redirected twice");
+		for (size_t i = 0; i < r->n_redirects; i++)
+			free(froms[i]);
+		free(froms);
+		if (dup != SIZE_MAX)
+			return false;
+	}
+	return true;
+}
 
 /* Objects. */
 
@@ -1186,18 +1580,6 @@ static bool p_quota(struct walk *w, const struct doc_node *node, void *obj, cons
 		return fail_value(w, node, s,
 				  "is zero (a quota must be more than 0; leave premium_quota out "
 				  "for none)");
-	return true;
-}
-
-static bool p_bool(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
-{
-	const char *s = get_scalar(w, node, "true or false");
-
-	if (!s)
-		return false;
-	if (node->quoted || (strcmp(s, "true") && strcmp(s, "false")))
-		return fail_value(w, node, s, "is not true or false");
-	*(bool *)((char *)obj + f->offset) = !strcmp(s, "true");
 	return true;
 }
 
@@ -1459,6 +1841,10 @@ static const struct field router_fields[] = {
      offsetof(struct router, n_interfaces), 0, &interface_schema},
     {"routes", p_list, offsetof(struct router, routes), offsetof(struct router, n_routes), 0,
      &route_schema},
+    {"redirects", p_list, offsetof(struct router, redirects), offsetof(struct router, n_redirects),
+     0, &redirect_schema},
+    {"access_lists", p_list, offsetof(struct router, acls), offsetof(struct router, n_acls), 0,
+     &acl_schema},
 };
 
 static const struct field instance_fields[] = {
@@ -1484,7 +1870,7 @@ static const struct schema object_schemas[MODEL_N_KINDS] = {
     [MODEL_SERVICE_LEVEL] = OBJECT_SCHEMA(service_level_fields, struct service_level, NULL),
     [MODEL_TENANT] = OBJECT_SCHEMA(tenant_fields, struct tenant, tenant_check),
     [MODEL_NETWORK] = OBJECT_SCHEMA(network_fields, struct network, network_check),
-    [MODEL_ROUTER] = OBJECT_SCHEMA(router_fields, struct router, NULL),
+    [MODEL_ROUTER] = OBJECT_SCHEMA(router_fields, struct router, router_check),
     [MODEL_INSTANCE] = OBJECT_SCHEMA(instance_fields, struct instance, NULL),
 };
 
@@ -2059,6 +2445,48 @@ static void service_level_write(struct writer *w, const struct service_level *sl
 		put_names(w, "exclude_links", sl->exclude_links, sl->n_exclude_links);
 }
 
+/* "30s", "10m", "1h", or "0" for never: the largest unit that is exact. */
+static void format_exec_timeout(uint32_t seconds, char buf[UNITS_STRLEN])
+{
+	size_t i = ARRAY_SIZE(timeout_units);
+
+	if (!seconds) {
+		snprintf(buf, UNITS_STRLEN, "0");
+		return;
+	}
+	while (--i > 0 && seconds % timeout_units[i].seconds)
+		continue;
+	snprintf(buf, UNITS_STRLEN, "%" PRIu32 "%s", seconds / timeout_units[i].seconds,
+		 timeout_units[i].unit);
+}
+
+/* The keys a user has beyond name, role and password, each only when it
+ * is not its default. */
+static void user_extra_write(struct writer *w, const struct user *u)
+{
+	if (u->n_public_keys)
+		put_names(w, "public_keys", u->public_keys, u->n_public_keys);
+	if (u->style != USER_STYLE_IOS)
+		put_str(w, "style", codec_user_style_name(u->style));
+	if (u->exec_timeout_s != USER_EXEC_TIMEOUT_DEFAULT_S) {
+		char buf[UNITS_STRLEN];
+
+		format_exec_timeout(u->exec_timeout_s, buf);
+		put_str(w, "exec_timeout", buf);
+	}
+	if (u->n_aliases) {
+		w_key(w, "aliases");
+		w_begin(w, '[');
+		for (size_t i = 0; i < u->n_aliases; i++) {
+			w_item_begin(w);
+			put_str(w, "name", u->aliases[i].name);
+			put_str(w, "command", u->aliases[i].command);
+			w_end(w, '}');
+		}
+		w_end(w, ']');
+	}
+}
+
 static void tenant_write(struct writer *w, const struct tenant *t, bool for_api)
 {
 	put_str(w, "name", t->name);
@@ -2073,6 +2501,7 @@ static void tenant_write(struct writer *w, const struct tenant *t, bool for_api)
 		put_str(w, "role", codec_role_name(u->role));
 		if (!for_api && u->password_hash)
 			put_str(w, "password_hash", u->password_hash);
+		user_extra_write(w, u);
 		w_end(w, '}');
 	}
 	w_end(w, ']');
@@ -2202,6 +2631,68 @@ static void network_write(struct writer *w, const struct network *n)
 		routing_write(w, &n->routing);
 }
 
+/* The optional keys of an interface, each only when set. */
+static void interface_write(struct writer *w, const struct router_interface *ifc)
+{
+	put_str(w, "name", ifc->name);
+	put_str(w, "subnet", ifc->subnet);
+	put_ipv4(w, "ip", ifc->ip);
+	if (ifc->shutdown)
+		put_bool(w, "shutdown", true);
+	if (ifc->description)
+		put_str(w, "description", ifc->description);
+	if (ifc->shape_bps) {
+		char buf[UNITS_STRLEN];
+
+		units_format_rate_bps(ifc->shape_bps, buf);
+		put_str(w, "shape", buf);
+	}
+	if (ifc->acl_in)
+		put_str(w, "access_group_in", ifc->acl_in);
+	if (ifc->acl_out)
+		put_str(w, "access_group_out", ifc->acl_out);
+}
+
+/* "any", an address for a /32, else the prefix. */
+static void put_acl_addr(struct writer *w, const char *key, const struct ipv4_prefix *p)
+{
+	if (!p->len)
+		put_str(w, key, "any");
+	else if (p->len == 32)
+		put_ipv4(w, key, p->addr);
+	else
+		put_prefix(w, key, p);
+}
+
+static void acls_write(struct writer *w, const struct router *r)
+{
+	w_key(w, "access_lists");
+	w_begin(w, '[');
+	for (size_t i = 0; i < r->n_acls; i++) {
+		const struct router_acl *acl = &r->acls[i];
+
+		w_item_begin(w);
+		put_str(w, "name", acl->name);
+		w_key(w, "rules");
+		w_begin(w, '[');
+		for (size_t j = 0; j < acl->n_rules; j++) {
+			const struct acl_rule *rule = &acl->rules[j];
+
+			w_item_begin(w);
+			put_str(w, "action", codec_acl_action_name(rule->action));
+			put_str(w, "proto", codec_acl_proto_name(rule->proto));
+			put_acl_addr(w, "src", &rule->src);
+			put_acl_addr(w, "dst", &rule->dst);
+			if (rule->port)
+				put_int(w, "port", rule->port);
+			w_end(w, '}');
+		}
+		w_end(w, ']');
+		w_end(w, '}');
+	}
+	w_end(w, ']');
+}
+
 static void router_write(struct writer *w, const struct router *r)
 {
 	put_str(w, "tenant", r->tenant);
@@ -2211,9 +2702,7 @@ static void router_write(struct writer *w, const struct router *r)
 	w_begin(w, '[');
 	for (size_t i = 0; i < r->n_interfaces; i++) {
 		w_item_begin(w);
-		put_str(w, "name", r->interfaces[i].name);
-		put_str(w, "subnet", r->interfaces[i].subnet);
-		put_ipv4(w, "ip", r->interfaces[i].ip);
+		interface_write(w, &r->interfaces[i]);
 		w_end(w, '}');
 	}
 	w_end(w, ']');
@@ -2226,6 +2715,19 @@ static void router_write(struct writer *w, const struct router *r)
 		w_end(w, '}');
 	}
 	w_end(w, ']');
+	if (r->n_redirects) {
+		w_key(w, "redirects");
+		w_begin(w, '[');
+		for (size_t i = 0; i < r->n_redirects; i++) {
+			w_item_begin(w);
+			put_ipv4(w, "from", r->redirects[i].from);
+			put_ipv4(w, "to", r->redirects[i].to);
+			w_end(w, '}');
+		}
+		w_end(w, ']');
+	}
+	if (r->n_acls)
+		acls_write(w, r);
 }
 
 static void instance_write(struct writer *w, const struct instance *in)

@@ -866,9 +866,53 @@ static char *check_service_level(const struct model *m, const struct service_lev
 	return NULL;
 }
 
+/* A user's keys, style, timeout and aliases (the codec reads them
+ * already; objects built in code come through here only). */
+static char *check_user_extras(const struct user *u, struct src_pos *where)
+{
+	size_t first, second;
+
+	for (size_t i = 0; i < u->n_public_keys; i++)
+		if (!model_public_key_is_valid(u->public_keys[i]))
+			return errf(where, &u->pos,
+				    "user '%s': public key %zu is not an OpenSSH public key "
+				    "(\"TYPE BASE64 [COMMENT]\", TYPE ssh-ed25519, "
+				    "ecdsa-sha2-nistp256/384/521 or ssh-rsa)",
+				    u->name, i + 1);
+	if (find_duplicate(u->public_keys, u->n_public_keys, sizeof *u->public_keys, 0, &first,
+			   &second))
+		return errf(where, &u->pos, "user '%s': public key %zu is listed twice", u->name,
+			    second + 1);
+	if ((unsigned)u->style > USER_STYLE_JUNOS)
+		return errf(where, &u->pos, "user '%s': invalid style", u->name);
+	if (u->exec_timeout_s > USER_EXEC_TIMEOUT_MAX_S)
+		return errf(where, &u->pos, "user '%s': exec_timeout of %us is above %um", u->name,
+			    u->exec_timeout_s, USER_EXEC_TIMEOUT_MAX_S / 60);
+	for (size_t i = 0; i < u->n_aliases; i++) {
+		const struct user_alias *a = &u->aliases[i];
+
+		if (!model_alias_name_is_valid(a->name))
+			return errf(where, &u->pos,
+				    "user '%s': invalid alias name '%s' ([a-z0-9-], at most %d "
+				    "characters)",
+				    u->name, str_or_empty(a->name), USER_ALIAS_NAME_MAX_LEN);
+		if (!model_text_is_printable(a->command, USER_ALIAS_COMMAND_MAX_LEN))
+			return errf(where, &u->pos,
+				    "user '%s': alias '%s': the command must be printable ASCII "
+				    "of 1 to %d characters",
+				    u->name, a->name, USER_ALIAS_COMMAND_MAX_LEN);
+	}
+	if (find_duplicate(u->aliases, u->n_aliases, sizeof *u->aliases,
+			   offsetof(struct user_alias, name), &first, &second))
+		return errf(where, &u->pos, "user '%s': duplicate alias '%s'", u->name,
+			    u->aliases[second].name);
+	return NULL;
+}
+
 static char *check_tenant(const struct model *m, const struct tenant *t, struct src_pos *where)
 {
 	size_t first, second;
+	char *reason;
 
 	if (!t->service_level || !model_find(m, MODEL_SERVICE_LEVEL, t->service_level))
 		return errf(where, NULL, "unknown service level '%s'",
@@ -894,6 +938,9 @@ static char *check_tenant(const struct model *m, const struct tenant *t, struct 
 				    "user '%s': password_hash is not an argon2id hash "
 				    "(\"$argon2id$...\")",
 				    u->name);
+		reason = check_user_extras(u, where);
+		if (reason)
+			return reason;
 	}
 	if (find_duplicate(t->users, t->n_users, sizeof *t->users, offsetof(struct user, name),
 			   &first, &second))
@@ -1139,6 +1186,115 @@ static char *check_router_fits(const struct router *r, const struct network *n,
 	return reason;
 }
 
+struct addr_index {
+	uint32_t addr;
+	size_t i;
+};
+
+static int compare_addr_index(const void *a_, const void *b_)
+{
+	const struct addr_index *a = a_, *b = b_;
+
+	if (a->addr != b->addr)
+		return a->addr < b->addr ? -1 : 1;
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* The redirect with the lowest index whose 'from' an earlier one has
+ * already (in '*second'), in O(n log n) for hostile bodies. */
+static bool find_duplicate_redirect(const struct router *r, size_t *second)
+{
+	struct addr_index *v;
+	bool found = false;
+
+	if (r->n_redirects < 2)
+		return false;
+	v = xmalloc(r->n_redirects * sizeof *v);
+	for (size_t i = 0; i < r->n_redirects; i++) {
+		v[i].addr = r->redirects[i].from;
+		v[i].i = i;
+	}
+	qsort(v, r->n_redirects, sizeof *v, compare_addr_index);
+	for (size_t k = 1; k < r->n_redirects; k++) {
+		if (v[k - 1].addr == v[k].addr && (!found || v[k].i < *second)) {
+			*second = v[k].i;
+			found = true;
+		}
+	}
+	free(v);
+	return found;
+}
+
+static char *check_acl(const struct router_acl *acl, struct src_pos *where)
+{
+	if (!model_acl_name_is_valid(acl->name))
+		return errf(where, &acl->pos,
+			    "invalid access list name '%s' ([A-Za-z0-9_-], at most %d characters)",
+			    str_or_empty(acl->name), ROUTER_ACL_NAME_MAX_LEN);
+	for (size_t k = 0; k < acl->n_rules; k++) {
+		const struct acl_rule *rule = &acl->rules[k];
+
+		if ((unsigned)rule->action > ACL_DENY || (unsigned)rule->proto > SG_PROTO_ICMP)
+			return errf(where, &rule->pos, "access list '%s': rule %zu: invalid rule",
+				    acl->name, k + 1);
+		if (!prefix_is_valid(&rule->src) || !prefix_is_valid(&rule->dst))
+			return errf(where, &rule->pos, "access list '%s': rule %zu: invalid prefix",
+				    acl->name, k + 1);
+		if (rule->port && rule->proto != SG_PROTO_TCP && rule->proto != SG_PROTO_UDP)
+			return errf(where, &rule->pos,
+				    "access list '%s': rule %zu: a port needs proto tcp or udp",
+				    acl->name, k + 1);
+	}
+	return NULL;
+}
+
+/* What of a router needs the router alone: access lists and the
+ * interfaces' references to them, descriptions, redirects. */
+static char *check_router_features(const struct router *r, struct src_pos *where)
+{
+	size_t first, second;
+
+	for (size_t i = 0; i < r->n_acls; i++) {
+		char *reason = check_acl(&r->acls[i], where);
+
+		if (reason)
+			return reason;
+	}
+	if (find_duplicate(r->acls, r->n_acls, sizeof *r->acls, offsetof(struct router_acl, name),
+			   &first, &second))
+		return errf(where, &r->acls[second].pos, "duplicate access list '%s'",
+			    r->acls[second].name);
+	for (size_t i = 0; i < r->n_interfaces; i++) {
+		const struct router_interface *ifc = &r->interfaces[i];
+
+		if (ifc->description &&
+		    !model_text_is_printable(ifc->description, ROUTER_DESCRIPTION_MAX_LEN))
+			return errf(where, &ifc->pos,
+				    "interface '%s': the description must be printable ASCII of "
+				    "1 to %d characters",
+				    str_or_empty(ifc->name), ROUTER_DESCRIPTION_MAX_LEN);
+		if (ifc->acl_in && !router_find_acl(r, ifc->acl_in))
+			return errf(where, &ifc->pos,
+				    "interface '%s': access_group_in: unknown access list '%s'",
+				    str_or_empty(ifc->name), ifc->acl_in);
+		if (ifc->acl_out && !router_find_acl(r, ifc->acl_out))
+			return errf(where, &ifc->pos,
+				    "interface '%s': access_group_out: unknown access list '%s'",
+				    str_or_empty(ifc->name), ifc->acl_out);
+	}
+	for (size_t i = 0; i < r->n_redirects; i++) {
+		const struct router_redirect *rd = &r->redirects[i];
+
+		if (rd->from == rd->to)
+			return errf(where, &rd->pos, "redirect %s: to is the same address",
+				    ip_text(rd->from).s);
+	}
+	if (find_duplicate_redirect(r, &second))
+		return errf(where, &r->redirects[second].pos, "%s is redirected twice",
+			    ip_text(r->redirects[second].from).s);
+	return NULL;
+}
+
 /* A router's addresses against the other holders of addresses in its VN. */
 static char *check_router_addresses(const struct model *m, const struct router *r,
 				    struct src_pos *where)
@@ -1240,7 +1396,9 @@ static char *check_object(const struct model *m, const struct model_object *obj,
 
 		if (!n)
 			return reason;
-		reason = check_router_fits(r, n, where);
+		reason = check_router_features(r, where);
+		if (!reason)
+			reason = check_router_fits(r, n, where);
 		return reason ? reason : check_router_addresses(m, r, where);
 	}
 	case MODEL_INSTANCE: {

@@ -106,9 +106,17 @@ static void tenant_free(struct tenant *t)
 	free(t->name);
 	free(t->service_level);
 	for (size_t i = 0; t->users && i < t->n_users; i++) {
-		free(t->users[i].name);
-		free_secret(t->users[i].password);
-		free(t->users[i].password_hash);
+		struct user *u = &t->users[i];
+
+		free(u->name);
+		free_secret(u->password);
+		free(u->password_hash);
+		free_strings(u->public_keys, u->n_public_keys);
+		for (size_t j = 0; u->aliases && j < u->n_aliases; j++) {
+			free(u->aliases[j].name);
+			free(u->aliases[j].command);
+		}
+		free(u->aliases);
 	}
 	free(t->users);
 	free(t->fallback);
@@ -148,11 +156,22 @@ static void router_free(struct router *r)
 	free(r->network);
 	free(r->name);
 	for (size_t i = 0; r->interfaces && i < r->n_interfaces; i++) {
-		free(r->interfaces[i].name);
-		free(r->interfaces[i].subnet);
+		struct router_interface *ifc = &r->interfaces[i];
+
+		free(ifc->name);
+		free(ifc->subnet);
+		free(ifc->description);
+		free(ifc->acl_in);
+		free(ifc->acl_out);
 	}
 	free(r->interfaces);
 	free(r->routes);
+	free(r->redirects);
+	for (size_t i = 0; r->acls && i < r->n_acls; i++) {
+		free(r->acls[i].name);
+		free(r->acls[i].rules);
+	}
+	free(r->acls);
 }
 
 static void instance_free(struct instance *in)
@@ -200,6 +219,106 @@ void model_object_destroy(struct model_object *obj)
 	free(obj->json);
 	/* 'hdr' is the first member of every object, so 'obj' is the allocation. */
 	free(obj);
+}
+
+/* The access list 'name' of 'r', or NULL (see model.h). */
+const struct router_acl *router_find_acl(const struct router *r, const char *name)
+{
+	for (size_t i = 0; name && i < r->n_acls; i++)
+		if (r->acls[i].name && !strcmp(r->acls[i].name, name))
+			return &r->acls[i];
+	return NULL;
+}
+
+/* Whether every character of 's' is in 'extra' or alphanumeric (lower
+ * case only unless 'upper'), with 1..'max' characters. */
+static bool word_is_valid(const char *s, size_t max, bool upper, const char *extra)
+{
+	size_t n = 0;
+
+	if (!s)
+		return false;
+	for (; s[n]; n++) {
+		char c = s[n];
+
+		if (n >= max)
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      (upper && c >= 'A' && c <= 'Z') || strchr(extra, c)))
+			return false;
+	}
+	return n > 0;
+}
+
+/* [A-Za-z0-9_-]{1,64} (see model.h). */
+bool model_acl_name_is_valid(const char *name)
+{
+	return word_is_valid(name, ROUTER_ACL_NAME_MAX_LEN, true, "_-");
+}
+
+/* [a-z0-9-]{1,32} (see model.h). */
+bool model_alias_name_is_valid(const char *name)
+{
+	return word_is_valid(name, USER_ALIAS_NAME_MAX_LEN, false, "-");
+}
+
+/* Non-empty printable ASCII, at most 'max' bytes (see model.h). */
+bool model_text_is_printable(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	if (!s)
+		return false;
+	for (; s[n]; n++)
+		if (n >= max || s[n] < ' ' || s[n] > '~')
+			return false;
+	return n > 0;
+}
+
+/* The key types sshd accepts from our users (libssh 0.10 knows them all). */
+static const char *const public_key_types[] = {
+    "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa",
+};
+
+/*
+ * "TYPE BASE64 [COMMENT]" as in authorized_keys (without options). The
+ * blob must decode and begin with TYPE as an SSH string (RFC 4253 6.6):
+ * that catches a key pasted under the wrong type or cut short at its
+ * start, while the key's own numbers are left to the SSH library.
+ */
+bool model_public_key_is_valid(const char *line)
+{
+	const char *type_end, *b64, *b64_end;
+	unsigned char *blob;
+	size_t type_len, b64_len, blob_len = 0;
+	bool known = false, ok;
+
+	if (!model_text_is_printable(line, USER_PUBLIC_KEY_MAX_LEN))
+		return false;
+	type_end = strchr(line, ' ');
+	if (!type_end)
+		return false;
+	type_len = (size_t)(type_end - line);
+	for (size_t i = 0; i < ARRAY_SIZE(public_key_types); i++)
+		if (strlen(public_key_types[i]) == type_len &&
+		    !memcmp(public_key_types[i], line, type_len))
+			known = true;
+	if (!known)
+		return false;
+	b64 = type_end + 1;
+	b64_end = strchr(b64, ' ');
+	b64_len = b64_end ? (size_t)(b64_end - b64) : strlen(b64);
+	if (b64_len < 4 || b64_len % 4)
+		return false;
+	blob = xmalloc(b64_len);
+	ok = !sodium_base642bin(blob, b64_len, b64, b64_len, NULL, &blob_len, NULL,
+				sodium_base64_VARIANT_ORIGINAL) &&
+	     blob_len > 4 + type_len &&
+	     ((size_t)blob[0] << 24 | (size_t)blob[1] << 16 | (size_t)blob[2] << 8 | blob[3]) ==
+		 type_len &&
+	     !memcmp(blob + 4, line, type_len);
+	free(blob);
+	return ok;
 }
 
 /* A new empty topology; 'source' (may be NULL) names it in messages. */

@@ -58,5 +58,11 @@ char *codec_object_to_string(const struct model_object *);
 const char *codec_role_name(enum user_role);
 const char *codec_sl_metric_name(enum sl_metric);
 const char *codec_sg_proto_name(enum sg_proto);
+/* An access list's words: "ip" (SG_PROTO_ANY), "tcp", "udp", "icmp". */
+const char *codec_acl_proto_name(enum sg_proto);
+/* "permit", "deny". */
+const char *codec_acl_action_name(enum acl_action);
+/* "ios", "junos". */
+const char *codec_user_style_name(enum user_style);
 
 #endif /* ONM_CODEC_H */

@@ -133,11 +133,33 @@ struct service_level {
 
 enum user_role { ROLE_VIEWER, ROLE_OPERATOR, ROLE_ADMIN };
 
+/* The output style of a user's device sessions. */
+enum user_style { USER_STYLE_IOS, USER_STYLE_JUNOS };
+
+#define USER_EXEC_TIMEOUT_DEFAULT_S 600 /* 'exec_timeout' when not given (10m) */
+#define USER_EXEC_TIMEOUT_MAX_S 2147460 /* 35791 minutes, as IOS; 0 = never */
+#define USER_ALIAS_NAME_MAX_LEN 32	/* an alias name: [a-z0-9-]+ */
+#define USER_ALIAS_COMMAND_MAX_LEN 240	/* printable ASCII */
+#define USER_PUBLIC_KEY_MAX_LEN 16384	/* one OpenSSH public key line */
+
+/* 'alias exec NAME COMMAND': NAME typed at the prompt runs COMMAND. */
+struct user_alias {
+	char *name;    /* [a-z0-9-]+, unique per user */
+	char *command; /* non-empty printable ASCII */
+};
+
 struct user {
 	char *name;
 	enum user_role role;
 	char *password;	     /* plain, only between loading and model_build; wiped then */
 	char *password_hash; /* argon2id encoded ("$argon2id$..."), or NULL: no password login */
+	char **public_keys;  /* OpenSSH public key lines "TYPE BASE64 [COMMENT]" */
+	size_t n_public_keys;
+	enum user_style style;	 /* default USER_STYLE_IOS */
+	uint32_t exec_timeout_s; /* idle seconds before a session must log in again; 0 =
+				  * never; USER_EXEC_TIMEOUT_DEFAULT_S when not given */
+	struct user_alias *aliases;
+	size_t n_aliases;
 	struct src_pos pos;
 };
 
@@ -215,16 +237,50 @@ struct network {
 	struct vn_routing routing; /* 'routing:'; all defaults when absent */
 };
 
+#define ROUTER_DESCRIPTION_MAX_LEN 240 /* an interface's description, printable ASCII */
+#define ROUTER_ACL_NAME_MAX_LEN 64     /* an access list's name: [A-Za-z0-9_-]+ */
+
 struct router_interface {
 	char *name;   /* e.g. "GigabitEthernet0/0" (not a model name: may hold '/') */
 	char *subnet; /* subnet name of the router's network */
 	uint32_t ip;
+	bool shutdown;	    /* administratively down: forwards nothing */
+	char *description;  /* free text, printable ASCII, or NULL */
+	uint64_t shape_bps; /* traffic-shape rate of what leaves through it; 0 = none */
+	char *acl_in;	    /* name of an access list of the router, or NULL */
+	char *acl_out;	    /* (packets entering / leaving through this interface) */
 	struct src_pos pos;
 };
 
 struct static_route {
 	struct ipv4_prefix prefix;
 	uint32_t via; /* inside a subnet the router has an interface on */
+	struct src_pos pos;
+};
+
+/* Traffic the router routes to 'from' is delivered to 'to' (DNAT). */
+struct router_redirect {
+	uint32_t from; /* unique per router */
+	uint32_t to;   /* never 'from' */
+	struct src_pos pos;
+};
+
+enum acl_action { ACL_PERMIT, ACL_DENY };
+
+/* One line of an IOS extended access list. */
+struct acl_rule {
+	enum acl_action action;
+	enum sg_proto proto;	     /* SG_PROTO_ANY is written "ip" */
+	struct ipv4_prefix src, dst; /* 0.0.0.0/0 = any */
+	uint16_t port;		     /* destination port, tcp/udp only; 0 = any */
+	struct src_pos pos;
+};
+
+/* An access list: first match wins, implicit deny at the end. */
+struct router_acl {
+	char *name; /* [A-Za-z0-9_-], at most ROUTER_ACL_NAME_MAX_LEN; unique per router */
+	struct acl_rule *rules;
+	size_t n_rules;
 	struct src_pos pos;
 };
 
@@ -235,7 +291,26 @@ struct router {
 	size_t n_interfaces;
 	struct static_route *routes;
 	size_t n_routes;
+	struct router_redirect *redirects;
+	size_t n_redirects;
+	struct router_acl *acls;
+	size_t n_acls;
 };
+
+/* The access list 'name' of 'r', or NULL. */
+const struct router_acl *router_find_acl(const struct router *r, const char *name);
+
+/* Syntax of the values a device's users configure, shared by the codec,
+ * the model's validation and whoever builds them from device commands. */
+/* "TYPE BASE64 [COMMENT]": TYPE ssh-ed25519, ecdsa-sha2-nistp256/384/521
+ * or ssh-rsa, BASE64 decoding to a key blob that starts with TYPE. */
+bool model_public_key_is_valid(const char *line);
+/* [A-Za-z0-9_-], 1..ROUTER_ACL_NAME_MAX_LEN characters. */
+bool model_acl_name_is_valid(const char *name);
+/* [a-z0-9-], 1..USER_ALIAS_NAME_MAX_LEN characters. */
+bool model_alias_name_is_valid(const char *name);
+/* Non-empty printable ASCII (' ' to '~') of at most 'max' characters. */
+bool model_text_is_printable(const char *s, size_t max);
 
 struct instance {
 	struct model_object hdr;

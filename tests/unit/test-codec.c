@@ -390,6 +390,38 @@ static const struct flat_case flat_cases[] = {
      "\"ge-0/0/0.0\",\"subnet\":\"web\",\"ip\":\"10.1.1.1\"}],\"routes\":[{\"prefix\":"
      "\"10.9.0.0/16\",\"via\":\"10.1.1.20\"},{\"prefix\":\"0.0.0.0/0\",\"via\":"
      "\"10.1.1.21\"}]}"},
+    /* Issue 5's keys in the REST form, in any order; defaults left out. */
+    {MODEL_ROUTER,
+     "{\"access_lists\":[{\"rules\":[{\"port\":443,\"dst\":\"10.1.1.0/24\",\"src\":"
+     "\"10.1.2.3/32\",\"proto\":\"udp\",\"action\":\"permit\"}],\"name\":\"A\"}],"
+     "\"redirects\":[{\"to\":\"10.1.1.2\",\"from\":\"10.1.1.3\"}],\"tenant\":\"acme\","
+     "\"network\":\"blue\",\"name\":\"r1\",\"interfaces\":[{\"access_group_out\":\"A\","
+     "\"shape\":\"1500kbit\",\"shutdown\":false,\"name\":\"e0\",\"subnet\":\"web\","
+     "\"ip\":\"10.1.1.1\",\"description\":\"a \\\"quoted\\\" one\"}]}",
+     "acme/blue/r1",
+     "{\"tenant\":\"acme\",\"network\":\"blue\",\"name\":\"r1\",\"interfaces\":[{\"name\":"
+     "\"e0\",\"subnet\":\"web\",\"ip\":\"10.1.1.1\",\"description\":\"a \\\"quoted\\\" "
+     "one\",\"shape\":\"1500kbit\",\"access_group_out\":\"A\"}],\"routes\":[],"
+     "\"redirects\":[{\"from\":\"10.1.1.3\",\"to\":\"10.1.1.2\"}],\"access_lists\":[{"
+     "\"name\":\"A\",\"rules\":[{\"action\":\"permit\",\"proto\":\"udp\",\"src\":"
+     "\"10.1.2.3\",\"dst\":\"10.1.1.0/24\",\"port\":443}]}]}"},
+    /* Empty lists and false are the defaults. */
+    {MODEL_ROUTER,
+     "{\"tenant\":\"acme\",\"network\":\"blue\",\"name\":\"r1\",\"redirects\":[],"
+     "\"access_lists\":null,\"interfaces\":[{\"name\":\"e0\",\"subnet\":\"web\",\"ip\":"
+     "\"10.1.1.1\",\"shutdown\":false}]}",
+     "acme/blue/r1",
+     "{\"tenant\":\"acme\",\"network\":\"blue\",\"name\":\"r1\",\"interfaces\":[{\"name\":"
+     "\"e0\",\"subnet\":\"web\",\"ip\":\"10.1.1.1\"}],\"routes\":[]}"},
+    {MODEL_TENANT,
+     "{\"name\":\"t1\",\"users\":[{\"aliases\":[{\"command\":\"show ip route\",\"name\":"
+     "\"sr\"}],\"exec_timeout\":\"600s\",\"style\":\"ios\",\"public_keys\":[],\"name\":"
+     "\"u\",\"role\":\"operator\"},{\"name\":\"v\",\"role\":\"viewer\",\"exec_timeout\":"
+     "\"3600s\",\"style\":\"junos\"}]}",
+     "t1",
+     "{\"name\":\"t1\",\"service_level\":\"gold\",\"users\":[{\"name\":\"u\",\"role\":"
+     "\"operator\",\"aliases\":[{\"name\":\"sr\",\"command\":\"show ip route\"}]},"
+     "{\"name\":\"v\",\"role\":\"viewer\",\"style\":\"junos\",\"exec_timeout\":\"1h\"}]}"},
     {MODEL_INSTANCE,
      "{\"tenant\":\"acme\",\"network\":\"blue\",\"name\":\"web1\",\"subnet\":\"web\","
      "\"host\":\"h1\",\"ip\":\"10.1.1.10\",\"mac\":\"02:AA:00:00:00:01\","
@@ -1078,6 +1110,418 @@ static void test_route_manager_keys(void **state)
 #undef ROUTING
 }
 
+/* Test keys made with ssh-keygen (public halves only). */
+#define KEY_ED25519                                                                                \
+	"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDJ0Lo/B/5m8ymy8p6F7KCYiJ+gbrmhNvxj6laxeZcv8 "        \
+	"alice@laptop"
+#define KEY_ECDSA                                                                                  \
+	"ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBK+oN7oSkm8CIYW+" \
+	"Fa9E4W8GfKouOK5h929oDsr4dvz2G/8307sNpu8Rh6ocPKXs5H+k3foQfvghF+bVTAWENJ4="
+
+/* The router keys of issue 5: interface shutdown, description, shape and
+ * access groups; redirects; access lists. Values, defaults, canonical
+ * text and the round trip. */
+static void test_router_features(void **state)
+{
+	static const char yaml[] =
+	    "tenants:\n"
+	    "  - name: acme\n"
+	    "    networks:\n"
+	    "      - name: blue\n"
+	    "        routers:\n"
+	    "          - name: r1\n"
+	    "            interfaces:\n"
+	    "              - {name: Gi0/0, subnet: web, ip: 10.1.1.1, shutdown: true,\n"
+	    "                 description: \"to the web tier\", shape: 10mbit,\n"
+	    "                 access_group_in: WEB-IN, access_group_out: web_out}\n"
+	    "              - {name: Gi0/1, subnet: db, ip: 10.1.2.1, shutdown: false}\n"
+	    "            redirects:\n"
+	    "              - {from: 10.1.2.99, to: 10.1.2.10}\n"
+	    "              - {from: 10.1.2.98, to: 10.1.2.10}\n"
+	    "            access_lists:\n"
+	    "              - name: WEB-IN\n"
+	    "                rules:\n"
+	    "                  - {action: permit, proto: tcp, src: any, dst: 10.1.2.0/24, port: "
+	    "80}\n"
+	    "                  - {action: permit, proto: icmp, src: 10.1.1.0/24, dst: any}\n"
+	    "                  - {action: deny, proto: udp, src: 10.1.1.7, dst: 10.1.2.5/32}\n"
+	    "                  - {action: deny, proto: ip}\n"
+	    "              - {name: web_out}\n";
+	struct topology *t;
+	const struct router *r;
+	const struct router_interface *ifc;
+	const struct router_acl *acl;
+	char *s;
+
+	(void)state;
+	assert_null(codec_topology_parse(yaml, strlen(yaml), "t.yaml", false, &t));
+	r = CONTAINER_OF(find(t, MODEL_ROUTER, "acme/blue/r1"), struct router, hdr);
+	assert_int_equal(r->n_interfaces, 2);
+	ifc = &r->interfaces[0];
+	assert_true(ifc->shutdown);
+	assert_string_equal(ifc->description, "to the web tier");
+	assert_int_equal(ifc->shape_bps, 10000000);
+	assert_string_equal(ifc->acl_in, "WEB-IN");
+	assert_string_equal(ifc->acl_out, "web_out");
+	ifc = &r->interfaces[1];
+	assert_false(ifc->shutdown);
+	assert_null(ifc->description);
+	assert_int_equal(ifc->shape_bps, 0);
+	assert_null(ifc->acl_in);
+	assert_null(ifc->acl_out);
+
+	assert_int_equal(r->n_redirects, 2);
+	assert_ip(r->redirects[0].from, "10.1.2.99");
+	assert_ip(r->redirects[0].to, "10.1.2.10");
+	assert_int_equal(r->redirects[1].pos.line, 14);
+	assert_int_equal(r->redirects[1].pos.column, 17);
+
+	assert_int_equal(r->n_acls, 2);
+	acl = &r->acls[0];
+	assert_string_equal(acl->name, "WEB-IN");
+	assert_int_equal(acl->pos.line, 16);
+	assert_int_equal(acl->n_rules, 4);
+	assert_int_equal(acl->rules[0].action, ACL_PERMIT);
+	assert_int_equal(acl->rules[0].proto, SG_PROTO_TCP);
+	assert_prefix(&acl->rules[0].src, "0.0.0.0/0");
+	assert_prefix(&acl->rules[0].dst, "10.1.2.0/24");
+	assert_int_equal(acl->rules[0].port, 80);
+	assert_int_equal(acl->rules[0].pos.line, 18);
+	assert_int_equal(acl->rules[1].proto, SG_PROTO_ICMP);
+	assert_prefix(&acl->rules[1].src, "10.1.1.0/24");
+	assert_int_equal(acl->rules[1].port, 0);
+	assert_int_equal(acl->rules[2].action, ACL_DENY);
+	assert_prefix(&acl->rules[2].src, "10.1.1.7/32");
+	assert_prefix(&acl->rules[2].dst, "10.1.2.5/32");
+	/* 'ip' is any protocol; src and dst default to any. */
+	assert_int_equal(acl->rules[3].proto, SG_PROTO_ANY);
+	assert_prefix(&acl->rules[3].src, "0.0.0.0/0");
+	assert_prefix(&acl->rules[3].dst, "0.0.0.0/0");
+	assert_string_equal(r->acls[1].name, "web_out");
+	assert_int_equal(r->acls[1].n_rules, 0);
+	assert_ptr_equal(router_find_acl(r, "web_out"), &r->acls[1]);
+	assert_null(router_find_acl(r, "WEB-OUT"));
+	assert_null(router_find_acl(r, NULL));
+
+	s = round_trip(&r->hdr);
+	assert_string_equal(
+	    s, "{\"tenant\":\"acme\",\"network\":\"blue\",\"name\":\"r1\",\"interfaces\":["
+	       "{\"name\":\"Gi0/0\",\"subnet\":\"web\",\"ip\":\"10.1.1.1\",\"shutdown\":true,"
+	       "\"description\":\"to the web tier\",\"shape\":\"10mbit\",\"access_group_in\":"
+	       "\"WEB-IN\",\"access_group_out\":\"web_out\"},{\"name\":\"Gi0/1\",\"subnet\":"
+	       "\"db\",\"ip\":\"10.1.2.1\"}],\"routes\":[],\"redirects\":[{\"from\":\"10.1.2.99\","
+	       "\"to\":\"10.1.2.10\"},{\"from\":\"10.1.2.98\",\"to\":\"10.1.2.10\"}],"
+	       "\"access_lists\":[{\"name\":\"WEB-IN\",\"rules\":[{\"action\":\"permit\","
+	       "\"proto\":\"tcp\",\"src\":\"any\",\"dst\":\"10.1.2.0/24\",\"port\":80},"
+	       "{\"action\":\"permit\",\"proto\":\"icmp\",\"src\":\"10.1.1.0/24\",\"dst\":\"any\"},"
+	       "{\"action\":\"deny\",\"proto\":\"udp\",\"src\":\"10.1.1.7\",\"dst\":\"10.1.2.5\"},"
+	       "{\"action\":\"deny\",\"proto\":\"ip\",\"src\":\"any\",\"dst\":\"any\"}]},"
+	       "{\"name\":\"web_out\",\"rules\":[]}]}");
+	free(s);
+	topology_destroy(t);
+
+	assert_string_equal(codec_acl_proto_name(SG_PROTO_ANY), "ip");
+	assert_string_equal(codec_acl_proto_name(SG_PROTO_UDP), "udp");
+	assert_string_equal(codec_acl_action_name(ACL_DENY), "deny");
+	assert_string_equal(codec_user_style_name(USER_STYLE_JUNOS), "junos");
+}
+
+/* The user keys of issue 5: public keys, style, exec timeout, aliases. */
+static void test_user_features(void **state)
+{
+	static const char yaml[] =
+	    "tenants:\n"
+	    "  - name: acme\n"
+	    "    users:\n"
+	    "      - {name: alice, role: admin, password: pw,\n"
+	    "         public_keys: [\"" KEY_ED25519 "\", \"" KEY_ECDSA "\"],\n"
+	    "         style: junos, exec_timeout: 90s,\n"
+	    "         aliases: [{name: sr, command: \"show ip route\"}, {name: s-1, command: "
+	    "\"show version | include uptime\"}]}\n"
+	    "      - {name: bob, role: viewer, exec_timeout: 0}\n"
+	    "      - {name: carol, role: viewer, style: ios, exec_timeout: 10m, public_keys: [],"
+	    " aliases: []}\n"
+	    "      - {name: dave, role: viewer, exec_timeout: 120m}\n";
+	struct topology *t;
+	const struct tenant *acme;
+	const struct user *u;
+	char *s;
+
+	(void)state;
+	assert_null(codec_topology_parse(yaml, strlen(yaml), "t.yaml", false, &t));
+	acme = CONTAINER_OF(find(t, MODEL_TENANT, "acme"), struct tenant, hdr);
+	assert_int_equal(acme->n_users, 4);
+	u = &acme->users[0];
+	assert_int_equal(u->n_public_keys, 2);
+	assert_string_equal(u->public_keys[0], KEY_ED25519);
+	assert_string_equal(u->public_keys[1], KEY_ECDSA);
+	assert_int_equal(u->style, USER_STYLE_JUNOS);
+	assert_int_equal(u->exec_timeout_s, 90);
+	assert_int_equal(u->n_aliases, 2);
+	assert_string_equal(u->aliases[0].name, "sr");
+	assert_string_equal(u->aliases[0].command, "show ip route");
+	assert_string_equal(u->aliases[1].name, "s-1");
+	u = &acme->users[1];
+	assert_int_equal(u->exec_timeout_s, 0);
+	assert_int_equal(u->style, USER_STYLE_IOS);
+	assert_int_equal(u->n_public_keys + u->n_aliases, 0);
+	/* Defaults, given or not, are left out of the canonical text. */
+	u = &acme->users[2];
+	assert_int_equal(u->exec_timeout_s, USER_EXEC_TIMEOUT_DEFAULT_S);
+	assert_int_equal(acme->users[3].exec_timeout_s, 7200);
+
+	s = round_trip(&acme->hdr);
+	assert_string_equal(
+	    s, "{\"name\":\"acme\",\"service_level\":\"gold\",\"users\":[{\"name\":\"alice\","
+	       "\"role\":\"admin\",\"public_keys\":[\"" KEY_ED25519 "\",\"" KEY_ECDSA "\"],"
+	       "\"style\":\"junos\",\"exec_timeout\":\"90s\",\"aliases\":[{\"name\":\"sr\","
+	       "\"command\":\"show ip route\"},{\"name\":\"s-1\",\"command\":"
+	       "\"show version | include uptime\"}]},{\"name\":\"bob\",\"role\":\"viewer\","
+	       "\"exec_timeout\":\"0\"},{\"name\":\"carol\",\"role\":\"viewer\"},{\"name\":"
+	       "\"dave\",\"role\":\"viewer\",\"exec_timeout\":\"2h\"}]}");
+	free(s);
+	/* Public keys are no secret: the API shows them. */
+	json_t *j = codec_object_to_json(&acme->hdr, true);
+	assert_int_equal(json_array_size(json_object_get(
+			     json_array_get(json_object_get(j, "users"), 0), "public_keys")),
+			 2);
+	json_decref(j);
+	topology_destroy(t);
+
+	/* A flat tenant without the keys gets the defaults too. */
+	static const char body[] = "{\"name\":\"t1\",\"users\":[{\"name\":\"u\",\"role\":"
+				   "\"admin\",\"exec_timeout\":\"1h\"},{\"name\":\"v\",\"role\":"
+				   "\"admin\"}]}";
+	struct model_object *obj;
+
+	assert_null(codec_object_parse_json(MODEL_TENANT, body, strlen(body), "body", &obj));
+	assert_int_equal(CONTAINER_OF(obj, struct tenant, hdr)->users[0].exec_timeout_s, 3600);
+	assert_int_equal(CONTAINER_OF(obj, struct tenant, hdr)->users[1].exec_timeout_s, 600);
+	s = round_trip(obj);
+	assert_string_equal(s, "{\"name\":\"t1\",\"service_level\":\"gold\",\"users\":[{\"name\":"
+			       "\"u\",\"role\":\"admin\",\"exec_timeout\":\"1h\"},{\"name\":\"v\","
+			       "\"role\":\"admin\"}]}");
+	free(s);
+	model_object_destroy(obj);
+}
+
+/* The syntax checks shared with the model (model.h). */
+static void test_feature_syntax(void **state)
+{
+	static const char *const good_keys[] = {
+	    KEY_ED25519,
+	    KEY_ECDSA,
+	    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDJ0Lo/B/5m8ymy8p6F7KCYiJ+gbrmhNvxj6laxeZcv8",
+	    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDJ0Lo/B/5m8ymy8p6F7KCYiJ+gbrmhNvxj6laxeZcv8 a b "
+	    "c",
+	    "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQC7 x",
+	};
+	static const char *const bad_keys[] = {
+	    "",
+	    "ssh-ed25519",
+	    "ssh-ed25519 ",
+	    /* Valid base64 of another type's blob. */
+	    "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIDJ0Lo/B/5m8ymy8p6F7KCYiJ+gbrmhNvxj6laxeZcv8",
+	    "ssh-dss AAAAB3NzaC1kc3MAAACBAP",
+	    /* Not base64, cut, padded wrong. */
+	    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDJ0Lo/B/5m8ymy8p6F7KCYiJ+gbrmhNvxj6laxeZcv",
+	    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDJ0Lo/B/5m8ymy8p6F7KCYiJ+gbrmhNvxj6laxeZc!8",
+	    "ssh-ed25519  AAAAC3NzaC1lZDI1NTE5AAAAIDJ0Lo/B/5m8ymy8p6F7KCYiJ+gbrmhNvxj6laxeZcv8",
+	    "ssh-ed25519 AAAA",
+	    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDJ0Lo/B/5m8ymy8p6F7KCYiJ+gbrmhNvxj6laxeZcv8\tx",
+	    "ssh-ed25519\tAAAAC3NzaC1lZDI1NTE5AAAAIDJ0Lo/B/5m8ymy8p6F7KCYiJ+gbrmhNvxj6laxeZcv8",
+	    "AAAAC3NzaC1lZDI1NTE5AAAAIDJ0Lo/B/5m8ymy8p6F7KCYiJ+gbrmhNvxj6laxeZcv8",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof good_keys / sizeof good_keys[0]; i++)
+		if (!model_public_key_is_valid(good_keys[i]))
+			fail_msg("refused: %s", good_keys[i]);
+	for (size_t i = 0; i < sizeof bad_keys / sizeof bad_keys[0]; i++)
+		if (model_public_key_is_valid(bad_keys[i]))
+			fail_msg("accepted: %s", bad_keys[i]);
+	assert_false(model_public_key_is_valid(NULL));
+
+	assert_true(model_acl_name_is_valid("WEB-IN_2"));
+	assert_true(model_acl_name_is_valid("1"));
+	assert_false(model_acl_name_is_valid(""));
+	assert_false(model_acl_name_is_valid("WEB IN"));
+	assert_false(model_acl_name_is_valid("web.in"));
+	assert_true(model_acl_name_is_valid("A123456789012345678901234567890123456789012345678901"
+					    "234567890123"));
+	assert_false(model_acl_name_is_valid("A123456789012345678901234567890123456789012345678901"
+					     "2345678901234"));
+	assert_true(model_alias_name_is_valid("sr"));
+	assert_true(model_alias_name_is_valid("-x"));
+	assert_false(model_alias_name_is_valid("Sr"));
+	assert_false(model_alias_name_is_valid("s_r"));
+	assert_false(model_alias_name_is_valid(""));
+	assert_true(model_text_is_printable(" ~", 2));
+	assert_false(model_text_is_printable("abc", 2));
+	assert_false(model_text_is_printable("", 2));
+	assert_false(model_text_is_printable("a\tb", 5));
+	assert_false(model_text_is_printable("caf\xc3\xa9", 10));
+}
+
+/* Each new key's refusals, with the exact position and wording. */
+static void test_feature_errors(void **state)
+{
+	(void)state;
+#define IFACE(X)                                                                                   \
+	"tenants:\n  - name: a\n    networks:\n      - name: n\n        routers:\n"                \
+	"          - name: r\n            interfaces:\n              - {name: e0, subnet: s, ip: " \
+	"10.0.0.1, " X "}\n"
+	yaml_fails(IFACE("shutdown: yes"),
+		   "t.yaml:8:63: tenants[0].networks[0].routers[0].interfaces[0].shutdown: \"yes\" "
+		   "is not true or false");
+	yaml_fails(IFACE("description: \"\""),
+		   "t.yaml:8:66: tenants[0].networks[0].routers[0].interfaces[0].description: is "
+		   "empty (leave the key out instead)");
+	yaml_fails(IFACE("description: \"tab\\there\""),
+		   "t.yaml:8:66: tenants[0].networks[0].routers[0].interfaces[0].description: "
+		   "\"tab\\there\" has a character outside printable ASCII");
+	yaml_fails(IFACE("description: [x]"),
+		   "t.yaml:8:66: tenants[0].networks[0].routers[0].interfaces[0].description: "
+		   "expected a string, found a list");
+	yaml_fails(IFACE("shape: 10mbps"),
+		   "t.yaml:8:60: tenants[0].networks[0].routers[0].interfaces[0].shape: \"10mbps\" "
+		   "has an unknown unit (expected bit, kbit, mbit, gbit or tbit)");
+	yaml_fails(IFACE("shape: 0mbit"),
+		   "t.yaml:8:60: tenants[0].networks[0].routers[0].interfaces[0].shape: \"0mbit\" "
+		   "is zero (a rate must be more than 0)");
+	yaml_fails(IFACE("access_group_in: \"WEB IN\""),
+		   "t.yaml:8:70: tenants[0].networks[0].routers[0].interfaces[0].access_group_in: "
+		   "\"WEB IN\" is not a valid access list name ([A-Za-z0-9_-], at most 64 "
+		   "characters)");
+	yaml_fails(IFACE("access_group_out: WEB"),
+		   "t.yaml:8:71: tenants[0].networks[0].routers[0].interfaces[0].access_group_out: "
+		   "no access list \"WEB\" in this router's access_lists");
+	yaml_fails(IFACE("acl_in: WEB"),
+		   "t.yaml:8:53: tenants[0].networks[0].routers[0].interfaces[0]: unknown key "
+		   "\"acl_in\" (allowed: name, subnet, ip, shutdown, description, shape, "
+		   "access_group_in, access_group_out)");
+#undef IFACE
+	{
+		/* 241 printable characters. */
+		char desc[242], *yaml;
+
+		memset(desc, 'x', 241);
+		desc[241] = '\0';
+		yaml = xasprintf(
+		    "tenants:\n  - name: a\n    networks:\n      - name: n\n"
+		    "        routers:\n          - name: r\n            interfaces:\n"
+		    "              - {name: e0, subnet: s, ip: 10.0.0.1, description: %s}\n",
+		    desc);
+		yaml_fails(yaml, "t.yaml:8:66: tenants[0].networks[0].routers[0].interfaces[0]."
+				 "description: is longer than 240 characters");
+		free(yaml);
+	}
+
+#define ROUTER(X)                                                                                  \
+	"tenants:\n  - name: a\n    networks:\n      - name: n\n        routers:\n"                \
+	"          - name: r\n            " X "\n"
+	yaml_fails(ROUTER("redirects: [{from: 10.0.0.9, to: 10.0.0.9}]"),
+		   "t.yaml:7:46: tenants[0].networks[0].routers[0].redirects[0].to: a redirect's "
+		   "to must differ from its from");
+	yaml_fails(ROUTER("redirects: [{from: 10.0.0.9}]"),
+		   "t.yaml:7:25: tenants[0].networks[0].routers[0].redirects[0]: missing key "
+		   "\"to\"");
+	yaml_fails(ROUTER("redirects: [{from: 10.0.0.9/32, to: 10.0.0.1}]"),
+		   "t.yaml:7:32: tenants[0].networks[0].routers[0].redirects[0].from: "
+		   "\"10.0.0.9/32\" is not an IPv4 address");
+	yaml_fails(ROUTER("redirects: [{from: 10.0.0.9, to: 10.0.0.1}, {from: 10.0.0.8, to: "
+			  "10.0.0.1}, {from: 10.0.0.9, to: 10.0.0.2}]"),
+		   "t.yaml:7:96: tenants[0].networks[0].routers[0].redirects[2].from: "
+		   "\"10.0.0.9\" is redirected twice");
+	yaml_fails(ROUTER("redirects: {from: 10.0.0.9, to: 10.0.0.1}"),
+		   "t.yaml:7:24: tenants[0].networks[0].routers[0].redirects: expected a list, "
+		   "found a map");
+	yaml_fails(ROUTER("access_lists: [{name: A}, {name: B}, {name: A}]"),
+		   "t.yaml:7:57: tenants[0].networks[0].routers[0].access_lists[2].name: duplicate "
+		   "access list name \"A\"");
+	yaml_fails(ROUTER("access_lists: [{rules: []}]"),
+		   "t.yaml:7:28: tenants[0].networks[0].routers[0].access_lists[0]: missing key "
+		   "\"name\"");
+	yaml_fails(
+	    ROUTER("access_lists: [{name: A, rules: [{action: allow, proto: ip}]}]"),
+	    "t.yaml:7:55: tenants[0].networks[0].routers[0].access_lists[0].rules[0].action: "
+	    "\"allow\" is not one of permit or deny");
+	yaml_fails(
+	    ROUTER("access_lists: [{name: A, rules: [{action: deny}]}]"),
+	    "t.yaml:7:46: tenants[0].networks[0].routers[0].access_lists[0].rules[0]: missing "
+	    "key \"proto\"");
+	yaml_fails(ROUTER("access_lists: [{name: A, rules: [{action: deny, proto: any}]}]"),
+		   "t.yaml:7:68: tenants[0].networks[0].routers[0].access_lists[0].rules[0].proto: "
+		   "\"any\" is not one of ip, tcp, udp or icmp");
+	yaml_fails(
+	    ROUTER("access_lists: [{name: A, rules: [{action: deny, proto: icmp, port: 7}]}]"),
+	    "t.yaml:7:80: tenants[0].networks[0].routers[0].access_lists[0].rules[0].port: "
+	    "a port needs proto tcp or udp");
+	yaml_fails(
+	    ROUTER("access_lists: [{name: A, rules: [{action: deny, proto: tcp, port: 0}]}]"),
+	    "t.yaml:7:79: tenants[0].networks[0].routers[0].access_lists[0].rules[0].port: "
+	    "\"0\" is not a valid port (an integer from 1 to 65535)");
+	yaml_fails(
+	    ROUTER("access_lists: [{name: A, rules: [{action: deny, proto: tcp, port: \"80\"}]}]"),
+	    "t.yaml:7:79: tenants[0].networks[0].routers[0].access_lists[0].rules[0].port: "
+	    "expected a number, found the string \"80\"");
+	yaml_fails(
+	    ROUTER(
+		"access_lists: [{name: A, rules: [{action: deny, proto: ip, src: 10.0.0.1/8}]}]"),
+	    "t.yaml:7:77: tenants[0].networks[0].routers[0].access_lists[0].rules[0].src: "
+	    "\"10.0.0.1/8\" has host bits set (the prefix is 10.0.0.0/8)");
+	yaml_fails(
+	    ROUTER("access_lists: [{name: A, rules: [{action: deny, proto: ip, dst: host}]}]"),
+	    "t.yaml:7:77: tenants[0].networks[0].routers[0].access_lists[0].rules[0].dst: "
+	    "\"host\" is not an address, a prefix (A.B.C.D/LEN) or any");
+	yaml_fails(
+	    ROUTER("access_lists: [{name: A, rules: [{action: deny, proto: ip, dport: 1}]}]"),
+	    "t.yaml:7:72: tenants[0].networks[0].routers[0].access_lists[0].rules[0]: "
+	    "unknown key \"dport\" (allowed: action, proto, src, dst, port)");
+#undef ROUTER
+
+#define USER(X) "tenants:\n  - name: a\n    users:\n      - {name: u, role: admin, " X "}\n"
+	yaml_fails(
+	    USER("public_keys: [\"ssh-ed25519 AAAA\"]"),
+	    "t.yaml:4:46: tenants[0].users[0].public_keys[0]: \"ssh-ed25519 AAAA\" is not an "
+	    "OpenSSH public key (\"TYPE BASE64 [COMMENT]\", TYPE ssh-ed25519, "
+	    "ecdsa-sha2-nistp256/384/521 or ssh-rsa)");
+	yaml_fails(USER("public_keys: \"ssh-ed25519 AAAA\""),
+		   "t.yaml:4:45: tenants[0].users[0].public_keys: expected a list, found "
+		   "\"ssh-ed25519 AAAA\"");
+	yaml_fails(USER("public_keys: [\"" KEY_ED25519 "\", \"" KEY_ED25519 "\"]"),
+		   "t.yaml:4:143: tenants[0].users[0].public_keys[1]: this public key is listed "
+		   "twice");
+	yaml_fails(USER("style: cisco"),
+		   "t.yaml:4:39: tenants[0].users[0].style: \"cisco\" is not one of ios or junos");
+	yaml_fails(USER("exec_timeout: 10"),
+		   "t.yaml:4:46: tenants[0].users[0].exec_timeout: \"10\" is not a valid "
+		   "exec_timeout (a whole number of s, m or h up to 35791m, or 0 for never)");
+	yaml_fails(USER("exec_timeout: 1.5m"),
+		   "t.yaml:4:46: tenants[0].users[0].exec_timeout: \"1.5m\" is not a valid "
+		   "exec_timeout (a whole number of s, m or h up to 35791m, or 0 for never)");
+	yaml_fails(USER("exec_timeout: 35792m"),
+		   "t.yaml:4:46: tenants[0].users[0].exec_timeout: \"35792m\" is not a valid "
+		   "exec_timeout (a whole number of s, m or h up to 35791m, or 0 for never)");
+	yaml_fails(USER("exec_timeout: 10 m"),
+		   "t.yaml:4:46: tenants[0].users[0].exec_timeout: \"10 m\" is not a valid "
+		   "exec_timeout (a whole number of s, m or h up to 35791m, or 0 for never)");
+	yaml_fails(USER("exec_timeout: m"),
+		   "t.yaml:4:46: tenants[0].users[0].exec_timeout: \"m\" is not a valid "
+		   "exec_timeout (a whole number of s, m or h up to 35791m, or 0 for never)");
+	yaml_fails(USER("aliases: [{name: Sr, command: x}]"),
+		   "t.yaml:4:49: tenants[0].users[0].aliases[0].name: \"Sr\" is not a valid alias "
+		   "name ([a-z0-9-], at most 32 characters)");
+	yaml_fails(USER("aliases: [{name: sr}]"),
+		   "t.yaml:4:42: tenants[0].users[0].aliases[0]: missing key \"command\"");
+	yaml_fails(USER("aliases: [{name: sr, command: \"\"}]"),
+		   "t.yaml:4:62: tenants[0].users[0].aliases[0].command: is empty (leave the key "
+		   "out instead)");
+	yaml_fails(USER("aliases: [{name: sr, command: x}, {name: sr, command: y}]"),
+		   "t.yaml:4:73: tenants[0].users[0].aliases[1].name: duplicate alias name \"sr\"");
+#undef USER
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1088,6 +1532,8 @@ int main(void)
 	    cmocka_unit_test(test_json_topology),   cmocka_unit_test(test_empty_and_null),
 	    cmocka_unit_test(test_names),	    cmocka_unit_test(test_objects),
 	    cmocka_unit_test(test_host_fields),	    cmocka_unit_test(test_route_manager_keys),
+	    cmocka_unit_test(test_router_features), cmocka_unit_test(test_user_features),
+	    cmocka_unit_test(test_feature_syntax),  cmocka_unit_test(test_feature_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2068,6 +2068,289 @@ static void test_network_routing(void **state)
 	free(error);
 }
 
+/* Lines 8-18: NET_HEAD plus router r1 with issue 5's keys. */
+#define NET_FEATURES                                                                               \
+	NET_HEAD                                                                                   \
+	    "        routers:\n"                                                                   \
+	    "          - name: r1\n"                                                               \
+	    "            interfaces:\n"                                                            \
+	    "              - {name: gi0, subnet: web, ip: 10.1.1.1, shutdown: true, "              \
+	    "description: web tier, shape: 10mbit, access_group_in: WEB-IN}\n"                     \
+	    "              - {name: gi1, subnet: db, ip: 10.1.2.1, access_group_out: WEB-IN}\n"    \
+	    "            redirects: [{from: 10.1.2.99, to: 10.1.2.10}, {from: 10.1.2.98, to: "     \
+	    "10.1.2.10}]\n"                                                                        \
+	    "            access_lists:\n"                                                          \
+	    "              - name: WEB-IN\n"                                                       \
+	    "                rules:\n"                                                             \
+	    "                  - {action: permit, proto: tcp, dst: 10.1.2.0/24, port: 80}\n"       \
+	    "                  - {action: deny, proto: ip}\n"
+
+static struct router *topology_router(struct topology *t)
+{
+	return CONTAINER_OF(topology_find(t, MODEL_ROUTER, "acme/blue/r1"), struct router, hdr);
+}
+
+static void mutate_acl_in_unknown(struct topology *t)
+{
+	set_name(&topology_router(t)->interfaces[0].acl_in, "WEB-OUT");
+}
+
+static void mutate_acl_out_unknown(struct topology *t)
+{
+	set_name(&topology_router(t)->interfaces[1].acl_out, "web-in");
+}
+
+static void mutate_acl_name(struct topology *t)
+{
+	set_name(&topology_router(t)->acls[0].name, "WEB IN");
+}
+
+/* A second access list with the first one's name. */
+static void mutate_acl_dup(struct topology *t)
+{
+	struct router *r = topology_router(t);
+
+	r->acls = xrealloc(r->acls, 2 * sizeof *r->acls);
+	r->acls[1] = (struct router_acl){xstrdup("WEB-IN"), NULL, 0, {19, 15}};
+	r->n_acls = 2;
+}
+
+static void mutate_acl_port(struct topology *t)
+{
+	topology_router(t)->acls[0].rules[0].proto = SG_PROTO_ICMP;
+}
+
+static void mutate_acl_prefix(struct topology *t)
+{
+	topology_router(t)->acls[0].rules[1].src = (struct ipv4_prefix){0x0a000001, 8};
+}
+
+static void mutate_redirect_self(struct topology *t)
+{
+	struct router *r = topology_router(t);
+
+	r->redirects[1].to = r->redirects[1].from;
+}
+
+static void mutate_redirect_dup(struct topology *t)
+{
+	struct router *r = topology_router(t);
+
+	r->redirects[1].from = r->redirects[0].from;
+}
+
+static void mutate_description(struct topology *t)
+{
+	set_name(&topology_router(t)->interfaces[0].description, "caf\xc3\xa9");
+}
+
+static void test_router_features(void **state)
+{
+	static const struct {
+		void (*mutate)(struct topology *);
+		const char *message;
+	} refusals[] = {
+	    {mutate_acl_in_unknown, "test.yaml:11:17: router acme/blue/r1: interface 'gi0': "
+				    "access_group_in: unknown access list 'WEB-OUT'"},
+	    {mutate_acl_out_unknown, "test.yaml:12:17: router acme/blue/r1: interface 'gi1': "
+				     "access_group_out: unknown access list 'web-in'"},
+	    {mutate_acl_name, "test.yaml:15:17: router acme/blue/r1: invalid access list name "
+			      "'WEB IN' ([A-Za-z0-9_-], at most 64 characters)"},
+	    {mutate_acl_dup, "test.yaml:19:15: router acme/blue/r1: duplicate access list "
+			     "'WEB-IN'"},
+	    {mutate_acl_port, "test.yaml:17:21: router acme/blue/r1: access list 'WEB-IN': rule "
+			      "1: a port needs proto tcp or udp"},
+	    {mutate_acl_prefix, "test.yaml:18:21: router acme/blue/r1: access list 'WEB-IN': rule "
+				"2: invalid prefix"},
+	    {mutate_redirect_self, "test.yaml:13:59: router acme/blue/r1: redirect 10.1.2.98: to "
+				   "is the same address"},
+	    {mutate_redirect_dup, "test.yaml:13:59: router acme/blue/r1: 10.1.2.99 is redirected "
+				  "twice"},
+	    {mutate_description, "test.yaml:11:17: router acme/blue/r1: interface 'gi0': the "
+				 "description must be printable ASCII of 1 to 240 characters"},
+	};
+	struct model *m = build(NET_FEATURES, NULL), *again;
+	const struct router *r;
+	char *error;
+
+	(void)state;
+	r = CONTAINER_OF(model_find(m, MODEL_ROUTER, "acme/blue/r1"), struct router, hdr);
+	assert_true(r->interfaces[0].shutdown);
+	assert_int_equal(r->interfaces[0].shape_bps, 10000000);
+	assert_string_equal(r->interfaces[1].acl_out, "WEB-IN");
+	assert_int_equal(r->n_redirects, 2);
+	assert_int_equal(r->n_acls, 1);
+	assert_string_equal(
+	    r->hdr.json,
+	    "{\"tenant\":\"acme\",\"network\":\"blue\",\"name\":\"r1\",\"interfaces\":[{\"name\":"
+	    "\"gi0\",\"subnet\":\"web\",\"ip\":\"10.1.1.1\",\"shutdown\":true,\"description\":"
+	    "\"web tier\",\"shape\":\"10mbit\",\"access_group_in\":\"WEB-IN\"},{\"name\":\"gi1\","
+	    "\"subnet\":\"db\",\"ip\":\"10.1.2.1\",\"access_group_out\":\"WEB-IN\"}],\"routes\":"
+	    "[],\"redirects\":[{\"from\":\"10.1.2.99\",\"to\":\"10.1.2.10\"},{\"from\":"
+	    "\"10.1.2.98\",\"to\":\"10.1.2.10\"}],\"access_lists\":[{\"name\":\"WEB-IN\","
+	    "\"rules\":[{\"action\":\"permit\",\"proto\":\"tcp\",\"src\":\"any\",\"dst\":"
+	    "\"10.1.2.0/24\",\"port\":80},{\"action\":\"deny\",\"proto\":\"ip\",\"src\":\"any\","
+	    "\"dst\":\"any\"}]}]}");
+	/* Applying it again changes nothing; without the keys the router is
+	 * the one update. */
+	again = build(NET_FEATURES, m);
+	assert_int_equal(n_changes(m, again), 0);
+	model_destroy(again);
+	again = build(NET_R1, m);
+	assert_int_equal(n_changes(m, again), 1);
+	model_destroy(again);
+
+	for (size_t i = 0; i < ARRAY_SIZE(refusals); i++) {
+		error = build_error(NET_FEATURES, refusals[i].mutate);
+		if (strcmp(error, refusals[i].message))
+			fail_msg("case %zu:\n  expected: %s\n  got:      %s", i,
+				 refusals[i].message, error);
+		free(error);
+	}
+
+	/* The REST form: a refused put (an unknown subnet) leaves the router
+	 * as it was; a put that drops the access list with its uses goes
+	 * through. */
+	error = put_error(m, MODEL_ROUTER,
+			  "{\"tenant\":\"acme\",\"network\":\"blue\",\"name\":\"r1\","
+			  "\"interfaces\":[{\"name\":\"gi0\",\"subnet\":\"dmz\",\"ip\":"
+			  "\"10.1.1.1\",\"access_group_in\":\"A\"}],\"access_lists\":[{\"name\":"
+			  "\"A\"}]}");
+	assert_string_equal(error, "router acme/blue/r1: interface 'gi0': unknown subnet 'dmz'");
+	free(error);
+	assert_int_equal(
+	    CONTAINER_OF(model_find(m, MODEL_ROUTER, "acme/blue/r1"), struct router, hdr)->n_acls,
+	    1);
+	put_ok(
+	    m, MODEL_ROUTER,
+	    "{\"tenant\":\"acme\",\"network\":\"blue\",\"name\":\"r1\",\"interfaces\":[{\"name\":"
+	    "\"gi0\",\"subnet\":\"web\",\"ip\":\"10.1.1.1\",\"shutdown\":true}],\"redirects\":"
+	    "[{\"from\":\"10.1.1.50\",\"to\":\"10.1.2.50\"}]}");
+	r = CONTAINER_OF(model_find(m, MODEL_ROUTER, "acme/blue/r1"), struct router, hdr);
+	assert_int_equal(r->n_acls, 0);
+	assert_int_equal(r->n_redirects, 1);
+	assert_string_equal(r->hdr.json,
+			    "{\"tenant\":\"acme\",\"network\":\"blue\",\"name\":\"r1\","
+			    "\"interfaces\":[{\"name\":\"gi0\",\"subnet\":\"web\",\"ip\":"
+			    "\"10.1.1.1\",\"shutdown\":true}],\"routes\":[],\"redirects\":[{"
+			    "\"from\":\"10.1.1.50\",\"to\":\"10.1.2.50\"}]}");
+	model_destroy(m);
+}
+
+/* Lines 1-8: three hosts, tenant acme with alice (all of issue 5's user
+ * keys) and bob (none). */
+#define USERS_FEATURES                                                                             \
+	HOSTS3 "tenants:\n"                                                                        \
+	       "  - name: acme\n"                                                                  \
+	       "    users:\n"                                                                      \
+	       "      - {name: alice, role: admin, password: pw, style: junos, exec_timeout: 0,\n" \
+	       "         public_keys: [\"ssh-ed25519 "                                             \
+	       "AAAAC3NzaC1lZDI1NTE5AAAAIDJ0Lo/B/5m8ymy8p6F7KCYiJ+gbrmhNvxj6laxeZcv8 a@b\"],\n"    \
+	       "         aliases: [{name: sr, command: show ip route}, {name: sv, command: show "  \
+	       "version}]}\n"                                                                      \
+	       "      - {name: bob, role: viewer}\n"
+
+static struct user *topology_alice(struct topology *t)
+{
+	return &CONTAINER_OF(topology_find(t, MODEL_TENANT, "acme"), struct tenant, hdr)->users[0];
+}
+
+static void mutate_key_bad(struct topology *t)
+{
+	/* The blob says ssh-ed25519, the type ssh-rsa. */
+	topology_alice(t)->public_keys[0][4] = 'r';
+	topology_alice(t)->public_keys[0][5] = 's';
+	topology_alice(t)->public_keys[0][6] = 'a';
+	memmove(topology_alice(t)->public_keys[0] + 7, topology_alice(t)->public_keys[0] + 11,
+		strlen(topology_alice(t)->public_keys[0] + 11) + 1);
+}
+
+static void mutate_key_dup(struct topology *t)
+{
+	struct user *u = topology_alice(t);
+
+	u->public_keys = xrealloc(u->public_keys, 2 * sizeof *u->public_keys);
+	u->public_keys[1] = xstrdup(u->public_keys[0]);
+	u->n_public_keys = 2;
+}
+
+static void mutate_style(struct topology *t)
+{
+	topology_alice(t)->style = (enum user_style)7;
+}
+
+static void mutate_timeout(struct topology *t)
+{
+	topology_alice(t)->exec_timeout_s = USER_EXEC_TIMEOUT_MAX_S + 1;
+}
+
+static void mutate_alias_name(struct topology *t)
+{
+	set_name(&topology_alice(t)->aliases[1].name, "s v");
+}
+
+static void mutate_alias_dup(struct topology *t)
+{
+	set_name(&topology_alice(t)->aliases[1].name, "sr");
+}
+
+static void mutate_alias_command(struct topology *t)
+{
+	set_name(&topology_alice(t)->aliases[0].command, "");
+}
+
+static void test_user_features(void **state)
+{
+	static const struct {
+		void (*mutate)(struct topology *);
+		const char *message;
+	} refusals[] = {
+	    {mutate_key_bad, "test.yaml:6:9: tenant acme: user 'alice': public key 1 is not an "
+			     "OpenSSH public key (\"TYPE BASE64 [COMMENT]\", TYPE ssh-ed25519, "
+			     "ecdsa-sha2-nistp256/384/521 or ssh-rsa)"},
+	    {mutate_key_dup, "test.yaml:6:9: tenant acme: user 'alice': public key 2 is listed "
+			     "twice"},
+	    {mutate_style, "test.yaml:6:9: tenant acme: user 'alice': invalid style"},
+	    {mutate_timeout, "test.yaml:6:9: tenant acme: user 'alice': exec_timeout of 2147461s "
+			     "is above 35791m"},
+	    {mutate_alias_name, "test.yaml:6:9: tenant acme: user 'alice': invalid alias name "
+				"'s v' ([a-z0-9-], at most 32 characters)"},
+	    {mutate_alias_dup, "test.yaml:6:9: tenant acme: user 'alice': duplicate alias 'sr'"},
+	    {mutate_alias_command, "test.yaml:6:9: tenant acme: user 'alice': alias 'sr': the "
+				   "command must be printable ASCII of 1 to 240 characters"},
+	};
+	struct model *m = build(USERS_FEATURES, NULL), *again;
+	const struct tenant *acme = find_tenant(m, "acme");
+	char *error;
+
+	(void)state;
+	assert_int_equal(acme->users[0].style, USER_STYLE_JUNOS);
+	assert_int_equal(acme->users[0].exec_timeout_s, 0);
+	assert_int_equal(acme->users[0].n_public_keys, 1);
+	assert_int_equal(acme->users[0].n_aliases, 2);
+	assert_string_equal(acme->users[0].aliases[1].command, "show version");
+	assert_int_equal(acme->users[1].style, USER_STYLE_IOS);
+	assert_int_equal(acme->users[1].exec_timeout_s, USER_EXEC_TIMEOUT_DEFAULT_S);
+	/* The stored form: hash, then the keys that are not at their default. */
+	assert_non_null(strstr(acme->hdr.json, "\"style\":\"junos\",\"exec_timeout\":\"0\","
+					       "\"aliases\":[{\"name\":\"sr\",\"command\":"
+					       "\"show ip route\"},{\"name\":\"sv\",\"command\":"
+					       "\"show version\"}]},{\"name\":\"bob\",\"role\":"));
+	assert_non_null(strstr(acme->hdr.json, "\"public_keys\":[\"ssh-ed25519 AAAAC3"));
+	again = build(USERS_FEATURES, m);
+	assert_int_equal(n_changes(m, again), 0);
+	model_destroy(again);
+	model_destroy(m);
+
+	for (size_t i = 0; i < ARRAY_SIZE(refusals); i++) {
+		error = build_error(USERS_FEATURES, refusals[i].mutate);
+		if (strcmp(error, refusals[i].message))
+			fail_msg("case %zu:\n  expected: %s\n  got:      %s", i,
+				 refusals[i].message, error);
+		free(error);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2093,6 +2376,8 @@ int main(void)
 	    cmocka_unit_test(test_sl_weights_exclusions),
 	    cmocka_unit_test(test_tenant_quota_quarantine),
 	    cmocka_unit_test(test_network_routing),
+	    cmocka_unit_test(test_router_features),
+	    cmocka_unit_test(test_user_features),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -459,14 +459,72 @@ static void test_diff(void **state)
 	model_destroy(m);
 }
 
+/* Issue 5's router keys reach the agents as docs/dataplane.md says: per
+ * interface shutdown, shape_bps, acl_in and acl_out only when set; per
+ * router redirects and acls (src and dst always as prefixes, port only
+ * when set) only when there are some. */
+static void test_router_features(void **state)
+{
+	struct model *m = build(spec_example);
+	char m0[ETH_ADDR_STRLEN], m1[ETH_ADDR_STRLEN], entry[2048];
+	struct eth_addr mac0, mac1;
+	json_t *v1, *v2, *put_, *del;
+
+	(void)state;
+	v1 = views_compute(m, "h1");
+	put(m, MODEL_ROUTER,
+	    "{\"tenant\":\"acme\",\"network\":\"blue\",\"name\":\"r1\",\"interfaces\":["
+	    "{\"name\":\"GigabitEthernet0/0\",\"subnet\":\"web\",\"ip\":\"10.1.1.1\","
+	    "\"shutdown\":true,\"description\":\"web tier\",\"shape\":\"10mbit\","
+	    "\"access_group_in\":\"WEB-IN\",\"access_group_out\":\"OUT\"},"
+	    "{\"name\":\"GigabitEthernet0/1\",\"subnet\":\"db\",\"ip\":\"10.1.2.1\","
+	    "\"shutdown\":false}],"
+	    "\"redirects\":[{\"from\":\"10.1.2.99\",\"to\":\"10.1.2.10\"}],"
+	    "\"access_lists\":[{\"name\":\"WEB-IN\",\"rules\":["
+	    "{\"action\":\"permit\",\"proto\":\"tcp\",\"src\":\"any\",\"dst\":\"10.1.2.0/24\","
+	    "\"port\":80},{\"action\":\"permit\",\"proto\":\"icmp\",\"src\":\"10.1.1.7\","
+	    "\"dst\":\"any\"},{\"action\":\"deny\",\"proto\":\"ip\"}]},{\"name\":\"OUT\"}]}");
+	v2 = views_compute(m, "h1");
+	views_router_mac("acme/blue/r1", "GigabitEthernet0/0", &mac0);
+	views_router_mac("acme/blue/r1", "GigabitEthernet0/1", &mac1);
+	eth_addr_format(&mac0, m0);
+	eth_addr_format(&mac1, m1);
+	snprintf(entry, sizeof entry,
+		 "{\"tenant\":\"acme\",\"network\":\"blue\",\"name\":\"r1\",\"interfaces\":["
+		 "{\"name\":\"GigabitEthernet0/0\",\"subnet\":\"web\",\"ip\":\"10.1.1.1\","
+		 "\"mac\":\"%s\",\"cidr\":\"10.1.1.0/24\",\"shutdown\":true,\"shape_bps\":10000000,"
+		 "\"acl_in\":\"WEB-IN\",\"acl_out\":\"OUT\"},"
+		 "{\"name\":\"GigabitEthernet0/1\",\"subnet\":\"db\",\"ip\":\"10.1.2.1\","
+		 "\"mac\":\"%s\",\"cidr\":\"10.1.2.0/24\"}],\"routes\":[],"
+		 "\"redirects\":[{\"from\":\"10.1.2.99\",\"to\":\"10.1.2.10\"}],"
+		 "\"acls\":{\"WEB-IN\":[{\"action\":\"permit\",\"proto\":\"tcp\",\"src\":"
+		 "\"0.0.0.0/0\",\"dst\":\"10.1.2.0/24\",\"port\":80},{\"action\":\"permit\","
+		 "\"proto\":\"icmp\",\"src\":\"10.1.1.7/32\",\"dst\":\"0.0.0.0/0\"},{\"action\":"
+		 "\"deny\",\"proto\":\"ip\",\"src\":\"0.0.0.0/0\",\"dst\":\"0.0.0.0/0\"}],"
+		 "\"OUT\":[]}}",
+		 m0, m1);
+	/* Exactly these keys: the description is the device's business, not
+	 * the data plane's. */
+	assert_entry(v2, "router/acme/blue/r1", entry);
+
+	/* The change is one update of the router entry. */
+	assert_true(views_diff(v1, v2, &put_, &del));
+	assert_int_equal(json_array_size(del), 0);
+	assert_int_equal(json_object_size(put_), 1);
+	assert_non_null(json_object_get(put_, "router/acme/blue/r1"));
+	json_decref(put_);
+	json_decref(del);
+	json_decref(v1);
+	json_decref(v2);
+	model_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_h1_view),
-	    cmocka_unit_test(test_link_down),
-	    cmocka_unit_test(test_quarantine),
-	    cmocka_unit_test(test_kernel_vtep),
-	    cmocka_unit_test(test_diff),
+	    cmocka_unit_test(test_h1_view),    cmocka_unit_test(test_link_down),
+	    cmocka_unit_test(test_quarantine), cmocka_unit_test(test_kernel_vtep),
+	    cmocka_unit_test(test_diff),       cmocka_unit_test(test_router_features),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
