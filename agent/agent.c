@@ -23,6 +23,7 @@
 #include "onm/packet.h"
 #include "port.h"
 #include "probe.h"
+#include "router-ping.h"
 #include "tables.h"
 
 /* Milliseconds between two attempts to free what the data plane left. */
@@ -47,6 +48,7 @@ struct agent {
 	struct datapath *dp;		  /* the data-plane thread */
 	struct port_keeper *keeper;	  /* NULL if it could not be started */
 	struct probe *probe;		  /* BFD sessions over the host's links */
+	struct router_ping *rp;		  /* the controller's requests: pings, arp */
 
 	json_t *view;		   /* entries KEY -> VALUE; NULL before the first view */
 	uint64_t revision;	   /* revision of 'view' */
@@ -320,9 +322,25 @@ static int on_chan_delta(void *a_, uint64_t revision, json_t *put, json_t *del)
 static void on_chan_disconnected(void *a_)
 {
 	struct agent *a = a_;
+	/* The controller failed what it asked; ids start over. */
+	router_ping_reset(a->rp);
 	if (a->applied_revision)
 		LOG_INFO("forwarding on view revision %" PRIu64 " while the controller is away",
 			 a->applied_revision);
+}
+
+static void on_chan_request(void *a_, const json_t *msg)
+{
+	struct agent *a = a_;
+	router_ping_request(a->rp, msg, a->view);
+}
+
+static void send_response(void *a_, const json_t *response)
+{
+	struct agent *a = a_;
+	int rc = chan_client_send(a->chan, response);
+	if (rc && rc != -ENOTCONN)
+		LOG_WARN_RL("response not sent: %s", strerror(-rc));
 }
 
 static const struct chan_client_ops chan_ops = {
@@ -330,6 +348,7 @@ static const struct chan_client_ops chan_ops = {
     .disconnected = on_chan_disconnected,
     .view = on_chan_view,
     .delta = on_chan_delta,
+    .request = on_chan_request,
 };
 
 int agent_create(struct event_base *base, const struct agent_options *opt, struct agent **ap,
@@ -399,6 +418,7 @@ int agent_create(struct event_base *base, const struct agent_options *opt, struc
 	struct timeval tv = {REPORT_INTERVAL_S, 0};
 	event_add(a->report, &tv);
 	a->probe = probe_create(base, 0, on_probe_change, a);
+	a->rp = router_ping_create(base, a->dp, send_response, a);
 
 	rc = chan_client_create(base, opt->controller, opt->host, &chan_ops, a, &a->chan, error);
 	if (rc)
@@ -418,6 +438,7 @@ void agent_destroy(struct agent *a)
 	if (!a)
 		return;
 	chan_client_destroy(a->chan);
+	router_ping_destroy(a->rp);
 	probe_destroy(a->probe);
 	/* The data plane first: after this nothing uses a descriptor. */
 	datapath_destroy(a->dp);

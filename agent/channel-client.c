@@ -184,7 +184,20 @@ static char *message_handle(struct chan_client *c, json_t *msg)
 	case CHANNEL_ERROR:
 		return xasprintf("the controller refused us: %s",
 				 json_string_value(json_object_get(msg, "detail")));
+	case CHANNEL_REQUEST:
+		if (c->ops->request) {
+			c->ops->request(c->aux, msg);
+		} else {
+			json_t *r = json_pack("{s:s, s:O, s:b, s:s}", "type", "response", "id",
+					      json_object_get(msg, "id"), "ok", 0, "error",
+					      "this agent takes no requests");
+			if (r && chan_client_send(c, r))
+				LOG_WARN_RL("%s: could not answer a request", c->address);
+			json_decref(r);
+		}
+		return NULL;
 	case CHANNEL_HELLO:
+	case CHANNEL_RESPONSE:
 	case CHANNEL_ACK:
 	case CHANNEL_REPORT:
 	case CHANNEL_N_TYPES:

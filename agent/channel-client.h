@@ -10,8 +10,8 @@
  * view. The agent keeps forwarding on its last view meanwhile: losing the
  * controller changes nothing below this module.
  *
- * Anything the controller sends that is not a well-formed view, delta or
- * error closes the connection with a logged reason (the framing and the
+ * Anything the controller sends that is not a well-formed view, delta,
+ * request or error closes the connection with a logged reason (the framing and the
  * message checks are lib/channel.c's).
  *
  * Thread-safety: runs on the control thread's event base only.
@@ -52,6 +52,11 @@ struct chan_client_ops {
 	/* A delta to the last view: 'put' (object KEY -> VALUE) and 'del'
 	 * (array of KEY strings), both borrowed. Returns 0 or -errno. */
 	int (*delta)(void *aux, uint64_t revision, json_t *put, json_t *del);
+	/* A request (docs/dataplane.md, "Requests"): 'msg' (borrowed) is the
+	 * whole message, with a non-negative "id" and a string "op"; the
+	 * agent answers with a response carrying the same id, now or later,
+	 * by chan_client_send(). NULL: every request gets {"ok": false}. */
+	void (*request)(void *aux, const json_t *msg);
 };
 
 /* True if 'address' is "unix:PATH" or "tcp:ADDR:PORT"; else sets '*error'

@@ -7,6 +7,11 @@
  * may stop there safely. Expired slots are reused by new flows; when the
  * whole window is live, the entry closest to expiring is evicted — a busy
  * table forgets its oldest idle flows first, and never allocates.
+ *
+ * An entry says what is known of its flow with flags: allowed by security
+ * groups, translated by a redirect (with the destination it had). A
+ * flow's entry that expired and is found again by a commit starts over
+ * with no flags but the one committed.
  */
 #include "conntrack.h"
 
@@ -17,17 +22,25 @@
 
 #define CT_PROBE 16
 
+/* 16 bytes without padding: keys compare with memcmp. */
 struct ct_key {
-	uint32_t vni;
 	uint32_t ip_a, ip_b; /* the lower endpoint first */
 	uint16_t port_a, port_b;
-	uint8_t proto;
-	uint8_t pad[3]; /* zero: keys compare with memcmp */
+	uint32_t vni_proto; /* VNI << 8 | IP protocol */
 };
 
+enum {
+	CT_CLOSED = 1 << 0,	  /* TCP FIN or RST seen: short timeout from now on */
+	CT_ALLOWED = 1 << 1,	  /* let through by security groups (conntrack_commit()) */
+	CT_NAT = 1 << 2,	  /* translated by a redirect; 'nat_orig' is valid */
+	CT_NAT_TARGET_B = 1 << 3, /* CT_NAT: the redirect's target is endpoint b (else a) */
+};
+
+/* 32 bytes: two entries per cache line. */
 struct ct_entry {
 	struct ct_key key;
-	uint8_t closed;	     /* TCP FIN or RST seen: short timeout from now on */
+	uint32_t nat_orig;   /* CT_NAT: the destination before the redirect, host order */
+	uint8_t flags;	     /* CT_* */
 	uint64_t expires_us; /* monotonic; 0 = slot never used */
 };
 
@@ -63,9 +76,7 @@ void conntrack_flush(struct conntrack *ct)
 
 static void make_key(const struct ct_tuple *t, struct ct_key *k)
 {
-	memset(k, 0, sizeof *k);
-	k->vni = t->vni;
-	k->proto = t->proto;
+	k->vni_proto = t->vni << 8 | t->proto;
 	if (t->src_ip < t->dst_ip || (t->src_ip == t->dst_ip && t->src_port <= t->dst_port)) {
 		k->ip_a = t->src_ip;
 		k->port_a = t->src_port;
@@ -85,7 +96,7 @@ static size_t key_hash(const struct ct_key *k)
 
 	h ^= (uint64_t)k->ip_b * 0xc2b2ae3d27d4eb4full;
 	h ^= ((uint64_t)k->port_a << 16 | k->port_b) * 0x165667b19e3779f9ull;
-	h ^= ((uint64_t)k->vni << 8 | k->proto) * 0xff51afd7ed558ccdull;
+	h ^= (uint64_t)k->vni_proto * 0xff51afd7ed558ccdull;
 	/* MurmurHash3's 64-bit finalizer: every input bit reaches the low bits. */
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
@@ -109,15 +120,20 @@ static uint64_t timeout_us(uint8_t proto, bool closed)
 	}
 }
 
-static void refresh(struct ct_entry *e, uint8_t tcp_flags, uint64_t now_us)
+static inline __attribute__((always_inline)) void refresh(struct ct_entry *e, uint8_t tcp_flags,
+							  uint64_t now_us)
 {
-	if (e->key.proto == IP_PROTO_TCP && (tcp_flags & (TCP_FIN | TCP_RST)))
-		e->closed = 1;
-	e->expires_us = now_us + timeout_us(e->key.proto, e->closed);
+	uint8_t proto = (uint8_t)e->key.vni_proto;
+
+	if (proto == IP_PROTO_TCP && (tcp_flags & (TCP_FIN | TCP_RST)))
+		e->flags |= CT_CLOSED;
+	e->expires_us = now_us + timeout_us(proto, e->flags & CT_CLOSED);
 }
 
-bool conntrack_lookup(struct conntrack *ct, const struct ct_tuple *t, uint8_t tcp_flags,
-		      uint64_t now_us)
+/* The live entry of the flow of 't' if it has every flag of 'flags', else
+ * NULL. */
+static inline __attribute__((always_inline)) struct ct_entry *
+find(struct conntrack *ct, const struct ct_tuple *t, uint8_t flags, uint64_t now_us)
 {
 	struct ct_key k;
 	size_t i;
@@ -128,19 +144,43 @@ bool conntrack_lookup(struct conntrack *ct, const struct ct_tuple *t, uint8_t tc
 		struct ct_entry *e = &ct->slots[i & ct->mask];
 
 		if (!e->expires_us)
-			return false;
-		if (!memcmp(&e->key, &k, sizeof k)) {
-			if (e->expires_us <= now_us)
-				return false;
-			refresh(e, tcp_flags, now_us);
-			return true;
-		}
+			return NULL;
+		if (!memcmp(&e->key, &k, sizeof k))
+			return e->expires_us > now_us && (e->flags & flags) == flags ? e : NULL;
 	}
-	return false;
+	return NULL;
 }
 
-void conntrack_commit(struct conntrack *ct, const struct ct_tuple *t, uint8_t tcp_flags,
+bool conntrack_lookup(struct conntrack *ct, const struct ct_tuple *t, uint8_t tcp_flags,
 		      uint64_t now_us)
+{
+	struct ct_entry *e = find(ct, t, CT_ALLOWED, now_us);
+
+	if (!e)
+		return false;
+	refresh(e, tcp_flags, now_us);
+	return true;
+}
+
+enum ct_nat_dir conntrack_nat_lookup(struct conntrack *ct, const struct ct_tuple *t,
+				     uint8_t tcp_flags, uint64_t now_us, uint32_t *orig_dst)
+{
+	struct ct_entry *e = find(ct, t, CT_NAT, now_us);
+	bool from_b;
+
+	if (!e)
+		return CT_NAT_NONE;
+	refresh(e, tcp_flags, now_us);
+	*orig_dst = e->nat_orig;
+	from_b = t->src_ip == e->key.ip_b && t->src_port == e->key.port_b;
+	return from_b == !!(e->flags & CT_NAT_TARGET_B) ? CT_NAT_REPLY : CT_NAT_ORIGINAL;
+}
+
+/* The entry of the flow of 't', refreshed, with 'flag' added: the flow's
+ * live entry, or a new one in its place (an expired entry of the same
+ * flow, a free slot, or the live entry that expires first). */
+static struct ct_entry *commit(struct conntrack *ct, const struct ct_tuple *t, uint8_t flag,
+			       uint8_t tcp_flags, uint64_t now_us)
 {
 	struct ct_entry *free_slot = NULL, *oldest = NULL;
 	struct ct_key k;
@@ -158,9 +198,10 @@ void conntrack_commit(struct conntrack *ct, const struct ct_tuple *t, uint8_t tc
 		}
 		if (!memcmp(&e->key, &k, sizeof k)) {
 			if (e->expires_us <= now_us)
-				e->closed = 0; /* a new flow with the same tuple */
+				e->flags = 0; /* a new flow with the same tuple */
+			e->flags |= flag;
 			refresh(e, tcp_flags, now_us);
-			return;
+			return e;
 		}
 		if (e->expires_us <= now_us) {
 			if (!free_slot)
@@ -172,8 +213,26 @@ void conntrack_commit(struct conntrack *ct, const struct ct_tuple *t, uint8_t tc
 	if (!free_slot)
 		free_slot = oldest;
 	free_slot->key = k;
-	free_slot->closed = 0;
+	free_slot->flags = flag;
 	refresh(free_slot, tcp_flags, now_us);
+	return free_slot;
+}
+
+void conntrack_commit(struct conntrack *ct, const struct ct_tuple *t, uint8_t tcp_flags,
+		      uint64_t now_us)
+{
+	commit(ct, t, CT_ALLOWED, tcp_flags, now_us);
+}
+
+void conntrack_nat_commit(struct conntrack *ct, const struct ct_tuple *t, uint32_t orig_dst,
+			  uint8_t tcp_flags, uint64_t now_us)
+{
+	struct ct_entry *e = commit(ct, t, CT_NAT, tcp_flags, now_us);
+
+	e->nat_orig = orig_dst;
+	e->flags &= (uint8_t)~CT_NAT_TARGET_B;
+	if (t->dst_ip == e->key.ip_b && t->dst_port == e->key.port_b)
+		e->flags |= CT_NAT_TARGET_B;
 }
 
 size_t conntrack_count(const struct conntrack *ct, uint64_t now_us)

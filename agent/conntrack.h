@@ -4,6 +4,13 @@
  * through is remembered, so that its replies pass both ACLs (the source's
  * ingress and the destination's egress) without a rule of their own.
  *
+ * It also remembers the flows a router's redirect translated (DNAT: the
+ * destination 'from' replaced by 'to'), keyed by the translated tuple, with
+ * the destination they had: a reply from 'to' finds its flow and gets
+ * 'from' back as its source. One entry serves both purposes; each is a flag
+ * of its own, so a flow that was only translated does not count as allowed
+ * by security groups, nor the reverse.
+ *
  * A flow is (VNI, protocol, two address/port endpoints), normalized so
  * that both directions give the same key. For ICMP echo the identifier
  * stands in for the ports (request: source port = id; reply: destination
@@ -51,15 +58,35 @@ struct conntrack *conntrack_create(size_t n_entries);
 /* NULL is fine. */
 void conntrack_destroy(struct conntrack *);
 
-/* True if the flow of 't' (either direction) is tracked and not expired at
- * 'now_us'; a hit refreshes the entry's expiry ('tcp_flags' with FIN or RST
- * shortens it). */
+/* True if the flow of 't' (either direction) was let through by security
+ * groups (conntrack_commit()) and is not expired at 'now_us'; a hit
+ * refreshes the entry's expiry ('tcp_flags' with FIN or RST shortens it). */
 bool conntrack_lookup(struct conntrack *, const struct ct_tuple *t, uint8_t tcp_flags,
 		      uint64_t now_us);
 
-/* Tracks the flow of 't' from 'now_us' (or refreshes it). */
+/* Tracks the flow of 't' as allowed by security groups from 'now_us' (or
+ * refreshes it). */
 void conntrack_commit(struct conntrack *, const struct ct_tuple *t, uint8_t tcp_flags,
 		      uint64_t now_us);
+
+/* Remembers that the flow of 't' (as it leaves the router, its destination
+ * already the redirect's target) was addressed to 'orig_dst' (host order)
+ * before a redirect, from 'now_us' on (or refreshes it). */
+void conntrack_nat_commit(struct conntrack *, const struct ct_tuple *t, uint32_t orig_dst,
+			  uint8_t tcp_flags, uint64_t now_us);
+
+/* Which way a packet goes in a redirected flow. */
+enum ct_nat_dir {
+	CT_NAT_NONE,	 /* not a redirected flow (or expired) */
+	CT_NAT_ORIGINAL, /* from the client to the redirect's target */
+	CT_NAT_REPLY,	 /* from the redirect's target back to the client */
+};
+
+/* The direction of 't' if its flow was redirected and is not expired at
+ * 'now_us', with '*orig_dst' set to the destination its first packet had;
+ * refreshes the entry as conntrack_lookup() does. CT_NAT_NONE otherwise. */
+enum ct_nat_dir conntrack_nat_lookup(struct conntrack *, const struct ct_tuple *t,
+				     uint8_t tcp_flags, uint64_t now_us, uint32_t *orig_dst);
 
 /* Flows live at 'now_us' (walks the table: tests and reports only). */
 size_t conntrack_count(const struct conntrack *, uint64_t now_us);

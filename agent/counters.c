@@ -27,6 +27,9 @@ static const char *const drop_names[DP_DROP_N_REASONS] = {
     [DP_DROP_UNSUPPORTED] = "unsupported",
     [DP_DROP_CLASS_UNKNOWN] = "class_unknown",
     [DP_DROP_WAYPOINT_SKIPPED] = "waypoint_skipped",
+    [DP_DROP_INTERFACE_DOWN] = "interface_down",
+    [DP_DROP_ROUTER_ACL] = "router_acl",
+    [DP_DROP_SHAPED] = "shaped",
 };
 
 static const char *const kind_keys[DP_COUNTER_N_KINDS] = {
@@ -48,9 +51,17 @@ struct entry {
 	char *name;
 };
 
+/* A router interface's shaper, by the interface's name. */
+struct shaper_entry {
+	struct dp_shaper shaper; /* first: keeps the alignment of the allocation */
+	struct hmap_node node;	 /* in registry's 'shapers', hash of the name */
+	char *name;
+};
+
 struct dp_counters_registry {
 	struct drop_block drops[DP_MAX_THREADS];
 	struct hmap entries; /* struct entry */
+	struct hmap shapers; /* struct shaper_entry */
 };
 
 const char *dp_drop_reason_name(enum dp_drop_reason r)
@@ -73,11 +84,13 @@ struct dp_counters_registry *dp_counters_registry_create(void)
 	struct dp_counters_registry *reg = aligned_zalloc(sizeof *reg);
 
 	hmap_init(&reg->entries);
+	hmap_init(&reg->shapers);
 	return reg;
 }
 
 void dp_counters_registry_destroy(struct dp_counters_registry *reg)
 {
+	struct shaper_entry *s;
 	struct entry *e;
 
 	if (!reg)
@@ -88,6 +101,12 @@ void dp_counters_registry_destroy(struct dp_counters_registry *reg)
 		free(e);
 	}
 	hmap_destroy(&reg->entries);
+	HMAP_FOR_EACH_SAFE (s, node, &reg->shapers) {
+		hmap_remove(&reg->shapers, &s->node);
+		free(s->name);
+		free(s);
+	}
+	hmap_destroy(&reg->shapers);
 	free(reg);
 }
 
@@ -106,6 +125,30 @@ struct dp_counters *dp_counters_registry_get(struct dp_counters_registry *reg,
 	e->name = xstrdup(name);
 	hmap_insert(&reg->entries, &e->node, hash);
 	return &e->counters;
+}
+
+struct dp_shaper *dp_counters_registry_shaper(struct dp_counters_registry *reg, const char *name,
+					      uint64_t rate_bps)
+{
+	uint32_t hash = hash_string(name, 0);
+	struct shaper_entry *s;
+
+	HMAP_FOR_EACH_WITH_HASH (s, node, hash, &reg->shapers) {
+		if (!strcmp(s->name, name))
+			goto found;
+	}
+	s = aligned_zalloc(sizeof *s);
+	s->name = xstrdup(name);
+	hmap_insert(&reg->shapers, &s->node, hash);
+found:
+	if (s->shaper.rate_bps != rate_bps) {
+		/* A new rate starts with a full bucket. A data-plane thread
+		 * still on the old snapshot may store its own value after
+		 * this one: a few packets' difference, once. */
+		s->shaper.rate_bps = rate_bps;
+		__atomic_store_n(&s->shaper.tat, 0, __ATOMIC_RELAXED);
+	}
+	return &s->shaper;
 }
 
 uint64_t *dp_counters_registry_drops(struct dp_counters_registry *reg, unsigned int thread)

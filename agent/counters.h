@@ -20,6 +20,10 @@
  * each on its own cache line) and a thread only ever writes its own block,
  * with relaxed atomic loads and stores so that the control thread's reads
  * are never torn. Rendering sums the blocks.
+ *
+ * The registry also keeps the state of the router interfaces' traffic
+ * shapers (struct dp_shaper), keyed by interface name like the counters,
+ * so that a table rebuild keeps a bucket's fill.
  */
 #ifndef ONM_AGENT_COUNTERS_H
 #define ONM_AGENT_COUNTERS_H
@@ -47,6 +51,10 @@ enum dp_drop_reason {
 	DP_DROP_CLASS_UNKNOWN,	  /* transit packet whose outer DSCP is no class's */
 	DP_DROP_WAYPOINT_SKIPPED, /* waypoint class at its destination without the W flag,
 				   * and this host is no waypoint of it */
+	DP_DROP_INTERFACE_DOWN,	  /* routed in or out through a router interface that is shut
+				   * down, or addressed to one (an ICMP unreachable may be sent) */
+	DP_DROP_ROUTER_ACL,	  /* refused by a router interface's access list (in or out) */
+	DP_DROP_SHAPED,		  /* over the traffic-shape rate of the interface it leaves by */
 	DP_DROP_N_REASONS
 };
 
@@ -119,6 +127,32 @@ uint64_t *dp_counters_registry_drops(struct dp_counters_registry *, unsigned int
 /* Sum of one drop reason over the threads (tests, logs). */
 uint64_t dp_counters_registry_drop_total(const struct dp_counters_registry *,
 					 enum dp_drop_reason reason);
+
+/* The state of one router interface's traffic shaper: a token bucket kept
+ * as the "theoretical arrival time" of GCRA (ITU-T I.371's virtual
+ * scheduling), a single word, so that every data-plane thread shares one
+ * bucket through atomic compare-and-swap: the aggregate rate is right
+ * however the interface's traffic spreads over the threads, without a
+ * lock, and an idle interface costs nothing. The word is in units of
+ * DP_SHAPER_TICKS_PER_US on the monotonic clock the pipeline is given
+ * (dp_ctx_set_time()); the rate and burst are in the table snapshot
+ * (pipeline.c reads both). */
+struct dp_shaper {
+	uint64_t tat;	   /* ticks: when the bucket is full again; read/written atomically */
+	uint64_t rate_bps; /* the rate 'tat' was made with (control thread only) */
+} __attribute__((aligned(64)));
+
+/* Ticks per µs of the shapers' clock: 1/64 ns. A 64-bit count of them lasts
+ * 9 years of monotonic time, and a 64-byte packet at 100 Gbit/s is 327
+ * ticks, so rounding per packet stays below 0.5%. */
+#define DP_SHAPER_TICKS_PER_US 64000ull
+
+/* The shaper of router interface 'name' ("T/N/R/IFNAME") for 'rate_bps'
+ * (> 0): the same one as long as the rate is the same, reset to a full
+ * bucket when the rate changes. Valid until the registry is destroyed.
+ * Control thread only (building tables). */
+struct dp_shaper *dp_counters_registry_shaper(struct dp_counters_registry *, const char *name,
+					      uint64_t rate_bps);
 
 /* Sum of the blocks of 'c' over the threads into '*sum'. */
 void dp_counters_sum(const struct dp_counters *c, struct dp_counter_block *sum);

@@ -143,6 +143,45 @@ struct tx_dgram {
 	uint8_t tos;	  /* outer TOS byte: the class's DSCP << 2 */
 };
 
+/* Frames between the threads (datapath.h, "The routers' own packets"):
+ * one thread puts, the other takes. 'head' and 'tail' count frames ever
+ * put and taken; the slot of frame n is n % DATAPATH_OWN_QUEUE. */
+struct own_ring {
+	atomic_uint_fast32_t head; /* written by the producer */
+	atomic_uint_fast32_t tail; /* written by the consumer */
+	struct datapath_frame slots[DATAPATH_OWN_QUEUE];
+};
+
+/* The slot to fill next, or NULL if the ring is full (producer). */
+static struct datapath_frame *own_ring_slot(struct own_ring *r)
+{
+	uint_fast32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint_fast32_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+
+	return head - tail < DATAPATH_OWN_QUEUE ? &r->slots[head % DATAPATH_OWN_QUEUE] : NULL;
+}
+
+/* Publishes the slot own_ring_slot() gave (producer). */
+static void own_ring_put(struct own_ring *r)
+{
+	atomic_fetch_add_explicit(&r->head, 1, memory_order_release);
+}
+
+/* The oldest frame, or NULL if none (consumer). */
+static struct datapath_frame *own_ring_peek(struct own_ring *r)
+{
+	uint_fast32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	uint_fast32_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+
+	return head != tail ? &r->slots[tail % DATAPATH_OWN_QUEUE] : NULL;
+}
+
+/* Frees the slot own_ring_peek() gave (consumer). */
+static void own_ring_pop(struct own_ring *r)
+{
+	atomic_fetch_add_explicit(&r->tail, 1, memory_order_release);
+}
+
 /* TCP segments from the underlay being coalesced for one port. */
 struct rx_merge {
 	bool active;		      /* 'm' holds segments */
@@ -164,6 +203,9 @@ struct datapath {
 	/* Set up by datapath_create(), then read-only. */
 	int epfd;			  /* epoll set of the data-plane thread */
 	int wakefd;			  /* eventfd that interrupts epoll_wait() */
+	int ownfd;			  /* eventfd: answers for the routers wait in 'own_rx' */
+	struct own_ring *own_tx;	  /* routers' own packets, control -> data plane */
+	struct own_ring *own_rx;	  /* answers for the routers, data plane -> control */
 	int rx_fd;			  /* underlay socket, 0.0.0.0:underlay_port */
 	uint16_t underlay_port;		  /* UDP port of every agent (VXLAN_PORT) */
 	int tx_fd[DATAPATH_TX_SOCKETS];	  /* sending sockets */
@@ -185,6 +227,7 @@ struct datapath {
 	uint32_t n_free;		     /* entries of 'free_bufs' */
 	struct rx_merge merge;		     /* segments from the underlay being coalesced */
 	bool no_udp_merge;		     /* the TAPs refuse UDP GSO frames */
+	bool own_pending;		     /* answers were put in 'own_rx' this round */
 	struct tx_dgram tx[TX_MAX];	     /* datagrams queued */
 	uint32_t n_tx;			     /* entries of 'tx' */
 	size_t tx_bytes;		     /* their bytes */
@@ -689,8 +732,10 @@ added:
 		merge_flush(dp, snap);
 }
 
-/* Logs a packet's fate (debug mode). 'port' is the input port, or -1 for
- * the underlay with 'from' its outer source address. */
+/* Logs a packet's fate (debug mode). 'port' is the input port, -1 for the
+ * underlay with 'from' its outer source address, or DEBUG_OWN for a
+ * router's own packet. */
+#define DEBUG_OWN (-2)
 static void debug_log(const struct snapshot *snap, int64_t port, uint32_t from,
 		      const struct dp_buf *b, const struct dp_action *a)
 {
@@ -698,6 +743,8 @@ static void debug_log(const struct snapshot *snap, int64_t port, uint32_t from,
 	if (port >= 0) {
 		snprintf(src, sizeof src, "port %s",
 			 dp_tables_port_name(snap->tables, (uint32_t)port));
+	} else if (port == DEBUG_OWN) {
+		snprintf(src, sizeof src, "a router's own packet");
 	} else {
 		ipv4_format(from, addr);
 		snprintf(src, sizeof src, "underlay %s", addr);
@@ -718,7 +765,29 @@ static void debug_log(const struct snapshot *snap, int64_t port, uint32_t from,
 		LOG_RL(LOG_LEVEL_INFO, 600, "%s: to underlay %s (flow port %u, DSCP %u), %zu bytes",
 		       src, addr, a->udp_src_port, a->dscp, b->len);
 		break;
+	case DP_TO_LOCAL:
+		LOG_RL(LOG_LEVEL_INFO, 600, "%s: to the router (VNI %u), %zu bytes", src, a->vni,
+		       b->len);
+		break;
 	}
+}
+
+/* Hands the answer in 'b' to the control thread (DP_TO_LOCAL); dropped as
+ * queue_full if it does not keep up. */
+static void own_deliver(struct datapath *dp, const struct dp_action *a, const struct dp_buf *b)
+{
+	struct datapath_frame *f = own_ring_slot(dp->own_rx);
+
+	if (!f || b->len > DATAPATH_FRAME_MAX) {
+		drop_count(dp, DP_DROP_QUEUE_FULL);
+		return;
+	}
+	f->time_us = time_usec();
+	f->vni = a->vni;
+	f->len = (uint16_t)b->len;
+	memcpy(f->data, b->data, b->len);
+	own_ring_put(dp->own_rx);
+	dp->own_pending = true;
 }
 
 /* Carries out the pipeline's action 'a' on the frame in 'b' (buffer 'bi')
@@ -752,6 +821,9 @@ static void port_act(struct datapath *dp, const struct snapshot *snap, uint32_t 
 			break;
 		}
 		tx_queue(dp, bi, a, b->data, b->len);
+		break;
+	case DP_TO_LOCAL:
+		own_deliver(dp, a, b);
 		break;
 	}
 }
@@ -793,6 +865,9 @@ static void port_rx(struct datapath *dp, const struct snapshot *snap, int fd)
 			continue;
 		}
 		b->len = (size_t)n - (vnet ? VNET_HDR_LEN : 0);
+		/* A TCP/UDP checksum the instance left to offload covers only
+		 * the pseudo-header: a rewrite (redirect) must update it as such. */
+		b->csum_partial = vnet && (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM);
 		const uint8_t *frame = b->data;
 		struct dp_action a;
 		dp_from_port(dp->ctx, snap->tables, port, b, &a);
@@ -823,6 +898,51 @@ static void underlay_one(struct datapath *dp, const struct snapshot *snap,
 	case DP_TO_UNDERLAY:
 		tx_queue(dp, bi, &a, b->data, b->len);
 		break;
+	case DP_TO_LOCAL:
+		own_deliver(dp, &a, b);
+		break;
+	}
+}
+
+/* Routes what the routers send themselves (datapath_send_own()). */
+static void own_tx(struct datapath *dp, const struct snapshot *snap)
+{
+	struct datapath_frame *f;
+
+	while ((f = own_ring_peek(dp->own_tx))) {
+		struct dp_action a;
+		uint32_t bi;
+		struct dp_buf *b;
+
+		if (!snap) {
+			drop_count(dp, DP_DROP_NOT_FOR_US);
+			own_ring_pop(dp->own_tx);
+			continue;
+		}
+		if (!dp->n_free)
+			tx_flush(dp);
+		bi = buf_get(dp);
+		b = &dp->bufs[bi];
+		memcpy(b->data, f->data, f->len);
+		b->len = f->len;
+		own_ring_pop(dp->own_tx);
+		dp_from_router(dp->ctx, snap->tables, f->vni, b, &a);
+		if (debugging(dp))
+			debug_log(snap, DEBUG_OWN, 0, b, &a);
+		switch (a.verdict) {
+		case DP_DROP:
+			break;
+		case DP_TO_PORT:
+			port_write(dp, snap, a.port, NULL, b->data, b->len);
+			break;
+		case DP_TO_UNDERLAY:
+			tx_queue(dp, bi, &a, b->data, b->len);
+			break;
+		case DP_TO_LOCAL:
+			own_deliver(dp, &a, b);
+			break;
+		}
+		buf_put(dp, bi);
 	}
 }
 
@@ -977,7 +1097,16 @@ static void *datapath_main(void *dp_)
 				break;
 			}
 		}
+		own_tx(dp, snap);
 		tx_flush(dp);
+		if (dp->own_pending) {
+			/* One wake-up of the control thread per round. */
+			uint64_t one = 1;
+			ssize_t r = write(dp->ownfd, &one, sizeof one);
+
+			(void)r; /* a full counter wakes it as well */
+			dp->own_pending = false;
+		}
 		atomic_fetch_add(&dp->epoch, 1);
 	}
 	return NULL;
@@ -1036,7 +1165,9 @@ int datapath_create_on(struct dp_counters_registry *reg, uint32_t underlay_addr,
 
 	*dpp = NULL;
 	*error = NULL;
-	dp->epfd = dp->wakefd = dp->rx_fd = -1;
+	dp->epfd = dp->wakefd = dp->rx_fd = dp->ownfd = -1;
+	dp->own_tx = xzalloc(sizeof *dp->own_tx);
+	dp->own_rx = xzalloc(sizeof *dp->own_rx);
 	for (unsigned int k = 0; k < DATAPATH_TX_SOCKETS; k++)
 		dp->tx_fd[k] = -1;
 	atomic_init(&dp->current, NULL);
@@ -1050,7 +1181,8 @@ int datapath_create_on(struct dp_counters_registry *reg, uint32_t underlay_addr,
 
 	dp->epfd = epoll_create1(EPOLL_CLOEXEC);
 	dp->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (dp->epfd < 0 || dp->wakefd < 0) {
+	dp->ownfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (dp->epfd < 0 || dp->wakefd < 0 || dp->ownfd < 0) {
 		rc = -errno;
 		*error = xasprintf("cannot create the data plane's epoll set: %s", strerror(errno));
 		goto err;
@@ -1172,6 +1304,10 @@ void datapath_destroy(struct datapath *dp)
 		close(dp->rx_fd);
 	if (dp->wakefd >= 0)
 		close(dp->wakefd);
+	if (dp->ownfd >= 0)
+		close(dp->ownfd);
+	free(dp->own_tx);
+	free(dp->own_rx);
 	if (dp->epfd >= 0)
 		close(dp->epfd);
 	free(dp);
@@ -1289,4 +1425,50 @@ void datapath_set_debug(struct datapath *dp, bool on)
 uint64_t datapath_epoch(const struct datapath *dp)
 {
 	return atomic_load(&((struct datapath *)dp)->epoch);
+}
+
+int datapath_send_own(struct datapath *dp, uint32_t vni, const void *frame, size_t len)
+{
+	struct datapath_frame *f;
+
+	if (len > DATAPATH_FRAME_MAX)
+		return -EMSGSIZE;
+	f = own_ring_slot(dp->own_tx);
+	if (!f)
+		return -ENOBUFS;
+	f->time_us = time_usec();
+	f->vni = vni;
+	f->len = (uint16_t)len;
+	memcpy(f->data, frame, len);
+	own_ring_put(dp->own_tx);
+	wake(dp);
+	return 0;
+}
+
+int datapath_own_fd(const struct datapath *dp)
+{
+	return dp->ownfd;
+}
+
+bool datapath_take_own(struct datapath *dp, struct datapath_frame *out)
+{
+	struct datapath_frame *f = own_ring_peek(dp->own_rx);
+	uint64_t value;
+	ssize_t r;
+
+	if (!f) {
+		/* Empty: clear the descriptor. A frame put after this read
+		 * makes it readable again. */
+		r = read(dp->ownfd, &value, sizeof value);
+		(void)r;
+		f = own_ring_peek(dp->own_rx);
+		if (!f)
+			return false;
+	}
+	out->time_us = f->time_us;
+	out->vni = f->vni;
+	out->len = f->len;
+	memcpy(out->data, f->data, f->len);
+	own_ring_pop(dp->own_rx);
+	return true;
 }

@@ -125,4 +125,37 @@ void datapath_set_debug(struct datapath *, bool on);
 /* The data-plane thread's rounds so far (tests, health). */
 uint64_t datapath_epoch(const struct datapath *);
 
+/* The routers' own packets (router-ping.h, pipeline.h dp_from_router()):
+ * frames go to the data-plane thread and answers come back through two
+ * single-producer single-consumer rings of DATAPATH_OWN_QUEUE frames each,
+ * without a lock; the data-plane thread never waits for the control
+ * thread (a full ring drops, counted as queue_full). */
+#define DATAPATH_OWN_QUEUE 64
+/* Bytes of one such frame, at most. */
+#define DATAPATH_FRAME_MAX 1536
+
+struct datapath_frame {
+	uint64_t time_us;		  /* answers: when the data plane got it, monotonic */
+	uint32_t vni;			  /* the VN of the frame */
+	uint16_t len;			  /* bytes of 'data' */
+	uint8_t data[DATAPATH_FRAME_MAX]; /* the Ethernet frame */
+};
+
+/* Hands the frame 'frame' of 'len' bytes, an IPv4 packet a router of the
+ * VN of 'vni' sends from one of its addresses, to the data-plane thread,
+ * which routes it (dp_from_router()) in its next round. Returns 0,
+ * -EMSGSIZE if 'len' is over DATAPATH_FRAME_MAX, or -ENOBUFS if
+ * DATAPATH_OWN_QUEUE frames are still waiting. */
+int datapath_send_own(struct datapath *, uint32_t vni, const void *frame,
+		      size_t len) WARN_UNUSED_RESULT;
+
+/* A descriptor that becomes readable when answers for the routers
+ * (DP_TO_LOCAL) are waiting: watch it for reading, then call
+ * datapath_take_own() until it returns false. */
+int datapath_own_fd(const struct datapath *);
+
+/* Copies the next answer for the routers to '*f' and returns true, or
+ * returns false if none is waiting. */
+bool datapath_take_own(struct datapath *, struct datapath_frame *f);
+
 #endif /* ONM_AGENT_DATAPATH_H */

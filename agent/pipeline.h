@@ -37,6 +37,13 @@
  * be recognized (one data-plane thread for ports and underlay, or flows
  * steered consistently).
  *
+ * Router interfaces may be shut down, filter with access lists (in before
+ * routing, out after), shape what leaves through them (a token bucket per
+ * interface shared by the threads), and a router may redirect addresses
+ * (DNAT, with replies translated back by conntrack where they are
+ * delivered); docs/dataplane.md says how. An interface without any of it
+ * costs one test of its flags byte.
+ *
  * Counters: every drop is counted by reason (in the thread's drop array)
  * and on the port/VN it happened in; ports, VNs and router interfaces
  * count rx/tx (counters.h).
@@ -69,6 +76,11 @@ struct dp_buf {
 	size_t size;   /* bytes of storage */
 	uint8_t *data; /* first byte of the packet */
 	size_t len;    /* bytes of the packet */
+	/* The frame's TCP/UDP checksum is partial (a virtio-net header with
+	 * NEEDS_CSUM: the field holds the pseudo-header sum, to be completed
+	 * later): address rewrites (redirects) adjust it as such. Set by the
+	 * runtime after dp_buf_init(), which clears it. */
+	bool csum_partial;
 };
 
 /* Points 'b' at 'storage' of 'size' bytes with the packet starting after
@@ -80,6 +92,7 @@ static inline void dp_buf_init(struct dp_buf *b, void *storage, size_t size)
 	b->size = size;
 	b->data = b->head + DP_BUF_HEADROOM;
 	b->len = 0;
+	b->csum_partial = false;
 }
 
 /* Bytes available after b->data (for the packet and growth). */
@@ -93,6 +106,9 @@ enum dp_verdict {
 	DP_TO_PORT,	/* write the Ethernet frame at pkt->data to port 'port' */
 	DP_TO_UNDERLAY, /* send pkt->data (VXLAN header + frame) as the payload of a UDP
 			 * datagram from ('udp_src_port') to next_hop:4789 */
+	DP_TO_LOCAL,	/* the Ethernet frame at pkt->data, of the VN of 'vni', answers a
+			 * probe the router sent (dp_from_router): hand it to the control
+			 * thread (router-ping.h) */
 };
 
 struct dp_action {
@@ -102,6 +118,7 @@ struct dp_action {
 	uint32_t next_hop;	    /* DP_TO_UNDERLAY: underlay address, host order */
 	uint8_t dscp;		    /* DP_TO_UNDERLAY: the class's DSCP, 0 to a kernel VTEP */
 	uint16_t udp_src_port;	    /* DP_TO_UNDERLAY: 49152..65535, hash of the inner flow */
+	uint32_t vni;		    /* DP_TO_LOCAL: the VN of the frame */
 	bool reply; /* the packet in pkt is one the pipeline made (ARP, DHCP or ICMP reply, ICMP
 		     * error) in place of the one received: offload metadata of the received
 		     * frame (a virtio-net header) does not apply to it */
@@ -142,5 +159,18 @@ struct dp_outer {
  * (transit, or a reply to a kernel VTEP's ARP), at the VXLAN header. */
 void dp_from_underlay(struct dp_ctx *, const struct dp_tables *t, const struct dp_outer *outer,
 		      struct dp_buf *pkt, struct dp_action *out);
+
+/* Decides the fate of the IPv4 packet in 'pkt' (an Ethernet frame) that a
+ * router of the VN of 'vni' sends itself from the interface address that is
+ * its source (router-ping.h): routed by that router as its own traffic — no
+ * TTL taken off at the first router and no input counted on the source
+ * interface — to a local port, to the underlay, or, for an answer the
+ * router makes itself (an ICMP error, an echo reply from one of its
+ * addresses), DP_TO_LOCAL. Such answers from elsewhere come back as
+ * DP_TO_LOCAL too when their ICMP identifier (the echo's, or the quoted
+ * echo's) is this host's id; an agent that gets one for another host's id
+ * passes it on to that host. */
+void dp_from_router(struct dp_ctx *, const struct dp_tables *t, uint32_t vni, struct dp_buf *pkt,
+		    struct dp_action *out);
 
 #endif /* ONM_AGENT_PIPELINE_H */

@@ -26,6 +26,7 @@
 #define DP_MAX_NEXT_HOPS 8     /* equal-cost next hops of one list of a forwarding entry */
 #define DP_MAX_VNS 32767       /* a VN index fits the 15 bits of a MAC key */
 #define DP_MAP_RIF 0x80000000u /* map value flag: a router interface, not an instance */
+#define DP_SHAPE_MAX_BPS 1000000000000ull /* largest traffic-shape rate: 1 Tbit/s */
 
 /* A slot of a dp_map. 'key' has bit 63 set when the slot is used. */
 struct dp_map_slot {
@@ -95,22 +96,60 @@ struct dp_subnet {
 };
 
 struct dp_vn {
-	char *id;	  /* "T/N" */
-	uint32_t vni;	  /* 1..2^24-1 */
-	uint8_t class_id; /* service class on the underlay (its classes[] entry exists) */
+	char *id;	    /* "T/N" */
+	uint32_t vni;	    /* 1..2^24-1 */
+	uint8_t class_id;   /* service class on the underlay (its classes[] entry exists) */
+	bool has_redirects; /* a router of the VN has redirects: deliveries look for replies
+			     * of redirected flows (conntrack) to translate back */
 	struct dp_subnet *subnets;
 	uint32_t n_subnets;
 	struct dp_counters *ctr;
 };
 
+/* dp_router_if.features: what a packet through the interface meets beyond
+ * plain routing. 0 (the common case) costs the router path one test. */
+enum {
+	DP_RIF_DOWN = 1 << 0,	   /* shut down: nothing in or out, its address not answered */
+	DP_RIF_ACL_IN = 1 << 1,	   /* 'acl_in' checks what enters the router through it */
+	DP_RIF_ACL_OUT = 1 << 2,   /* 'acl_out' checks what leaves the router through it */
+	DP_RIF_SHAPED = 1 << 3,	   /* what leaves through it is shaped ('shaper') */
+	DP_RIF_REDIRECTS = 1 << 4, /* its router has redirects (t->redirect_map) */
+};
+#define DP_RIF_IN_FEATURES (DP_RIF_DOWN | DP_RIF_ACL_IN | DP_RIF_REDIRECTS)
+#define DP_RIF_OUT_FEATURES (DP_RIF_DOWN | DP_RIF_ACL_OUT | DP_RIF_SHAPED)
+
 struct dp_router_if {
 	uint32_t ip;		 /* host order */
 	struct eth_addr mac;	 /* same on every host: the router is distributed */
+	uint8_t features;	 /* DP_RIF_* */
 	struct ipv4_prefix cidr; /* the subnet's */
 	uint32_t vn;
 	uint32_t router;
 	uint32_t subnet; /* index in the VN's subnets */
 	struct dp_counters *ctr;
+	/* Only with the features above: */
+	uint32_t acl_in, acl_out;  /* index in t->racls (DP_RIF_ACL_IN / _OUT) */
+	struct dp_shaper *shaper;  /* the bucket (in the counters registry), DP_RIF_SHAPED */
+	uint64_t shape_bps;	   /* rate, bits per second */
+	uint64_t shape_burst_tick; /* burst tolerance: how far the bucket may run ahead of now,
+				    * shaper ticks (DP_SHAPER_TICKS_PER_US) */
+};
+
+/* One rule of a router access list (IOS extended ACL): matches IPv4 packets
+ * of 'proto' (0 = any) from src/src_mask to dst/dst_mask and, for TCP and
+ * UDP, destination port 'port' (0 = any). */
+struct dp_racl_rule {
+	uint32_t src, src_mask; /* host order */
+	uint32_t dst, dst_mask;
+	uint16_t port;
+	uint8_t proto;
+	bool permit;
+};
+
+/* A router access list: rules in order, first match wins, no match = deny. */
+struct dp_racl {
+	struct dp_racl_rule *rules;
+	uint32_t n;
 };
 
 /* Where a route sends a packet: out of 'router_if', to the destination
@@ -122,7 +161,10 @@ struct dp_route {
 
 struct dp_router {
 	uint32_t vn;
-	struct lpm *lpm; /* destination -> index in 'routes' */
+	struct lpm *lpm; /* destination -> index in 'routes' (routes via interfaces that are up) */
+	/* The routes via interfaces that are shut down, NULL if none: a packet
+	 * that only they would route is dropped as interface_down. */
+	struct lpm *lpm_down;
 	struct dp_route *routes;
 	uint32_t n_routes;
 };
@@ -219,6 +261,8 @@ struct dp_tables {
 	uint32_t n_fwds;
 	struct dp_host_route *host_routes;
 	uint32_t n_host_routes;
+	struct dp_racl *racls; /* router access lists, all routers' */
+	uint32_t n_racls;
 
 	struct dp_map ip_map;  /* dp_key_ip(vn, ip) -> instance, or DP_MAP_RIF | router if */
 	struct dp_map mac_map; /* dp_key_mac(vn, mac) -> instance, or DP_MAP_RIF | router if */
@@ -227,6 +271,8 @@ struct dp_tables {
 	/* dp_key_ip(router, ip) -> host route, or DP_MAP_RIF | router interface
 	 * for the addresses of every router of the VN (the fast path of route) */
 	struct dp_map host_map;
+	/* dp_key_ip(router, from) -> to: the routers' redirects (host order) */
+	struct dp_map redirect_map;
 
 	/* Last: 6 KiB that only transit and the first hop's class look at. */
 	uint16_t dscp_class[DP_MAX_DSCP]; /* outer DSCP -> class id, or DP_CLASS_NONE */

@@ -8,6 +8,11 @@
  * hops, compiles security groups into per-port rule lists with from_group
  * expanded to the group's member addresses, builds one LPM per router over
  * its connected subnets and static routes, and fills the per-packet maps.
+ * Routers' optional settings become flags of their interfaces (shut down,
+ * access lists in and out, shaped, redirects): the routes through a shut
+ * interface go to a separate LPM, access lists are compiled per router,
+ * redirects into one map, and shapers come from the counters registry by
+ * interface name, so that their buckets outlive the snapshot.
  * Entries are processed in sorted key order so equal views give equal
  * snapshots (port numbers included).
  */
@@ -438,13 +443,245 @@ static int cmp_vn(const void *a, const void *b)
 	return strcmp(((const struct vn_sort *)a)->vn.id, ((const struct vn_sort *)b)->vn.id);
 }
 
+/* ---- routers: access lists, interface settings, redirects ---- */
+
+/* Adds route number r->n_routes (filled in by the caller) for 'prefix': to
+ * the router's LPM, or, if it goes through an interface that is shut down,
+ * to its LPM of routes that are down. */
+static void add_route(struct dp_router *r, const struct ipv4_prefix *prefix, bool down)
+{
+	if (down) {
+		if (!r->lpm_down)
+			r->lpm_down = lpm_create();
+		lpm_add(r->lpm_down, prefix, r->n_routes);
+	} else {
+		lpm_add(r->lpm, prefix, r->n_routes);
+	}
+	r->n_routes++;
+}
+
+/* An ACL address: "any", a prefix "A.B.C.D/M" or an address (/32). */
+static bool get_acl_addr(struct builder *b, const json_t *o, const char *field, uint32_t *addr,
+			 uint32_t *mask)
+{
+	struct ipv4_prefix pfx;
+	const char *s;
+
+	if (!get_str(b, o, field, &s))
+		return false;
+	if (!strcmp(s, "any")) {
+		*addr = *mask = 0;
+		return true;
+	}
+	if (ipv4_prefix_parse(s, &pfx)) {
+		*addr = pfx.addr;
+		*mask = ipv4_mask(pfx.len);
+		return true;
+	}
+	if (ipv4_parse(s, addr)) {
+		*mask = 0xffffffffu;
+		return true;
+	}
+	return fail_value(b, field, json_object_get(o, field),
+			  "is not any, a prefix or an address");
+}
+
+static bool compile_racl_rule(struct builder *b, const char *acl, size_t i, const json_t *rule,
+			      struct dp_racl_rule *r)
+{
+	const char *action, *proto = "ip";
+	const json_t *port;
+	char *where = xasprintf("%s: acls: %s[%zu]", b->key, acl, i);
+	const char *key = b->key;
+	bool ok = false;
+
+	/* Messages name the rule: "router/acme/blue/r1: acls: WEB-IN[2]: ...". */
+	b->key = where;
+	if (!is_object(b, rule) || !get_str(b, rule, "action", &action))
+		goto out;
+	if (strcmp(action, "permit") && strcmp(action, "deny")) {
+		fail(b, "action: \"%s\" is not permit or deny", action);
+		goto out;
+	}
+	r->permit = !strcmp(action, "permit");
+	if (json_object_get(rule, "proto") && !get_str(b, rule, "proto", &proto))
+		goto out;
+	if (!strcmp(proto, "tcp")) {
+		r->proto = IP_PROTO_TCP;
+	} else if (!strcmp(proto, "udp")) {
+		r->proto = IP_PROTO_UDP;
+	} else if (!strcmp(proto, "icmp")) {
+		r->proto = IP_PROTO_ICMP;
+	} else if (strcmp(proto, "ip")) {
+		fail(b, "proto: \"%s\" is not ip, tcp, udp or icmp", proto);
+		goto out;
+	}
+	if (!get_acl_addr(b, rule, "src", &r->src, &r->src_mask) ||
+	    !get_acl_addr(b, rule, "dst", &r->dst, &r->dst_mask))
+		goto out;
+	port = json_object_get(rule, "port");
+	if (port) {
+		uint64_t n;
+
+		if (r->proto != IP_PROTO_TCP && r->proto != IP_PROTO_UDP) {
+			fail(b, "port: only for tcp or udp, not %s", proto);
+			goto out;
+		}
+		if (!get_uint(b, rule, "port", 1, 65535, &n))
+			goto out;
+		r->port = (uint16_t)n;
+	}
+	ok = true;
+out:
+	b->key = key;
+	free(where);
+	return ok;
+}
+
+/* The router's "acls" object (optional): each list compiled into t->racls,
+ * in the object's order from index '*first' on. */
+static bool read_racls(struct builder *b, const json_t *v, uint32_t *first)
+{
+	struct dp_tables *t = b->t;
+	const json_t *acls = json_object_get(v, "acls"), *rules, *rule;
+	const char *name;
+	size_t i;
+
+	*first = t->n_racls;
+	if (!acls)
+		return true;
+	if (!json_is_object(acls))
+		return fail_value(b, "acls", acls, "is not an object");
+	t->racls = xrealloc(t->racls, (t->n_racls + json_object_size(acls) + 1) * sizeof *t->racls);
+	json_object_foreach((json_t *)acls, name, rules)
+	{
+		struct dp_racl *acl = &t->racls[t->n_racls];
+
+		if (!json_is_array(rules))
+			return fail(b, "acls: %s: not an array of rules", name);
+		acl->rules = xcalloc(json_array_size(rules) + 1, sizeof *acl->rules);
+		acl->n = 0;
+		t->n_racls++; /* owns its rules from here on, for dp_tables_destroy() */
+		json_array_foreach(rules, i, rule)
+		{
+			if (!compile_racl_rule(b, name, i, rule, &acl->rules[acl->n]))
+				return false;
+			acl->n++;
+		}
+	}
+	return true;
+}
+
+/* The index in t->racls of the router's access list named by 'field' of
+ * interface 'e' (the router's lists start at 'first'), or DP_NONE if the
+ * interface has none; false if it names no list of the router. */
+static bool get_racl(struct builder *b, const json_t *router, const json_t *e, const char *ifname,
+		     const char *field, uint32_t first, uint32_t *out)
+{
+	const json_t *acls = json_object_get(router, "acls"), *rules;
+	const char *want, *name;
+	uint32_t k = 0;
+
+	*out = DP_NONE;
+	if (!json_object_get(e, field))
+		return true;
+	if (!get_str(b, e, field, &want))
+		return false;
+	json_object_foreach((json_t *)acls, name, rules)
+	{
+		if (!strcmp(name, want)) {
+			*out = first + k;
+			return true;
+		}
+		k++;
+	}
+	return fail(b, "interfaces: %s: %s: no access list \"%s\" in the router", ifname, field,
+		    want);
+}
+
+/* Burst tolerance of a shaper of 'rate_bps': 20 ms at the rate, and at least
+ * two full-size frames (2 * 1514 bytes), in shaper ticks. */
+static uint64_t shape_burst_ticks(uint64_t rate_bps)
+{
+	const uint64_t min_bytes = 2 * 1514;
+
+	if (rate_bps / 8 / 50 >= min_bytes)
+		return 20000 * DP_SHAPER_TICKS_PER_US;
+	return min_bytes * 8 * 1000000 * DP_SHAPER_TICKS_PER_US / rate_bps;
+}
+
+/* An interface's "shutdown", "shape_bps", "acl_in" and "acl_out" (all
+ * optional) into its features; 'cname' names its counters and shaper. */
+static bool read_rif_settings(struct builder *b, const json_t *router, const json_t *e,
+			      const char *ifname, uint32_t first_acl, const char *cname,
+			      struct dp_router_if *rif, struct dp_counters_registry *reg)
+{
+	const json_t *down = json_object_get(e, "shutdown");
+	uint64_t bps;
+
+	if (down && !json_is_boolean(down))
+		return fail_value(b, "shutdown", down, "is not a boolean");
+	if (json_is_true(down))
+		rif->features |= DP_RIF_DOWN;
+	if (json_object_get(e, "shape_bps")) {
+		if (!get_uint(b, e, "shape_bps", 1, DP_SHAPE_MAX_BPS, &bps))
+			return false;
+		rif->features |= DP_RIF_SHAPED;
+		rif->shape_bps = bps;
+		rif->shape_burst_tick = shape_burst_ticks(bps);
+		rif->shaper = dp_counters_registry_shaper(reg, cname, bps);
+	}
+	if (!get_racl(b, router, e, ifname, "acl_in", first_acl, &rif->acl_in) ||
+	    !get_racl(b, router, e, ifname, "acl_out", first_acl, &rif->acl_out))
+		return false;
+	if (rif->acl_in != DP_NONE)
+		rif->features |= DP_RIF_ACL_IN;
+	if (rif->acl_out != DP_NONE)
+		rif->features |= DP_RIF_ACL_OUT;
+	return true;
+}
+
+/* The router's "redirects" (optional): from -> to in t->redirect_map. */
+static bool read_redirects(struct builder *b, const json_t *v, uint32_t router, uint32_t first_rif)
+{
+	struct dp_tables *t = b->t;
+	const json_t *list = get_array(b, v, "redirects", true), *e;
+	size_t i;
+
+	if (b->err)
+		return false;
+	json_array_foreach(list, i, e)
+	{
+		char a[IPV4_ADDR_STRLEN], c[IPV4_ADDR_STRLEN];
+		uint32_t from, to;
+
+		if (!is_object(b, e) || !get_ipv4(b, e, "from", &from) ||
+		    !get_ipv4(b, e, "to", &to))
+			return false;
+		ipv4_format(from, a);
+		ipv4_format(to, c);
+		if (from == to)
+			return fail(b, "redirects[%zu]: from and to are both %s", i, a);
+		if (!from || !to || from == 0xffffffffu || to == 0xffffffffu)
+			return fail(b, "redirects[%zu]: %s to %s: not a unicast address", i, a, c);
+		if (!map_add(&t->redirect_map, dp_key_ip(router, from), to))
+			return fail(b, "redirects[%zu]: %s is redirected twice", i, a);
+	}
+	if (json_array_size(list)) {
+		for (uint32_t k = first_rif; k < t->n_rifs; k++)
+			t->rifs[k].features |= DP_RIF_REDIRECTS;
+		t->vns[t->routers[router].vn].has_redirects = true;
+	}
+	return true;
+}
+
 static void read_router(struct builder *b, const json_t *v, struct dp_counters_registry *reg)
 {
 	struct dp_tables *t = b->t;
 	struct dp_router *r = &t->routers[t->n_routers];
 	const char *tenant, *network, *name;
 	const json_t *ifs, *routes, *e;
-	uint32_t vn_idx;
+	uint32_t vn_idx, first_acl, first_rif = t->n_rifs;
 	size_t i;
 
 	if (!is_object(b, v) || !get_str(b, v, "tenant", &tenant) ||
@@ -465,12 +702,15 @@ static void read_router(struct builder *b, const json_t *v, struct dp_counters_r
 	r->lpm = lpm_create();
 	r->routes = xcalloc(json_array_size(ifs) + json_array_size(routes) + 1, sizeof *r->routes);
 	t->n_routers++;
+	if (!read_racls(b, v, &first_acl))
+		return;
 
 	json_array_foreach(ifs, i, e)
 	{
 		struct dp_router_if *rif = &t->rifs[t->n_rifs];
 		const char *ifname, *subnet;
 		struct ipv4_prefix cidr;
+		bool ok;
 
 		if (!is_object(b, e) || !get_str(b, e, "name", &ifname) ||
 		    !get_str(b, e, "subnet", &subnet) || !get_ipv4(b, e, "ip", &rif->ip) ||
@@ -492,12 +732,14 @@ static void read_router(struct builder *b, const json_t *v, struct dp_counters_r
 		char *cname = xasprintf("%s/%s/%s/%s", tenant, network, name, ifname);
 
 		rif->ctr = dp_counters_registry_get(reg, DP_COUNTER_ROUTER_IF, cname);
+		ok = read_rif_settings(b, v, e, ifname, first_acl, cname, rif, reg);
 		free(cname);
-		/* Connected route of the interface. */
+		if (!ok)
+			return;
+		/* Connected route of the interface (if it is up). */
 		r->routes[r->n_routes].router_if = t->n_rifs;
 		r->routes[r->n_routes].via = 0;
-		lpm_add(r->lpm, &rif->cidr, r->n_routes);
-		r->n_routes++;
+		add_route(r, &rif->cidr, rif->features & DP_RIF_DOWN);
 		t->n_rifs++;
 	}
 	json_array_foreach(routes, i, e)
@@ -509,7 +751,7 @@ static void read_router(struct builder *b, const json_t *v, struct dp_counters_r
 		    !get_ipv4(b, e, "via", &via))
 			return;
 		/* The interface whose subnet holds the next hop (most specific). */
-		for (uint32_t k = t->n_rifs - (uint32_t)json_array_size(ifs); k < t->n_rifs; k++)
+		for (uint32_t k = first_rif; k < t->n_rifs; k++)
 			if (ipv4_prefix_contains(&t->rifs[k].cidr, via) &&
 			    (out == DP_NONE || t->rifs[k].cidr.len > t->rifs[out].cidr.len))
 				out = k;
@@ -522,9 +764,9 @@ static void read_router(struct builder *b, const json_t *v, struct dp_counters_r
 		}
 		r->routes[r->n_routes].router_if = out;
 		r->routes[r->n_routes].via = via;
-		lpm_add(r->lpm, &prefix, r->n_routes);
-		r->n_routes++;
+		add_route(r, &prefix, t->rifs[out].features & DP_RIF_DOWN);
 	}
+	read_redirects(b, v, t->n_routers - 1, first_rif);
 }
 
 static void read_instance(struct builder *b, const json_t *v, const char *id)
@@ -979,18 +1221,22 @@ char *dp_tables_build(const json_t *entries, struct dp_counters_registry *reg,
 	t->fwds = xcalloc(counts[4] + 1, sizeof *t->fwds);
 	map_init(&t->fwd_map, counts[4]);
 
-	/* Router interfaces: count them first (arrays never move once built). */
-	size_t n_rifs = 0;
+	/* Router interfaces and redirects: count them first (arrays never move
+	 * once built, maps are sized once). */
+	size_t n_rifs = 0, n_redirects = 0;
 
 	for (i = 0; i < n_keys; i++) {
 		if (str_has_prefix(keys[i], "router/")) {
-			const json_t *ifs =
-			    json_object_get(json_object_get(entries, keys[i]), "interfaces");
+			const json_t *r = json_object_get(entries, keys[i]);
+			const json_t *ifs = json_object_get(r, "interfaces");
+			const json_t *redirects = json_object_get(r, "redirects");
 
 			n_rifs += json_is_array(ifs) ? json_array_size(ifs) : 0;
+			n_redirects += json_is_array(redirects) ? json_array_size(redirects) : 0;
 		}
 	}
 	t->rifs = xcalloc(n_rifs + 1, sizeof *t->rifs);
+	map_init(&t->redirect_map, n_redirects);
 
 	read_self(&b, json_object_get(entries, "self"));
 	for (i = 0; i < n_keys && !b.err; i++) {
@@ -1047,8 +1293,11 @@ char *dp_tables_build(const json_t *entries, struct dp_counters_registry *reg,
 		make_maps(&b);
 	if (!b.err)
 		make_ports(&b, reg);
-	for (uint32_t k = 0; k < t->n_routers && !b.err; k++)
+	for (uint32_t k = 0; k < t->n_routers && !b.err; k++) {
 		lpm_build(t->routers[k].lpm);
+		if (t->routers[k].lpm_down)
+			lpm_build(t->routers[k].lpm_down);
+	}
 	if (!b.err)
 		make_host_routes(&b);
 
@@ -1088,9 +1337,14 @@ void dp_tables_destroy(struct dp_tables *t)
 		free(t->classes[i].name);
 	for (uint32_t i = 0; i < t->n_routers; i++) {
 		lpm_destroy(t->routers[i].lpm);
+		lpm_destroy(t->routers[i].lpm_down);
 		free(t->routers[i].routes);
 	}
 	free(t->routers);
+	for (uint32_t i = 0; i < t->n_racls; i++)
+		free(t->racls[i].rules);
+	free(t->racls);
+	free(t->redirect_map.slots);
 	free(t->rifs);
 	free(t->instances);
 	free(t->fwds);

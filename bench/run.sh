@@ -12,7 +12,13 @@
 #  3. the data-plane pipeline in memory, beside memcpy.
 #  4. the Route Manager's shortest-path trees beside igraph (issue 4), and
 #     their incremental update after link flaps beside full recomputes.
-#  5. bench/e2e.sh: end to end between two instances on two hosts, beside
+#  5. bench/ssh.sh: simulated devices over SSH (issue 5) beside OpenSSH's
+#     sshd: login to prompt, exec round trip, show ip route of 100,000
+#     static routes beside cat, show interfaces summed over 100 agents.
+#  6. bench/bench-snmp.sh: the SNMP agent (issue 6): bulk walks of a 1,000-interface
+#     ifTable and a 100,000-route inetCidrRouteTable beside a stock snmpd's own tables,
+#     and the REST p99 meanwhile.
+#  7. bench/e2e.sh: end to end between two instances on two hosts, beside
 #     kernel VXLAN, OVS userspace VXLAN and wireguard-go.
 # Results go to stdout and build/bench-results.txt.
 set -eu
@@ -54,7 +60,8 @@ for ((round = 1; round <= APPLY_RUNS; round++)); do
 	[ -n "${CTL:-}" ] && { kill "$CTL"; wait "$CTL" 2>/dev/null || true; }
 	rm -rf "$WORK/state"
 	"$B/onm-controller" --store "sqlite:$WORK/state/onm.db" --api "127.0.0.1:$PORT" \
-		--agents "unix:$WORK/state/agents.sock" >"$WORK/controller.log" 2>&1 &
+		--agents "unix:$WORK/state/agents.sock" --ssh off --snmp "127.0.0.1:$((PORT + 5))" \
+		>"$WORK/controller.log" 2>&1 &
 	CTL=$!
 	PIDS+=("$CTL")
 	wait_http "http://127.0.0.1:$PORT/healthz"
@@ -121,7 +128,7 @@ say "  ratio onm/bare req/s: $(awk -v a="$(kv rps "$onm_post")" -v b="$(kv rps "
 # 2c. the same POSTs with synchronous=NORMAL (durable across a process
 # crash, not across power loss): shows what the fsync per write costs.
 "$B/onm-controller" --store "sqlite:$WORK/state2/onm.db?sync=normal" --api "127.0.0.1:$((PORT + 3))" \
-	--agents "unix:$WORK/state2/agents.sock" \
+	--agents "unix:$WORK/state2/agents.sock" --ssh off --snmp "127.0.0.1:$((PORT + 6))" \
 	>"$WORK/controller2.log" 2>&1 &
 PIDS+=("$!")
 wait_http "http://127.0.0.1:$((PORT + 3))/healthz"
@@ -145,4 +152,8 @@ say "incremental updates after link down/up beside full recomputes (spf_update)"
 "$B/bench/bench-spf" | sed 's/^/  /' | tee -a "$OUT"
 say ""
 
+BENCH_RESULTS="$OUT" ONM_BUILD="$B" bench/ssh.sh || say "simulated devices benchmark (bench/ssh.sh) failed: exit $?"
+say ""
+
+BENCH_RESULTS="$OUT" ONM_BUILD="$B" bench/bench-snmp.sh || say "SNMP benchmark (bench/bench-snmp.sh) failed: exit $?"
 BENCH_RESULTS="$OUT" ONM_BUILD="$B" bench/e2e.sh || say "end-to-end data-plane benchmark (bench/e2e.sh) failed: exit $?"

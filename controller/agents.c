@@ -65,6 +65,23 @@ struct agent_conn {
 	struct agent_host *host; /* CONN_READY: the host it speaks for */
 	json_t *view;		 /* CONN_READY: the entries last sent */
 	char peer[64];		 /* the peer, for messages */
+	struct ctl_agent_request *requests; /* sent and not answered yet, newest first */
+	uint64_t next_id;		    /* id of the next request */
+};
+
+/* A request sent on a connection: waiting for its response (in the
+ * connection's 'requests'), then ended and waiting for its callback (in
+ * the agents' 'ended', 'conn' NULL). */
+struct ctl_agent_request {
+	struct ctl_agent_request *prev, *next;
+	struct ctl_agents *agents;
+	struct agent_conn *conn; /* while waiting for the response */
+	uint64_t id;		 /* the message's "id" */
+	struct event *timer;	 /* fails the request when it fires */
+	json_t *response;	 /* ended: the response, or NULL */
+	const char *error;	 /* ended without one: why (a constant) */
+	ctl_agent_answer_fn *cb;
+	void *aux;
 };
 
 /* What is known of the agent of one host. */
@@ -105,6 +122,9 @@ struct ctl_agents {
 	struct event *usage_flush; /* writes premium usage to the store, when 'usage_dirty' */
 	bool usage_dirty;
 	uint64_t views_sent, deltas_sent, bytes_sent, disconnects; /* totals */
+	bool destroying; /* in ctl_agents_destroy(): no new requests */
+	struct ctl_agent_request *ended; /* requests whose callback is due */
+	struct event *deliver;		 /* calls them */
 };
 
 static uint64_t wall_ms(void)
@@ -309,9 +329,199 @@ static void usage_restore(struct ctl_agents *agents)
 	store_kv_uninit(&kv);
 }
 
+/* Requests. Their callbacks run from an event of their own, never from
+ * within a connection's callback: a callback may send further requests,
+ * and so close connections (conn_send()), which the code that took the
+ * response or closed the connection may still be using. */
+
+static bool conn_send(struct agent_conn *conn, const json_t *msg);
+
+static struct ctl_agent_request **request_list(struct ctl_agent_request *r)
+{
+	return r->conn ? &r->conn->requests : &r->agents->ended;
+}
+
+static void request_link(struct ctl_agent_request *r)
+{
+	struct ctl_agent_request **head = request_list(r);
+
+	r->prev = NULL;
+	r->next = *head;
+	if (*head)
+		(*head)->prev = r;
+	*head = r;
+}
+
+static void request_unlink(struct ctl_agent_request *r)
+{
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		*request_list(r) = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+}
+
+static void request_free(struct ctl_agent_request *r)
+{
+	event_free(r->timer);
+	json_decref(r->response);
+	free(r);
+}
+
+/* Ends waiting request 'r' with 'response' (borrowed) or 'error' (a
+ * constant): its callback is due. */
+static void request_end(struct ctl_agent_request *r, const json_t *response, const char *error)
+{
+	request_unlink(r);
+	evtimer_del(r->timer);
+	r->conn = NULL;
+	r->response = response ? json_incref((json_t *)response) : NULL;
+	r->error = error;
+	request_link(r);
+	event_active(r->agents->deliver, EV_TIMEOUT, 0);
+}
+
+/* Calls the callbacks of the ended requests. */
+static void on_deliver(evutil_socket_t fd, short what, void *agents_)
+{
+	struct ctl_agents *agents = agents_;
+
+	while (agents->ended) {
+		struct ctl_agent_request *r = agents->ended;
+
+		request_unlink(r);
+		r->cb(r->aux, r->response, r->response ? NULL : r->error);
+		request_free(r);
+	}
+}
+
+static void on_request_timeout(evutil_socket_t fd, short what, void *r_)
+{
+	request_end(r_, NULL, "timed out");
+}
+
+/* Fails every request of 'conn' (its agent is gone). New requests for its
+ * host are refused by now: the host no longer points at 'conn'. */
+static void requests_fail(struct agent_conn *conn, const char *why)
+{
+	while (conn->requests)
+		request_end(conn->requests, NULL, why);
+}
+
+/* A response: ends its request. One for no request (it timed out or was
+ * canceled) is dropped. */
+static void take_response(struct agent_conn *conn, const json_t *msg)
+{
+	uint64_t id = (uint64_t)json_integer_value(json_object_get(msg, "id"));
+
+	for (struct ctl_agent_request *r = conn->requests; r; r = r->next) {
+		if (r->id == id) {
+			request_end(r, msg, NULL);
+			return;
+		}
+	}
+	LOG_DBG("agent %s: response to request %" PRIu64 ", which no one waits for",
+		conn->host->name, id);
+}
+
+struct ctl_agent_request *ctl_agents_request(struct ctl_agents *agents, const char *host,
+					     const json_t *req, uint32_t timeout_ms,
+					     ctl_agent_answer_fn *cb, void *aux, char **error)
+{
+	struct agent_host *ah = agents->destroying ? NULL : host_find(agents, host);
+	struct agent_conn *conn = ah ? ah->conn : NULL;
+	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+	struct ctl_agent_request *r;
+	json_t *msg;
+	bool sent;
+
+	*error = NULL;
+	if (!conn || conn->state != CONN_READY) {
+		*error = xasprintf("the agent of host %.64s is not connected", host);
+		return NULL;
+	}
+	if (!json_is_object(req) || !json_is_string(json_object_get(req, "op"))) {
+		*error = xstrdup("a request needs an \"op\"");
+		return NULL;
+	}
+	r = xzalloc(sizeof *r);
+	r->agents = agents;
+	r->id = conn->next_id++;
+	r->cb = cb;
+	r->aux = aux;
+	r->timer = evtimer_new(agents->base, on_request_timeout, r);
+	if (!r->timer)
+		onm_abort("cannot create a timer");
+	msg = json_deep_copy(req);
+	json_object_set_new(msg, "type", json_string("request"));
+	json_object_set_new(msg, "id", json_integer((json_int_t)r->id));
+	/* conn_send() closes the connection if it cannot send. */
+	sent = conn_send(conn, msg);
+	json_decref(msg);
+	if (!sent) {
+		request_free(r);
+		*error = xasprintf("the request to host %.64s could not be sent", host);
+		return NULL;
+	}
+	r->conn = conn;
+	request_link(r);
+	evtimer_add(r->timer, &tv);
+	return r;
+}
+
+void ctl_agents_request_cancel(struct ctl_agent_request *r)
+{
+	if (!r)
+		return;
+	request_unlink(r);
+	request_free(r);
+}
+
+bool ctl_agents_is_connected(const struct ctl_agents *agents, const char *host)
+{
+	const struct agent_host *ah = host_find(agents, host);
+
+	return ah && ah->conn && ah->conn->state == CONN_READY;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+json_t *ctl_agents_hosts_of_network(const struct ctl_agents *agents, const char *network)
+{
+	const struct model *model = ctl_state_model(agents->state);
+	size_t n, n_names = 0, len = strlen(network);
+	struct model_object **objs = model_list(model, MODEL_INSTANCE, &n);
+	const char **names = xcalloc(n ? n : 1, sizeof *names);
+	json_t *hosts = json_array();
+
+	/* Instance ids are "T/N/I": those of the network share its prefix. */
+	for (size_t i = 0; i < n; i++) {
+		const struct instance *in = CONTAINER_OF(objs[i], const struct instance, hdr);
+		const struct model_object *h;
+
+		if (strncmp(in->hdr.id, network, len) || in->hdr.id[len] != '/' ||
+		    strchr(in->hdr.id + len + 1, '/'))
+			continue;
+		h = model_find(model, MODEL_HOST, in->host);
+		if (h && !CONTAINER_OF(h, const struct host, hdr)->kernel_vtep)
+			names[n_names++] = in->host;
+	}
+	qsort(names, n_names, sizeof *names, compare_names);
+	for (size_t i = 0; i < n_names; i++)
+		if (!i || strcmp(names[i], names[i - 1]))
+			json_array_append_new(hosts, json_string(names[i]));
+	free(names);
+	free(objs);
+	return hosts;
+}
+
 /* Connections. */
 
-/* Frees 'conn' and closes its socket at once. */
+/* Frees 'conn' and closes its socket at once; its requests fail. */
 static void conn_destroy(struct agent_conn *conn)
 {
 	struct ctl_agents *agents = conn->agents;
@@ -328,6 +538,7 @@ static void conn_destroy(struct agent_conn *conn)
 		agents->conns = conn->next;
 	if (conn->next)
 		conn->next->prev = conn->prev;
+	requests_fail(conn, "the agent disconnected");
 	bufferevent_free(conn->bev);
 	channel_decoder_uninit(&conn->decoder);
 	json_decref(conn->view);
@@ -408,6 +619,7 @@ static void conn_fail(struct agent_conn *conn, const char *detail)
 		conn->agents->disconnects++;
 	}
 	conn->state = CONN_CLOSING;
+	requests_fail(conn, "the agent disconnected");
 	bufferevent_disable(conn->bev, EV_READ);
 	bufferevent_setcb(conn->bev, NULL, closing_written, closing_event, conn);
 	bufferevent_set_timeouts(conn->bev, NULL, &timeout);
@@ -534,6 +746,9 @@ static bool conn_handle(struct agent_conn *conn, const json_t *msg)
 
 			if (links || usage)
 				reroute_soon(conn->agents);
+			return true;
+		case CHANNEL_RESPONSE:
+			take_response(conn, msg);
 			return true;
 		case CHANNEL_HELLO:
 		case CHANNEL_VIEW:
@@ -894,12 +1109,13 @@ int ctl_agents_create(struct event_base *base, struct ctl_state *state, const ch
 	agents->rm = rm_create();
 	rm_sync(agents->rm, ctl_state_model(state));
 	agents->reroute = event_new(base, -1, 0, on_reroute, agents);
+	agents->deliver = event_new(base, -1, 0, on_deliver, agents);
 	usage_restore(agents);
 	agents->usage_flush = event_new(base, -1, EV_PERSIST, on_usage_flush, agents);
 	event_add(agents->usage_flush,
 		  &(struct timeval){USAGE_FLUSH_MS / 1000, (USAGE_FLUSH_MS % 1000) * 1000});
 	agents->accept_pause = evtimer_new(base, on_accept_resume, agents);
-	if (!agents->accept_pause) {
+	if (!agents->accept_pause || !agents->deliver) {
 		*error = xstrdup("cannot create a timer");
 		rc = -ENOMEM;
 		goto fail;
@@ -930,9 +1146,15 @@ void ctl_agents_destroy(struct ctl_agents *agents)
 
 	if (!agents)
 		return;
+	agents->destroying = true;
 	for (conn = agents->conns; conn; conn = next) {
 		next = conn->next;
 		conn_destroy(conn);
+	}
+	/* Their requests failed: the callbacks now, while 'agents' is whole. */
+	if (agents->deliver) {
+		on_deliver(-1, 0, agents);
+		event_free(agents->deliver);
 	}
 	if (agents->listener)
 		evconnlistener_free(agents->listener);

@@ -9,6 +9,8 @@
  *   ... on every model change, if the view changed:
  *   controller: delta {revision, put, delete}   stamped with the store revision
  *   agent: ack {revision}; report {counters, health} every second
+ *   controller: request {id, op, ...}           e.g. a router's ping
+ *   agent: response {id, ok, ...}
  *
  * A hello for an unknown host, a kernel-VTEP host or another protocol
  * version, and any bad frame or message out of place, is answered with an
@@ -34,6 +36,7 @@
 #include "onm/util.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -99,6 +102,43 @@ json_t *ctl_agents_counters_json(const struct ctl_agents *);
  * or is a kernel VTEP. */
 json_t *ctl_agents_get_json(const struct ctl_agents *, const char *host,
 			    char **error) WARN_UNUSED_RESULT;
+
+/* Requests to one agent (docs/dataplane.md, "Requests"): the controller
+ * sends {"type": "request", "id", "op", ...} and the agent answers with
+ * {"type": "response", "id", "ok", ...}. Ids are per connection; each
+ * request ends exactly once: with its response, or failed when it times
+ * out or the agent's connection ends first — unless canceled before. The
+ * callback runs from the event loop, never from within a ctl_agents_*
+ * call (but ctl_agents_destroy(), which fails what still waits), so it
+ * may send or cancel requests. */
+struct ctl_agent_request;
+
+/* How a request ended: 'response' (borrowed, the whole message) when the
+ * agent answered, else NULL and 'error' says why ("timed out", "the agent
+ * disconnected"). */
+typedef void ctl_agent_answer_fn(void *aux, const json_t *response, const char *error);
+
+/* Sends request 'req' (an object with "op" and its arguments; borrowed —
+ * "type" and "id" are set on the copy sent) to the agent of 'host', which
+ * must answer within 'timeout_ms'. Returns the request, whose 'cb' is
+ * called later, or NULL with '*error' set (allocated) if the host has no
+ * agent connected or the request cannot be sent. */
+struct ctl_agent_request *ctl_agents_request(struct ctl_agents *, const char *host,
+					     const json_t *req, uint32_t timeout_ms,
+					     ctl_agent_answer_fn *cb, void *aux, char **error);
+
+/* Forgets a request whose callback has not been called: it will not be.
+ * NULL is fine. */
+void ctl_agents_request_cancel(struct ctl_agent_request *);
+
+/* True if the agent of 'host' is connected (said hello). */
+bool ctl_agents_is_connected(const struct ctl_agents *, const char *host);
+
+/* The hosts that carry network 'network' ("T/N"): those with an instance
+ * of it (they have its view entries and route for its routers), sorted by
+ * name; kernel VTEPs are left out. A new reference to an array of names
+ * (empty for an unknown network). */
+json_t *ctl_agents_hosts_of_network(const struct ctl_agents *, const char *network);
 
 /* Appends the channel's metrics in Prometheus text format:
  * onm_agents_connected (gauge), onm_agent_views_sent_total,

@@ -28,6 +28,7 @@
 #include "onm/model.h"
 #include "onm/util.h"
 #include "service.h"
+#include "snmp.h"
 #include "state.h"
 
 #ifndef ONM_VERSION
@@ -45,7 +46,7 @@ struct options {
 	const char *agents;	/* agent channel listen address */
 	const char *ssh;	/* device SSH listen address ("off": none) */
 	const char *state_dir;	/* SSH host key, audit log; NULL: beside the store */
-	const char *snmp;	/* device SNMP listen address (not served yet) */
+	const char *snmp;	/* device SNMP listen address ("off": none) */
 	const char *token_file; /* NULL: $ONM_TOKEN or none */
 };
 
@@ -71,8 +72,8 @@ static void usage(void)
 	       "  --ssh ADDR:PORT    simulated devices' SSH (default 127.0.0.1:2222; off: none)\n"
 	       "  --state-dir DIR    SSH host key and the devices' audit log (default: the\n"
 	       "                     store's directory, ./onm-state for memory:)\n"
-	       "  --snmp ADDR:PORT   simulated devices' SNMP (default 127.0.0.1:1161);\n"
-	       "                     accepted and remembered, not served yet\n"
+	       "  --snmp ADDR:PORT   simulated devices' SNMP agent, UDP (default 127.0.0.1:1161;\n"
+	       "                     off: none)\n"
 	       "  --token-file PATH  API bearer token from PATH (else $ONM_TOKEN); with no\n"
 	       "                     token only loopback clients are served\n"
 	       "  --log-level LEVEL  err, warn, info (default) or debug\n"
@@ -137,6 +138,7 @@ static char *token_read(const char *path)
 struct model_watchers {
 	struct ctl_agents *agents;
 	struct dev_service *devices; /* NULL: --ssh off */
+	struct dev_snmp *snmp;	     /* NULL: --snmp off */
 };
 
 static void model_changed(uint64_t revision, void *w_)
@@ -146,6 +148,20 @@ static void model_changed(uint64_t revision, void *w_)
 	ctl_agents_model_changed(revision, w->agents);
 	if (w->devices)
 		dev_service_model_changed(w->devices);
+	dev_snmp_model_changed(w->snmp);
+}
+
+/* SNMP sets are audited and kept as running configuration like the CLI's. */
+static void snmp_audit(void *svc, const char *user, const char *device, const char *source,
+		       const char *command, const char *verdict, int status)
+{
+	dev_service_audit(svc, user, device, source, command, verdict, status);
+}
+
+static int snmp_router_update(void *svc, const char *router_id, const json_t *router,
+			      char **error)
+{
+	return dev_service_router_update(svc, router_id, router, error);
 }
 
 static json_t *api_audit(void *svc, const char *tenant)
@@ -336,7 +352,7 @@ int main(int argc, char *argv[])
 		die("--agents %s: expected unix:PATH or tcp:ADDR:PORT", opt.agents);
 	if (strcmp(opt.ssh, "off") && !address_is_valid(opt.ssh))
 		die("--ssh %s: expected ADDR:PORT", opt.ssh);
-	if (!address_is_valid(opt.snmp))
+	if (strcmp(opt.snmp, "off") && !address_is_valid(opt.snmp))
 		die("--snmp %s: expected ADDR:PORT", opt.snmp);
 
 	char *token = NULL;
@@ -409,7 +425,7 @@ int main(int argc, char *argv[])
 	ctl_api_set_agents(ctl.api, agents);
 	LOG_INFO("agents connect to %s", ctl_agents_address(agents));
 
-	struct model_watchers watchers = {agents, NULL};
+	struct model_watchers watchers = {agents, NULL, NULL};
 	if (strcmp(opt.ssh, "off")) {
 		char *dir = opt.state_dir ? xstrdup(opt.state_dir) : state_dir_of(opt.store);
 
@@ -423,7 +439,17 @@ int main(int argc, char *argv[])
 									watchers.devices});
 	}
 	ctl_state_set_change_cb(state, model_changed, &watchers);
-	LOG_INFO("SNMP not served yet (%s)", opt.snmp);
+	if (strcmp(opt.snmp, "off")) {
+		struct dev_snmp_hooks hooks = {0};
+
+		if (watchers.devices)
+			hooks = (struct dev_snmp_hooks){snmp_audit, snmp_router_update,
+							watchers.devices};
+		watchers.snmp = dev_snmp_create(ctl.base, state, agents, opt.snmp, &hooks, &error);
+		if (!watchers.snmp)
+			die("--snmp %s: %s", opt.snmp, error);
+		LOG_INFO("devices: SNMP on udp port %d", dev_snmp_port(watchers.snmp));
+	}
 
 	struct event *sigterm = evsignal_new(ctl.base, SIGTERM, on_signal, &ctl);
 	struct event *sigint = evsignal_new(ctl.base, SIGINT, on_signal, &ctl);
@@ -436,6 +462,7 @@ int main(int argc, char *argv[])
 
 	ctl_state_set_change_cb(state, NULL, NULL);
 	ctl_api_destroy(ctl.api);
+	dev_snmp_destroy(watchers.snmp);
 	dev_service_destroy(watchers.devices);
 	ctl_agents_destroy(agents);
 	uint64_t revision = ctl_state_revision(state);

@@ -1186,11 +1186,20 @@ void dev_match_uninit(struct dev_match *m)
 static const struct {
 	const char *name, *help;
 	enum dev_filter filter;
+	unsigned flag; /* the DEV_CMD_PIPE* flag of the commands that have it */
+	bool regex;    /* a regular expression follows */
 } filters[] = {
-    {"begin", "Begin with the line that matches", DEV_FILTER_BEGIN},
-    {"count", "Count number of lines which match regexp", DEV_FILTER_COUNT},
-    {"exclude", "Exclude lines that match", DEV_FILTER_EXCLUDE},
-    {"include", "Include lines that match", DEV_FILTER_INCLUDE},
+    {"begin", "Begin with the line that matches", DEV_FILTER_BEGIN, DEV_CMD_PIPE, true},
+    {"count", "Count number of lines which match regexp", DEV_FILTER_COUNT, DEV_CMD_PIPE, true},
+    {"exclude", "Exclude lines that match", DEV_FILTER_EXCLUDE, DEV_CMD_PIPE, true},
+    {"include", "Include lines that match", DEV_FILTER_INCLUDE, DEV_CMD_PIPE, true},
+    {"compare", "Compare configuration changes with prior version", DEV_FILTER_COMPARE,
+     DEV_CMD_PIPE_COMPARE, false},
+    {"count", "Count occurrences", DEV_FILTER_COUNT_LINES, DEV_CMD_PIPE_JUNOS, false},
+    {"except", "Show only text that does not match a pattern", DEV_FILTER_EXCLUDE,
+     DEV_CMD_PIPE_JUNOS, true},
+    {"match", "Show only text that matches a pattern", DEV_FILTER_INCLUDE, DEV_CMD_PIPE_JUNOS,
+     true},
 };
 
 /* Offset of the first "|" word; see engine-private.h. */
@@ -1203,12 +1212,15 @@ size_t dev_line_pipe_offset(const char *line)
 	return SIZE_MAX;
 }
 
-/* The filter named by 'len' bytes of 's' (unique prefix), or -1. */
-static int filter_find(const char *s, size_t len)
+/* The filter of a command with 'flags' named by 'len' bytes of 's'
+ * (unique prefix), or -1. */
+static int filter_find(const char *s, size_t len, unsigned flags)
 {
 	int found = -1;
 
 	for (size_t i = 0; i < ARRAY_SIZE(filters); i++) {
+		if (!(filters[i].flag & flags))
+			continue;
 		if (len <= strlen(filters[i].name) && !strncasecmp(filters[i].name, s, len)) {
 			if (found >= 0)
 				return -1;
@@ -1219,7 +1231,7 @@ static int filter_find(const char *s, size_t len)
 }
 
 /* Parses the part after "|"; see engine-private.h. */
-enum dev_match_result dev_filter_parse(const char *text, enum dev_filter *filter,
+enum dev_match_result dev_filter_parse(const char *text, unsigned flags, enum dev_filter *filter,
 				       const char **regex, size_t *error_offset)
 {
 	size_t i = 0, start;
@@ -1235,13 +1247,21 @@ enum dev_match_result dev_filter_parse(const char *text, enum dev_filter *filter
 	start = i;
 	while (text[i] && !is_space(text[i]))
 		i++;
-	f = filter_find(text + start, i - start);
+	f = filter_find(text + start, i - start, flags);
 	if (f < 0) {
 		*error_offset = start;
 		return DEV_MATCH_INVALID;
 	}
 	while (is_space(text[i]))
 		i++;
+	if (!filters[f].regex) {
+		if (text[i]) {
+			*error_offset = i;
+			return DEV_MATCH_INVALID;
+		}
+		*filter = filters[f].filter;
+		return DEV_MATCH_OK;
+	}
 	if (!text[i])
 		return DEV_MATCH_INCOMPLETE;
 	*filter = filters[f].filter;
@@ -1378,26 +1398,31 @@ static void help_add_tok(struct help_list *l, const struct tok *t, const char *p
 	help_add(l, t->display, strlen(t->display), t->help, false);
 }
 
-/* Help for the part after "|": filter names, then the regex. */
+/* Help for the part after "|" of commands with 'flags': filter names,
+ * then the regex. */
 static char *help_filter(const struct walk *w, size_t first, size_t n_full, const char *p,
-			 size_t plen)
+			 size_t plen, unsigned flags)
 {
 	struct help_list l = {0};
 	char *out;
+	int f;
 
 	if (first == n_full) {
 		for (size_t i = 0; i < ARRAY_SIZE(filters); i++)
-			if (!p || !strncasecmp(filters[i].name, p, plen))
+			if ((filters[i].flag & flags) &&
+			    (!p || !strncasecmp(filters[i].name, p, plen)))
 				help_add(&l, filters[i].name, strlen(filters[i].name),
 					 filters[i].help, true);
 		out = p ? help_format_partial(&l) : help_format(&l);
 		help_list_uninit(&l);
 		return out;
 	}
-	if (filter_find(w->line + w->words[first].off, w->words[first].len) < 0)
+	f = filter_find(w->line + w->words[first].off, w->words[first].len, flags);
+	if (f < 0 || (!filters[f].regex && n_full > first + 1))
 		return xstrdup("% Unrecognized command\n");
-	help_add(&l, "LINE", 4, "Regular Expression", false);
-	l.cr = !p && n_full > first + 1;
+	if (filters[f].regex)
+		help_add(&l, "LINE", 4, "Regular Expression", false);
+	l.cr = !p && (n_full > first + 1 || !filters[f].regex);
 	out = p ? help_format_partial(&l) : help_format(&l);
 	help_list_uninit(&l);
 	return out;
@@ -1432,14 +1457,16 @@ static void cursor_init(const struct walk *w, struct cursor *c)
 	}
 }
 
-/* Whether a state may end here with a DEV_CMD_PIPE command. */
-static bool walk_can_pipe(const struct walk *w)
+/* The DEV_CMD_PIPE* flags of the commands that may end here (0: no
+ * filter may follow). */
+static unsigned walk_pipe_flags(const struct walk *w)
 {
+	unsigned flags = 0;
+
 	for (size_t k = 0; k < w->n_cur; k++)
-		if (state_can_end(w, &w->cur[k]) &&
-		    (w->table->cmds[w->cur[k].cmd].cmd->flags & DEV_CMD_PIPE))
-			return true;
-	return false;
+		if (state_can_end(w, &w->cur[k]))
+			flags |= w->table->cmds[w->cur[k].cmd].cmd->flags & DEV_CMD_PIPES;
+	return flags;
 }
 
 /* The message of a failed walk: ambiguous (quoting the line) or not. */
@@ -1465,11 +1492,12 @@ static char *help_in(const struct dev_cmd_table *table, enum dev_mode mode, enum
 	walk_init(&w, table, mode, (int)role, line, wfn, aux);
 	cursor_init(&w, &c);
 	if (c.pipe != SIZE_MAX) {
-		if (!walk_words(&w, c.pipe) || !walk_can_pipe(&w))
+		if (!walk_words(&w, c.pipe) || !walk_pipe_flags(&w))
 			out = w.result == DEV_MATCH_AMBIGUOUS ? walk_error(&w)
 							      : xstrdup("% Unrecognized command\n");
 		else
-			out = help_filter(&w, c.pipe + 1, c.n_full, c.p, c.plen);
+			out = help_filter(&w, c.pipe + 1, c.n_full, c.p, c.plen,
+					  walk_pipe_flags(&w));
 		goto done;
 	}
 	if (!walk_words(&w, c.n_full)) {
@@ -1486,7 +1514,7 @@ static char *help_in(const struct dev_cmd_table *table, enum dev_mode mode, enum
 			help_add_tok(&l, state_tok(&w, st), c.p, c.plen, wfn, aux);
 		if (state_can_end(&w, st)) {
 			l.cr = true;
-			l.pipe |= (g->cmd->flags & DEV_CMD_PIPE) != 0;
+			l.pipe |= (g->cmd->flags & DEV_CMD_PIPES) != 0;
 		}
 		for (uint32_t j = 0; j < n; j++)
 			help_add_tok(&l, &g->toks[next[j]], c.p, c.plen, wfn, aux);
@@ -1601,10 +1629,12 @@ static char *complete_in(const struct dev_cmd_table *table, enum dev_mode mode, 
 		goto done;
 	if (cur.pipe != SIZE_MAX) {
 		/* Only the filter's name can be completed. */
-		if (cur.n_full == cur.pipe + 1 && walk_can_pipe(&w))
-			for (size_t i = 0; i < ARRAY_SIZE(filters); i++)
-				if (!strncasecmp(filters[i].name, cur.p, cur.plen))
-					completion_add(&c, filters[i].name, false);
+		unsigned flags = cur.n_full == cur.pipe + 1 ? walk_pipe_flags(&w) : 0;
+
+		for (size_t i = 0; i < ARRAY_SIZE(filters); i++)
+			if ((filters[i].flag & flags) &&
+			    !strncasecmp(filters[i].name, cur.p, cur.plen))
+				completion_add(&c, filters[i].name, false);
 	} else {
 		for (size_t k = 0; k < w.n_cur; k++) {
 			uint32_t n;

@@ -7,7 +7,9 @@
  * ("sh ip ro"), "% Ambiguous command", "% Invalid input detected at '^'
  * marker." with the caret under the bad word, "?" help at any point, Tab
  * completion, and "| include|exclude|begin|count REGEX" on show commands
- * (the filters live in term.h, which owns the session's output).
+ * (the filters live in term.h, which owns the session's output); JunOS-style
+ * commands have JunOS's instead: "| match|except REGEX", "| count",
+ * "| compare".
  *
  * Syntax strings (FRR's DEFUN language, trimmed):
  *   keyword        lowercase literal: "show", "ip", "access-list"
@@ -77,7 +79,10 @@ typedef int dev_cmd_fn(struct dev_exec *, const struct dev_args *);
 enum dev_cmd_flags {
 	DEV_CMD_PIPE = 1 << 0,	 /* output may be filtered with "| include ..." */
 	DEV_CMD_NO_AUDIT = 1 << 1, /* not written to the audit log when run (show, ping) */
+	DEV_CMD_PIPE_JUNOS = 1 << 2,   /* JunOS's filters: "| match|except REGEX", "| count" */
+	DEV_CMD_PIPE_COMPARE = 1 << 3, /* JunOS's "| compare": see dev_exec_compare() */
 };
+#define DEV_CMD_PIPES (DEV_CMD_PIPE | DEV_CMD_PIPE_JUNOS | DEV_CMD_PIPE_COMPARE)
 
 struct dev_cmd {
 	const char *syntax; /* see above */
@@ -172,6 +177,11 @@ const char *dev_exec_source(const struct dev_exec *);
 enum dev_mode dev_exec_mode(const struct dev_exec *);
 const char *dev_exec_mode_arg(const struct dev_exec *);
 void dev_exec_set_mode(struct dev_exec *, enum dev_mode, const char *arg);
+
+/* The line ended in "| compare" (a DEV_CMD_PIPE_COMPARE command): the
+ * handler prints the differences from the running configuration instead
+ * of its usual output. */
+bool dev_exec_compare(const struct dev_exec *);
 
 /* Finishes a command whose handler returned DEV_PENDING ('status' as a
  * handler's return). Output may be written until then. */

@@ -67,7 +67,8 @@ static int route_cmp(const void *a_, const void *b_)
 static const char *interface_towards(const struct router_view *v, uint32_t ip)
 {
 	for (size_t i = 0; i < v->n_ifs; i++)
-		if (v->ifs[i].oper_up && ipv4_prefix_contains(&v->ifs[i].cidr, ip))
+		if (v->ifs[i].admin_up && v->ifs[i].oper_up &&
+		    ipv4_prefix_contains(&v->ifs[i].cidr, ip))
 			return v->ifs[i].name;
 	return NULL;
 }
@@ -104,8 +105,12 @@ bool router_view_build(struct router_view *v, const struct model *model, const c
 		if (s)
 			ifc->cidr = s->cidr;
 		views_router_mac(r->hdr.id, ri->name, &ifc->mac);
-		ifc->admin_up = true;
+		ifc->admin_up = !ri->shutdown;
 		ifc->oper_up = s != NULL;
+		ifc->description = ri->description;
+		ifc->shape_bps = ri->shape_bps;
+		ifc->acl_in = ri->acl_in;
+		ifc->acl_out = ri->acl_out;
 	}
 	if (agents)
 		sum_counters(v, agents);
@@ -114,15 +119,21 @@ bool router_view_build(struct router_view *v, const struct model *model, const c
 	for (size_t i = 0; i < v->n_ifs; i++) {
 		const struct rv_interface *ifc = &v->ifs[i];
 
-		if (!ifc->oper_up)
+		if (!ifc->oper_up || !ifc->admin_up)
 			continue;
 		v->routes[n++] = (struct rv_route){RV_CONNECTED, ifc->cidr, 0, ifc->name};
 		v->routes[n++] =
 		    (struct rv_route){RV_LOCAL, {ifc->ip, 32}, 0, ifc->name};
 	}
-	for (size_t i = 0; i < r->n_routes; i++)
-		v->routes[n++] = (struct rv_route){RV_STATIC, r->routes[i].prefix, r->routes[i].via,
-						   interface_towards(v, r->routes[i].via)};
+	/* As IOS: a static route whose next hop no interface reaches (it is
+	 * shut down) leaves the table; the configuration keeps it. */
+	for (size_t i = 0; i < r->n_routes; i++) {
+		const char *ifname = interface_towards(v, r->routes[i].via);
+
+		if (ifname)
+			v->routes[n++] = (struct rv_route){RV_STATIC, r->routes[i].prefix,
+							   r->routes[i].via, ifname};
+	}
 	v->n_routes = n;
 	qsort(v->routes, n, sizeof *v->routes, route_cmp);
 	return true;

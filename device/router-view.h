@@ -5,7 +5,9 @@
  * every agent that carries the router's traffic — each agent routes for
  * the instances on its host, so each holds a share of every interface's
  * counters) and its routing table (connected, local and static routes,
- * the ones the data plane uses). Transport independent: the SSH CLI
+ * the ones the data plane uses: an interface that is shut down or has no
+ * subnet gives no connected route, and a static route is shown with the
+ * interface its next hop is reached through, if any). Transport independent: the SSH CLI
  * renders it as IOS or JunOS would, the SNMP agent walks it as MIB tables.
  *
  * A view is a snapshot: build, read, uninit. Thread-safety: none.
@@ -27,7 +29,11 @@ struct rv_interface {
 	uint32_t ip;		  /* host order */
 	struct ipv4_prefix cidr;  /* its subnet */
 	struct eth_addr mac;	  /* the data plane's */
-	bool admin_up, oper_up;
+	bool admin_up;		  /* not 'shutdown' in the model */
+	bool oper_up;		  /* its subnet exists (the line protocol is up if both are) */
+	const char *description;  /* or NULL */
+	uint64_t shape_bps;	  /* traffic-shape rate, 0: none */
+	const char *acl_in, *acl_out; /* access-group names, or NULL */
 	uint64_t rx_packets, rx_bytes; /* routed in through it, summed over agents */
 	uint64_t tx_packets, tx_bytes; /* routed out */
 	uint64_t drops;

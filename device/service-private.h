@@ -1,12 +1,29 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the device service (service.c) shares with its command handlers
- * (ios-cmds.c): the service and one session.
+ * (ios-cmds.c, junos-cmds.c) and tests: the service, one session, and the
+ * one path every configuration command takes into the model.
+ *
+ * Configuration changes: a handler takes the router's canonical JSON
+ * (dev_router_json), changes it and hands it to dev_session_router_update,
+ * which goes through the controller's validated path (ctl_state_update)
+ * exactly as PUT /v1/routers/ID does, after keeping the router's startup
+ * configuration (see "Running and startup configuration" below). User
+ * settings (aliases, exec-timeout) change the tenant object the same way.
+ *
+ * Running and startup configuration: the first CLI change of a router
+ * since its last `write memory` (or since the API last wrote it) stores
+ * the router's JSON from before the change under STARTUP_PREFIX + id, a
+ * key outside the model's. `write memory` deletes the record; a change of
+ * the router by anyone else (REST, `onm apply`) deletes it too; at start
+ * the service puts every recorded router back to its startup JSON. So a
+ * controller restart without `write memory` restores what was saved.
  */
 #ifndef ONM_DEVICE_SERVICE_PRIVATE_H
 #define ONM_DEVICE_SERVICE_PRIVATE_H
 
 #include "engine.h"
+#include "onm/model.h"
 #include "service.h"
 #include "term.h"
 
@@ -17,17 +34,34 @@ struct model;
 struct dev_ssh_server;
 struct dev_ssh_session;
 
+#define STARTUP_PREFIX "/onm-devices/startup/"
+
+/* A session's transport when it is not SSH (tests). */
+struct dev_session_io {
+	void (*write)(void *aux, const char *buf, size_t len);
+	void (*close)(void *aux, int exit_status);
+	void *aux;
+};
+
 struct dev_session {
 	struct dev_session *next;
 	struct dev_service *service;
-	struct dev_ssh_session *ssh; /* NULL once closed */
+	struct dev_ssh_session *ssh; /* NULL once closed, or for a local session */
+	struct dev_session_io local; /* a local session's transport (write NULL: none) */
 	struct dev_term *term;
 	char *tenant, *user;	     /* the account */
 	char *device;		     /* router id "T/N/R" */
 	char *source;		     /* client "IP:PORT" */
 	enum dev_role role;
+	enum user_style style;	     /* the user's at login: which table the session has */
+	bool console;		     /* `onm console` (a ticket): no user in the model */
+	unsigned exec_timeout_s;     /* as last given to the terminal */
 	uint64_t started_ms;	     /* wall clock */
 	const char **words;	     /* the last dev_words_fn answer */
+	char **junos_names;	     /* JunOS interface names behind 'words' */
+	size_t n_junos_names;
+	json_t *candidate;	     /* JunOS: the candidate configuration (router JSON), or NULL */
+	char *candidate_base;	     /* the running configuration it was made from (JSON text) */
 	bool exec;		     /* an exec request: ends when its command does */
 	bool closing;		     /* closed by the terminal: destroyed soon */
 };
@@ -36,8 +70,9 @@ struct dev_service {
 	struct event_base *base;
 	struct ctl_state *state;
 	struct ctl_agents *agents;
-	struct dev_ssh_server *ssh;
-	struct dev_cmd_table *ios; /* IOS-style commands */
+	struct dev_ssh_server *ssh; /* NULL: no SSH server (tests) */
+	struct dev_cmd_table *ios;  /* IOS-style commands */
+	struct dev_cmd_table *junos; /* JunOS-style commands */
 	struct dev_session *sessions;
 	struct event *reap; /* destroys closed sessions outside their callbacks */
 	struct console_ticket {
@@ -49,14 +84,91 @@ struct dev_service {
 	char *audit_path;
 	json_t *audit; /* array of the last AUDIT_KEEP records */
 	uint64_t started_ms;
+	json_t *startup;      /* router id -> startup JSON text, as under STARTUP_PREFIX */
+	json_t *cli_running;  /* router id -> its canonical JSON after the CLI's last change */
+	const char *updating; /* the router id the CLI is committing, or NULL */
+	/* Tests: fixed answers instead of the agents' counters and the clock. */
+	json_t *test_counters; /* [{"host", "counters"}], or NULL */
+	uint64_t test_now_ms;  /* wall clock, 0: the real one */
 };
 
 #define AUDIT_KEEP 1000
 
-/* The IOS-style command declarations (ios-cmds.c). */
+/* The command declarations of the two styles. */
 extern const struct dev_cmd dev_ios_cmds[];
 extern const size_t dev_ios_n_cmds;
+extern const struct dev_cmd dev_junos_cmds[];
+extern const size_t dev_junos_n_cmds;
 
 const struct model *dev_service_model(const struct dev_service *);
+/* Wall clock in ms (the test clock when set). */
+uint64_t dev_service_now_ms(const struct dev_service *);
+/* The agents' last counters for summing (router_view_build), or NULL. New
+ * reference. */
+json_t *dev_service_counters(const struct dev_service *);
+
+/* The session's model user, or NULL (gone, or a console session). */
+const struct user *dev_session_user(const struct dev_session *);
+
+/* ---- configuration ---- */
+
+/* The router's canonical JSON (a new object), or NULL if it is gone. */
+json_t *dev_router_json(const struct dev_service *, const char *router_id);
+/* Commits 'router' (its canonical JSON, changed) as the configuration of
+ * 'router_id' through ctl_state_update, recording the startup
+ * configuration first. Returns 0 or a negative errno with '*error' set. */
+int dev_router_update(struct dev_service *, const char *router_id, const json_t *router,
+		      char **error);
+/* dev_router_update for the session's router, printing "% ERROR" on
+ * failure; returns 0 or -1 (a handler's status). */
+int dev_session_router_update(struct dev_exec *, const json_t *router);
+/* The router's startup configuration (a new object): the record, or the
+ * running configuration when there is none; NULL if the router is gone. */
+json_t *dev_router_startup_json(const struct dev_service *, const char *router_id);
+/* `write memory`: the running configuration becomes the startup one. */
+int dev_router_write_memory(struct dev_service *, const char *router_id, char **error);
+
+/* The session's user in its tenant's canonical JSON: calls 'edit' with
+ * the user's object inside a copy of the tenant, then commits the tenant
+ * (printing "% ERROR" on failure). 'edit' returns 0 or prints and returns
+ * -1. A console session has no user: "% ..." and -1. */
+int dev_session_user_update(struct dev_exec *, int (*edit)(struct dev_exec *, json_t *user,
+							   void *aux),
+			    void *aux);
+
+/* ---- JunOS names (junos-cmds.c) ---- */
+
+/* The JunOS-style name of interface 'i' of 'r' (allocated): GigabitEthernetA/B
+ * -> ge-0/A/B, GigabitEthernetA/B/C -> ge-A/B/C, likewise FastEthernet (fe),
+ * TenGigabitEthernet (xe), Ethernet (et); LoopbackN -> loN; any other name,
+ * or one whose JunOS form another interface of 'r' already has or is, as
+ * it is. So the mapping is one-to-one per router. */
+char *dev_junos_ifname(const struct router *r, size_t i);
+/* The index of the interface of 'r' whose JunOS name is 'name', or -1. */
+int dev_junos_ifindex(const struct router *r, const char *name);
+
+/* ---- local sessions (tests) ---- */
+
+struct dev_local_login {
+	const char *tenant, *user;
+	const char *device; /* "T/N/R" */
+	const char *source;
+	bool interactive;
+	unsigned cols, rows;
+	const char *exec; /* a command: an exec session; NULL: a shell */
+};
+
+/* Opens a session as SSH would after authentication, its bytes going to
+ * 'io'. The role and settings are the model user's (admin for user
+ * "console", as `onm console`). Returns NULL (nothing opened) if the
+ * device or the user does not exist. The service owns the session; it is
+ * freed once closed (the next loop turn) or with the service. */
+struct dev_session *dev_service_open_local(struct dev_service *, const struct dev_local_login *,
+					   const struct dev_session_io *io);
+/* Bytes typed into a local session. */
+void dev_session_input(struct dev_session *, const char *buf, size_t len);
+/* The client of a local session went away (as an SSH client closing the
+ * connection): the session is freed, 'io' is not called again. */
+void dev_session_gone(struct dev_session *);
 
 #endif /* ONM_DEVICE_SERVICE_PRIVATE_H */

@@ -8,6 +8,7 @@
 #include "agents.h"
 #include "onm/log.h"
 #include "onm/model.h"
+#include "onm/store.h"
 #include "onm/util.h"
 #include "service-private.h"
 #include "ssh.h"
@@ -40,6 +41,18 @@ const struct model *dev_service_model(const struct dev_service *svc)
 	return ctl_state_model(svc->state);
 }
 
+uint64_t dev_service_now_ms(const struct dev_service *svc)
+{
+	return svc->test_now_ms ? svc->test_now_ms : wall_ms();
+}
+
+json_t *dev_service_counters(const struct dev_service *svc)
+{
+	if (svc->test_counters)
+		return json_incref(svc->test_counters);
+	return svc->agents ? ctl_agents_counters_json(svc->agents) : NULL;
+}
+
 static enum dev_role role_of(enum user_role r)
 {
 	return r == ROLE_ADMIN ? DEV_ROLE_ADMIN : r == ROLE_OPERATOR ? DEV_ROLE_OPERATOR
@@ -53,7 +66,7 @@ static void audit(struct dev_service *svc, const char *user, const char *device,
 		  const char *source, const char *command, const char *verdict, int status)
 {
 	char when[32];
-	time_t now = time(NULL);
+	time_t now = (time_t)(dev_service_now_ms(svc) / 1000);
 	json_t *rec;
 	char *line;
 	FILE *f;
@@ -204,12 +217,23 @@ static struct dev_ssh_creds *creds_build(struct dev_service *svc)
 			a->role = role_of(us->role);
 			a->password_hash = us->password_hash ? xstrdup(us->password_hash) : NULL;
 			a->default_device = dflt ? xstrdup(dflt) : NULL;
+			a->n_keys = us->n_public_keys;
+			a->keys = xcalloc(us->n_public_keys + 1, sizeof *a->keys);
+			for (size_t k = 0; k < us->n_public_keys; k++)
+				a->keys[k] = xstrdup(us->public_keys[k]);
 		}
 		free(dflt);
 	}
 	free(tenants);
 	free(routers);
 	return c;
+}
+
+/* Gives the SSH server (if any) a new snapshot. */
+static void creds_update(struct dev_service *svc)
+{
+	if (svc->ssh)
+		dev_ssh_server_set_creds(svc->ssh, creds_build(svc));
 }
 
 json_t *dev_service_console(struct dev_service *svc, const char *device, char **error)
@@ -224,6 +248,10 @@ json_t *dev_service_console(struct dev_service *svc, const char *device, char **
 		*error = xasprintf("no router '%s' (expected TENANT/NETWORK/ROUTER)", device);
 		return NULL;
 	}
+	if (!svc->ssh) {
+		*error = xstrdup("the devices' SSH server is off");
+		return NULL;
+	}
 	r = CONTAINER_OF(o, const struct router, hdr);
 	randombytes_buf(raw, sizeof raw);
 	sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
@@ -234,7 +262,7 @@ json_t *dev_service_console(struct dev_service *svc, const char *device, char **
 	t->router = xstrdup(r->name);
 	t->secret = xstrdup(hex);
 	t->expires_ms = (int64_t)wall_ms() + CONSOLE_TICKET_MS;
-	dev_ssh_server_set_creds(svc->ssh, creds_build(svc));
+	creds_update(svc);
 	char *login = xasprintf("console@%s", r->hdr.id);
 	json_t *j = json_pack("{s:s, s:s, s:i, s:I}", "login", login, "password", hex, "port",
 			      dev_ssh_server_port(svc->ssh), "expires_ms",
@@ -245,12 +273,243 @@ json_t *dev_service_console(struct dev_service *svc, const char *device, char **
 	return j;
 }
 
+/* ---- running and startup configuration ---- */
+
+json_t *dev_router_json(const struct dev_service *svc, const char *router_id)
+{
+	const struct model_object *o = model_find(dev_service_model(svc), MODEL_ROUTER, router_id);
+
+	return o ? json_loads(o->json, 0, NULL) : NULL;
+}
+
+/* Forgets the startup record of 'router_id' (store and memory). 'router_id'
+ * may be the record's own key in 'startup' (startup_check): it is used up
+ * last. */
+static void startup_drop(struct dev_service *svc, const char *router_id)
+{
+	char *key = xasprintf(STARTUP_PREFIX "%s", router_id);
+	int rc = store_delete(ctl_state_store(svc->state), key, NULL);
+
+	if (rc)
+		LOG_WARN_RL("cannot delete %s: %s", key, strerror(-rc));
+	free(key);
+	json_object_del(svc->cli_running, router_id);
+	json_object_del(svc->startup, router_id);
+}
+
+/* Keeps 'json' (the router's configuration before the CLI's first change)
+ * as its startup configuration, unless there is a record already. */
+static int startup_keep(struct dev_service *svc, const char *router_id, const char *json,
+			char **error)
+{
+	char *key;
+	int rc;
+
+	if (json_object_get(svc->startup, router_id))
+		return 0;
+	key = xasprintf(STARTUP_PREFIX "%s", router_id);
+	rc = store_put(ctl_state_store(svc->state), key, json, strlen(json), NULL);
+	free(key);
+	if (rc) {
+		*error = xasprintf("cannot keep the startup configuration: %s", strerror(-rc));
+		return rc;
+	}
+	json_object_set_new(svc->startup, router_id, json_string(json));
+	return 0;
+}
+
+int dev_router_update(struct dev_service *svc, const char *router_id, const json_t *router,
+		      char **error)
+{
+	const struct model_object *o = model_find(dev_service_model(svc), MODEL_ROUTER, router_id);
+	const struct model_object *updated = NULL;
+	bool recorded = json_object_get(svc->startup, router_id) != NULL;
+	char *text, *before;
+	int rc;
+
+	*error = NULL;
+	if (!o) {
+		*error = xasprintf("router %s: not found", router_id);
+		return -ENOENT;
+	}
+	before = xstrdup(o->json); /* the update frees 'o' */
+	rc = startup_keep(svc, router_id, before, error);
+	if (rc)
+		goto out;
+	text = json_dumps(router, JSON_COMPACT);
+	svc->updating = router_id;
+	rc = ctl_state_update(svc->state, MODEL_ROUTER, router_id, text, strlen(text), &updated,
+			      error);
+	svc->updating = NULL;
+	free(text);
+	if (rc || (!recorded && !strcmp(updated->json, before))) {
+		/* Refused, or a change that changed nothing: no record. */
+		if (!recorded)
+			startup_drop(svc, router_id);
+	} else {
+		json_object_set_new(svc->cli_running, router_id, json_string(updated->json));
+	}
+out:
+	free(before);
+	return rc;
+}
+
+/* "request body: x: y" -> "x: y": the CLI user sent no request body. */
+static const char *error_text(const char *error)
+{
+	static const char prefix[] = "request body: ";
+
+	if (!error)
+		return "failed";
+	return str_has_prefix(error, prefix) ? error + strlen(prefix) : error;
+}
+
+int dev_session_router_update(struct dev_exec *x, const json_t *router)
+{
+	struct dev_session *s = dev_exec_device(x);
+	char *error = NULL;
+	int rc = dev_router_update(s->service, s->device, router, &error);
+
+	if (rc)
+		dev_printf(x, "%% %s\n", error_text(error));
+	free(error);
+	return rc ? -1 : 0;
+}
+
+json_t *dev_router_startup_json(const struct dev_service *svc, const char *router_id)
+{
+	const char *saved = json_string_value(json_object_get(svc->startup, router_id));
+
+	if (!model_find(dev_service_model(svc), MODEL_ROUTER, router_id))
+		return NULL;
+	return saved ? json_loads(saved, 0, NULL) : dev_router_json(svc, router_id);
+}
+
+int dev_router_write_memory(struct dev_service *svc, const char *router_id, char **error)
+{
+	*error = NULL;
+	if (!model_find(dev_service_model(svc), MODEL_ROUTER, router_id)) {
+		*error = xasprintf("router %s: not found", router_id);
+		return -ENOENT;
+	}
+	if (json_object_get(svc->startup, router_id))
+		startup_drop(svc, router_id);
+	return 0;
+}
+
+/* A recorded router that someone else changed (REST, `onm apply`) or
+ * removed: that write is its startup configuration now. */
+static void startup_check(struct dev_service *svc)
+{
+	const struct model *m = dev_service_model(svc);
+	const char *id;
+	json_t *v, *tmp;
+
+	json_object_foreach_safe (svc->startup, tmp, id, v) {
+		const struct model_object *o = model_find(m, MODEL_ROUTER, id);
+		const char *ours = json_string_value(json_object_get(svc->cli_running, id));
+
+		if (svc->updating && !strcmp(svc->updating, id))
+			continue;
+		if (!o || !ours || strcmp(o->json, ours))
+			startup_drop(svc, id);
+	}
+}
+
+/* At start: every router changed at the CLI since its last `write memory`
+ * goes back to its startup configuration. */
+static void startup_restore(struct dev_service *svc)
+{
+	struct store *store = ctl_state_store(svc->state);
+	struct store_kv *kvs;
+	size_t n, restored = 0;
+	int rc = store_list(store, STARTUP_PREFIX, &kvs, &n);
+
+	if (rc) {
+		LOG_WARN("cannot read the routers' startup configurations: %s", strerror(-rc));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *id = kvs[i].key + strlen(STARTUP_PREFIX);
+		char *error = NULL;
+
+		if (model_find(dev_service_model(svc), MODEL_ROUTER, id)) {
+			rc = ctl_state_update(svc->state, MODEL_ROUTER, id, kvs[i].value,
+					      kvs[i].value_len, NULL, &error);
+			if (rc)
+				LOG_WARN("router %s: cannot restore its startup configuration: %s",
+					 id, error);
+			else
+				restored++;
+			free(error);
+		}
+		rc = store_delete(store, kvs[i].key, NULL);
+		if (rc)
+			LOG_WARN("cannot delete %s: %s", kvs[i].key, strerror(-rc));
+	}
+	if (restored) {
+		LOG_INFO("%zu router%s back to the startup configuration (no write memory)",
+			 restored, restored == 1 ? "" : "s");
+		/* The change callback is not set yet: tell the agents here. */
+		if (svc->agents)
+			ctl_agents_model_changed(ctl_state_revision(svc->state), svc->agents);
+	}
+	store_kvs_free(kvs, n);
+}
+
+/* ---- user settings ---- */
+
+int dev_session_user_update(struct dev_exec *x,
+			    int (*edit)(struct dev_exec *, json_t *user, void *aux), void *aux)
+{
+	struct dev_session *s = dev_exec_device(x);
+	const struct model_object *o =
+	    model_find(dev_service_model(s->service), MODEL_TENANT, s->tenant);
+	json_t *tenant, *user = NULL, *u;
+	char *text, *error = NULL;
+	size_t i;
+	int rc;
+
+	if (s->console || !o) {
+		dev_printf(x, "%% The console has no user settings\n");
+		return -1;
+	}
+	tenant = json_loads(o->json, 0, NULL);
+	json_array_foreach (json_object_get(tenant, "users"), i, u)
+		if (!strcmp(json_string_value(json_object_get(u, "name")) ?: "", s->user))
+			user = u;
+	if (!user) {
+		dev_printf(x, "%% User %s no longer exists\n", s->user);
+		json_decref(tenant);
+		return -1;
+	}
+	rc = edit(x, user, aux);
+	if (rc) {
+		json_decref(tenant);
+		return -1;
+	}
+	text = json_dumps(tenant, JSON_COMPACT);
+	rc = ctl_state_update(s->service->state, MODEL_TENANT, s->tenant, text, strlen(text), NULL,
+			      &error);
+	if (rc)
+		dev_printf(x, "%% %s\n", error_text(error));
+	free(error);
+	free(text);
+	json_decref(tenant);
+	return rc ? -1 : 0;
+}
+
 /* ---- sessions ---- */
 
 static void session_free(struct dev_session *s)
 {
 	dev_term_destroy(s->term);
 	free(s->words);
+	for (size_t i = 0; i < s->n_junos_names; i++)
+		free(s->junos_names[i]);
+	free(s->junos_names);
+	json_decref(s->candidate);
+	free(s->candidate_base);
 	free(s->tenant);
 	free(s->user);
 	free(s->device);
@@ -292,6 +551,8 @@ static void term_write(void *io, const char *buf, size_t len)
 
 	if (s->ssh)
 		dev_ssh_session_write(s->ssh, buf, len);
+	else if (s->local.write)
+		s->local.write(s->local.aux, buf, len);
 }
 
 static void term_close(void *io, int exit_status)
@@ -300,17 +561,23 @@ static void term_close(void *io, int exit_status)
 
 	if (s->ssh)
 		dev_ssh_session_close(s->ssh, exit_status);
+	else if (s->local.close)
+		s->local.close(s->local.aux, exit_status);
 	s->ssh = NULL;
+	s->local.write = NULL;
+	s->local.close = NULL;
 	s->closing = true;
 	event_active(s->service->reap, EV_TIMEOUT, 0);
 }
 
-static const struct user *session_user(const struct dev_session *s)
+const struct user *dev_session_user(const struct dev_session *s)
 {
 	const struct model_object *o = model_find(dev_service_model(s->service), MODEL_TENANT,
 						  s->tenant);
 	const struct tenant *t = o ? CONTAINER_OF(o, const struct tenant, hdr) : NULL;
 
+	if (s->console)
+		return NULL;
 	for (size_t i = 0; t && i < t->n_users; i++)
 		if (!strcmp(t->users[i].name, s->user))
 			return &t->users[i];
@@ -319,7 +586,7 @@ static const struct user *session_user(const struct dev_session *s)
 
 static bool term_verify_password(void *io, const char *password)
 {
-	const struct user *u = session_user(io);
+	const struct user *u = dev_session_user(io);
 
 	return u && u->password_hash &&
 	       !crypto_pwhash_str_verify(u->password_hash, password, strlen(password));
@@ -337,53 +604,167 @@ static void term_audit(void *io, enum dev_audit_verdict verdict, const char *lin
 	free(who);
 }
 
-/* Interface names of the session's router, for IFNAME. */
+static const struct router *session_router(const struct dev_session *s)
+{
+	const struct model_object *o =
+	    model_find(dev_service_model(s->service), MODEL_ROUTER, s->device);
+
+	return o ? CONTAINER_OF(o, const struct router, hdr) : NULL;
+}
+
+/* Interface names of the session's router (in the session's style), for
+ * IFNAME. */
 static const char *const *term_words(void *io, const char *placeholder)
 {
 	struct dev_session *s = io;
-	const struct model_object *o =
-	    model_find(dev_service_model(s->service), MODEL_ROUTER, s->device);
-	const struct router *r = o ? CONTAINER_OF(o, const struct router, hdr) : NULL;
+	const struct router *r = session_router(s);
 	size_t n = r && !strcmp(placeholder, "IFNAME") ? r->n_interfaces : 0;
 
 	free(s->words);
+	for (size_t i = 0; i < s->n_junos_names; i++)
+		free(s->junos_names[i]);
+	free(s->junos_names);
+	s->junos_names = NULL;
+	s->n_junos_names = 0;
 	s->words = xcalloc(n + 1, sizeof *s->words);
-	for (size_t i = 0; i < n; i++)
-		s->words[i] = r->interfaces[i].name;
+	if (s->style == USER_STYLE_JUNOS) {
+		s->junos_names = xcalloc(n + 1, sizeof *s->junos_names);
+		s->n_junos_names = n;
+		for (size_t i = 0; i < n; i++)
+			s->words[i] = s->junos_names[i] = dev_junos_ifname(r, i);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			s->words[i] = r->interfaces[i].name;
+	}
 	return s->words;
 }
 
-static const struct dev_term_ops term_ops = {
+/* The user's alias for a first word: 'alias exec NAME COMMAND'. */
+static const char *term_alias(void *io, const char *word)
+{
+	const struct user *u = dev_session_user(io);
+
+	for (size_t i = 0; u && i < u->n_aliases; i++)
+		if (!strcmp(u->aliases[i].name, word))
+			return u->aliases[i].command;
+	return NULL;
+}
+
+/* JunOS prompts: "user@r1> " in operational mode, "user@r1# " when
+ * configuring. */
+static void term_junos_prompt(void *io, enum dev_mode mode, const char *mode_arg, char *buf,
+			      size_t size)
+{
+	struct dev_session *s = io;
+	const struct router *r = session_router(s);
+
+	snprintf(buf, size, "%s@%s%s", s->user, r ? r->name : "router",
+		 mode == DEV_MODE_EXEC || mode == DEV_MODE_PRIV ? "> " : "# ");
+}
+
+static const struct dev_term_ops ios_ops = {
     .write = term_write,
     .close = term_close,
     .words = term_words,
+    .alias = term_alias,
     .verify_password = term_verify_password,
     .audit = term_audit,
 };
+
+static const struct dev_term_ops junos_ops = {
+    .write = term_write,
+    .close = term_close,
+    .prompt = term_junos_prompt,
+    .words = term_words,
+    .alias = term_alias,
+    .verify_password = term_verify_password,
+    .audit = term_audit,
+};
+
+/* What a session starts with. */
+struct session_params {
+	const char *tenant, *user, *device, *source; /* device: "T/N/R" */
+	enum dev_role role;
+	bool console;
+	bool interactive;
+	unsigned cols, rows;
+	const char *exec;
+};
+
+/* The idle timeout of a session: the user's, none for exec requests. */
+static unsigned session_timeout(const struct dev_session *s)
+{
+	const struct user *u = dev_session_user(s);
+
+	if (s->exec)
+		return 0;
+	return u ? u->exec_timeout_s : USER_EXEC_TIMEOUT_DEFAULT_S;
+}
+
+/* A new session on router 'r' with its terminal (which may write its
+ * first prompt at once). */
+static struct dev_session *session_create(struct dev_service *svc, const struct router *r,
+					  const struct session_params *p,
+					  struct dev_ssh_session *ssh,
+					  const struct dev_session_io *local)
+{
+	struct dev_session *s = xzalloc(sizeof *s);
+	const struct user *u;
+
+	s->service = svc;
+	s->ssh = ssh;
+	if (local)
+		s->local = *local;
+	s->tenant = xstrdup(p->tenant);
+	s->user = xstrdup(p->user);
+	s->device = xstrdup(p->device);
+	s->source = xstrdup(p->source);
+	s->role = p->role;
+	s->console = p->console;
+	s->exec = p->exec != NULL;
+	s->started_ms = dev_service_now_ms(svc);
+	u = dev_session_user(s);
+	s->style = u ? u->style : USER_STYLE_IOS;
+	s->exec_timeout_s = session_timeout(s);
+	s->next = svc->sessions;
+	svc->sessions = s;
+
+	struct dev_term_config cfg = {
+	    .table = s->style == USER_STYLE_JUNOS ? svc->junos : svc->ios,
+	    .hostname = r->name,
+	    .user = p->user,
+	    .source = p->source,
+	    .role = p->role,
+	    .start_mode = p->role >= DEV_ROLE_OPERATOR ? DEV_MODE_PRIV : DEV_MODE_EXEC,
+	    .interactive = p->interactive && !p->exec,
+	    .cols = p->cols,
+	    .rows = p->rows,
+	    .exec_timeout_s = s->exec_timeout_s,
+	    .device = s,
+	    .io = s,
+	};
+	LOG_INFO("%s/%s logged in to %s from %s%s", s->tenant, s->user, s->device, s->source,
+		 p->exec ? " (exec)" : "");
+	s->term = dev_term_create(svc->base, &cfg,
+				  s->style == USER_STYLE_JUNOS ? &junos_ops : &ios_ops);
+	if (p->exec)
+		dev_term_exec(s->term, p->exec);
+	return s;
+}
 
 static void *ssh_open(void *svc_, struct dev_ssh_session *ssh, const struct dev_ssh_login *login,
 		      const char **refusal)
 {
 	struct dev_service *svc = svc_;
-	struct dev_session *s;
 	char *device = xasprintf("%s/%s/%s", login->tenant, login->network, login->device);
 	const struct model_object *o = model_find(dev_service_model(svc), MODEL_ROUTER, device);
+	struct dev_session *s;
 
 	if (!o) {
 		*refusal = "% No such device\r\n";
 		free(device);
 		return NULL;
 	}
-	s = xzalloc(sizeof *s);
-	s->service = svc;
-	s->ssh = ssh;
-	s->tenant = xstrdup(login->tenant);
-	s->user = xstrdup(login->user);
-	s->device = device;
-	s->source = xstrdup(login->source);
-	s->role = login->role;
-	s->exec = login->exec != NULL;
-	s->started_ms = wall_ms();
 	if (login->ticket) {
 		/* One use (the SSH thread enforces it too): the next snapshot
 		 * no longer has a ticket of this device. */
@@ -398,38 +779,65 @@ static void *ssh_open(void *svc_, struct dev_ssh_session *ssh, const struct dev_
 				free(used);
 				break;
 			}
-		dev_ssh_server_set_creds(svc->ssh, creds_build(svc));
+		creds_update(svc);
 	}
-	s->next = svc->sessions;
-	svc->sessions = s;
-
-	struct dev_term_config cfg = {
-	    .table = svc->ios,
-	    .hostname = CONTAINER_OF(o, const struct router, hdr)->name,
+	struct session_params p = {
+	    .tenant = login->tenant,
 	    .user = login->user,
+	    .device = device,
 	    .source = login->source,
 	    .role = login->role,
-	    .start_mode = login->role >= DEV_ROLE_OPERATOR ? DEV_MODE_PRIV : DEV_MODE_EXEC,
-	    .interactive = login->pty && !login->exec,
+	    .console = login->ticket,
+	    .interactive = login->pty,
 	    .cols = login->cols,
 	    .rows = login->rows,
-	    .device = s,
-	    .io = s,
+	    .exec = login->exec,
 	};
-	LOG_INFO("%s/%s logged in to %s from %s%s", s->tenant, s->user, s->device, s->source,
-		 login->exec ? " (exec)" : "");
-	s->term = dev_term_create(svc->base, &cfg, &term_ops);
-	if (login->exec)
-		dev_term_exec(s->term, login->exec);
+	s = session_create(svc, CONTAINER_OF(o, const struct router, hdr), &p, ssh, NULL);
+	free(device);
 	return s;
+}
+
+struct dev_session *dev_service_open_local(struct dev_service *svc,
+					   const struct dev_local_login *login,
+					   const struct dev_session_io *io)
+{
+	const struct model *m = dev_service_model(svc);
+	const struct model_object *o = model_find(m, MODEL_ROUTER, login->device);
+	const struct model_object *to = model_find(m, MODEL_TENANT, login->tenant);
+	const struct tenant *t = to ? CONTAINER_OF(to, const struct tenant, hdr) : NULL;
+	bool console = !strcmp(login->user, "console");
+	const struct user *u = NULL;
+
+	for (size_t i = 0; t && i < t->n_users; i++)
+		if (!strcmp(t->users[i].name, login->user))
+			u = &t->users[i];
+	if (!o || !t || (!u && !console))
+		return NULL;
+	struct session_params p = {
+	    .tenant = login->tenant,
+	    .user = login->user,
+	    .device = login->device,
+	    .source = login->source,
+	    .role = u ? role_of(u->role) : DEV_ROLE_ADMIN,
+	    .console = !u,
+	    .interactive = login->interactive,
+	    .cols = login->cols,
+	    .rows = login->rows,
+	    .exec = login->exec,
+	};
+	return session_create(svc, CONTAINER_OF(o, const struct router, hdr), &p, NULL, io);
+}
+
+void dev_session_input(struct dev_session *s, const char *buf, size_t len)
+{
+	if (!s->closing)
+		dev_term_input(s->term, buf, len);
 }
 
 static void ssh_input(void *s_, const char *buf, size_t len)
 {
-	struct dev_session *s = s_;
-
-	if (!s->closing)
-		dev_term_input(s->term, buf, len);
+	dev_session_input(s_, buf, len);
 }
 
 static void ssh_resize(void *s_, unsigned cols, unsigned rows)
@@ -440,15 +848,20 @@ static void ssh_resize(void *s_, unsigned cols, unsigned rows)
 		dev_term_resize(s->term, cols, rows);
 }
 
-static void ssh_closed(void *s_)
+void dev_session_gone(struct dev_session *s)
 {
-	struct dev_session *s = s_;
-
 	s->ssh = NULL;
+	s->local.write = NULL;
+	s->local.close = NULL;
 	if (!s->closing) {
 		session_unlink(s->service, s);
 		session_free(s);
 	}
+}
+
+static void ssh_closed(void *s_)
+{
+	dev_session_gone(s_);
 }
 
 /* The client has no more to send (`ssh host < script`, a piped console):
@@ -481,6 +894,16 @@ static const struct dev_ssh_hooks ssh_hooks = {
 
 /* ---- the service ---- */
 
+static struct dev_cmd_table *table_create(const struct dev_cmd *cmds, size_t n, const char *style)
+{
+	char *error = NULL;
+	struct dev_cmd_table *t = dev_cmd_table_create(cmds, n, &error);
+
+	if (!t)
+		onm_abort("devices: the %s command table does not parse: %s", style, error);
+	return t;
+}
+
 struct dev_service *dev_service_create(struct event_base *base, struct ctl_state *state,
 				       struct ctl_agents *agents, const char *ssh_listen,
 				       const char *state_dir, char **error)
@@ -493,18 +916,23 @@ struct dev_service *dev_service_create(struct event_base *base, struct ctl_state
 	svc->agents = agents;
 	svc->started_ms = wall_ms();
 	svc->reap = event_new(base, -1, 0, on_reap, svc);
+	svc->startup = json_object();
+	svc->cli_running = json_object();
 	mkdir(state_dir, 0700);
 	svc->audit_path = xasprintf("%s/audit.log", state_dir);
 	audit_load(svc);
-	svc->ios = dev_cmd_table_create(dev_ios_cmds, dev_ios_n_cmds, error);
-	if (!svc->ios)
-		onm_abort("devices: the IOS command table does not parse: %s", *error);
-	svc->ssh = dev_ssh_server_create(base, ssh_listen, state_dir, &ssh_hooks, svc, error);
-	if (!svc->ssh) {
-		dev_service_destroy(svc);
-		return NULL;
+	svc->ios = table_create(dev_ios_cmds, dev_ios_n_cmds, "IOS");
+	svc->junos = table_create(dev_junos_cmds, dev_junos_n_cmds, "JunOS");
+	startup_restore(svc);
+	if (ssh_listen) {
+		svc->ssh =
+		    dev_ssh_server_create(base, ssh_listen, state_dir, &ssh_hooks, svc, error);
+		if (!svc->ssh) {
+			dev_service_destroy(svc);
+			return NULL;
+		}
 	}
-	dev_ssh_server_set_creds(svc->ssh, creds_build(svc));
+	creds_update(svc);
 	return svc;
 }
 
@@ -523,11 +951,15 @@ void dev_service_destroy(struct dev_service *svc)
 	if (svc->reap)
 		event_free(svc->reap);
 	dev_cmd_table_destroy(svc->ios);
+	dev_cmd_table_destroy(svc->junos);
 	for (size_t i = 0; i < svc->n_tickets; i++)
 		svc->tickets[i].expires_ms = 0;
 	tickets_prune(svc, NULL);
 	free(svc->tickets);
 	json_decref(svc->audit);
+	json_decref(svc->startup);
+	json_decref(svc->cli_running);
+	json_decref(svc->test_counters);
 	free(svc->audit_path);
 	free(svc);
 }
@@ -536,26 +968,46 @@ void dev_service_model_changed(struct dev_service *svc)
 {
 	const struct model *m = dev_service_model(svc);
 
-	dev_ssh_server_set_creds(svc->ssh, creds_build(svc));
-	/* Sessions whose device or user is gone end; roles follow. */
+	creds_update(svc);
+	startup_check(svc);
+	/* Sessions whose device or user is gone end; roles and idle
+	 * timeouts follow the model. */
 	for (struct dev_session *s = svc->sessions; s; s = s->next) {
-		const struct user *u = session_user(s);
+		const struct user *u = dev_session_user(s);
+		unsigned timeout;
 
 		if (s->closing)
 			continue;
-		if (!u || !model_find(m, MODEL_ROUTER, s->device)) {
+		if ((!u && !s->console) || !model_find(m, MODEL_ROUTER, s->device)) {
 			dev_term_print(s->term, "\n% This device or user was removed\n");
 			term_close(s, 1);
 			continue;
 		}
-		if (role_of(u->role) != s->role) {
+		if (u && role_of(u->role) != s->role) {
 			s->role = role_of(u->role);
 			dev_term_set_role(s->term, s->role);
+		}
+		timeout = session_timeout(s);
+		if (timeout != s->exec_timeout_s) {
+			s->exec_timeout_s = timeout;
+			dev_term_set_exec_timeout(s->term, timeout);
 		}
 	}
 }
 
 int dev_service_ssh_port(const struct dev_service *svc)
 {
-	return dev_ssh_server_port(svc->ssh);
+	return svc->ssh ? dev_ssh_server_port(svc->ssh) : -1;
+}
+
+void dev_service_audit(struct dev_service *svc, const char *user, const char *device,
+		       const char *source, const char *command, const char *verdict, int status)
+{
+	audit(svc, user, device, source, command, verdict, status);
+}
+
+int dev_service_router_update(struct dev_service *svc, const char *router_id, const json_t *router,
+			      char **error)
+{
+	return dev_router_update(svc, router_id, router, error);
 }

@@ -80,6 +80,7 @@ struct dev_exec {
 	enum dev_mode mode;
 	char *mode_arg;
 	bool nested;	 /* run by "do": mode changes stay in the command */
+	bool compare;	 /* the line ended in "| compare" */
 	bool in_handler; /* the handler has not returned yet */
 	bool done;	 /* dev_exec_done() was called inside the handler */
 	bool cancelling; /* the cancel callback runs or ran */
@@ -306,7 +307,7 @@ static void pager_key(struct dev_term *t, int key)
 
 static void filter_line(struct dev_term *t, const char *line, size_t len)
 {
-	bool m = !regexec(&t->re, line, 0, NULL, 0);
+	bool m = t->filter == DEV_FILTER_COUNT_LINES || !regexec(&t->re, line, 0, NULL, 0);
 
 	switch (t->filter) {
 	case DEV_FILTER_INCLUDE:
@@ -319,9 +320,11 @@ static void filter_line(struct dev_term *t, const char *line, size_t len)
 		m = t->begun;
 		break;
 	case DEV_FILTER_COUNT:
+	case DEV_FILTER_COUNT_LINES:
 		t->count += m;
 		return;
 	case DEV_FILTER_NONE:
+	case DEV_FILTER_COMPARE:
 		m = true;
 		break;
 	}
@@ -358,15 +361,19 @@ static void filter_finish(struct dev_term *t)
 	if (!t->out_stopped) {
 		if (t->fline.length)
 			filter_line(t, ds_cstr(&t->fline), t->fline.length);
-		if (t->filter == DEV_FILTER_COUNT) {
+		if (t->filter == DEV_FILTER_COUNT || t->filter == DEV_FILTER_COUNT_LINES) {
 			char buf[64];
 			int n = snprintf(buf, sizeof buf,
-					 "Number of lines which match regexp = %lu\n", t->count);
+					 t->filter == DEV_FILTER_COUNT
+					     ? "Number of lines which match regexp = %lu\n"
+					     : "Count: %lu lines\n",
+					 t->count);
 
 			pager_out(t, buf, (size_t)n);
 		}
 	}
-	regfree(&t->re);
+	if (t->filter != DEV_FILTER_COUNT_LINES)
+		regfree(&t->re);
 	t->filter = DEV_FILTER_NONE;
 	t->begun = false;
 	t->count = 0;
@@ -493,6 +500,12 @@ static size_t regex_cost(const char *re, size_t budget)
  * too costly. Back-references are refused: they make matching exponential. */
 static bool filter_start(struct dev_term *t, enum dev_filter f, const char *regex)
 {
+	if (f == DEV_FILTER_COUNT_LINES) {
+		t->filter = f;
+		t->count = 0;
+		ds_clear(&t->fline);
+		return true;
+	}
 	if (strlen(regex) > REGEX_SIZE || regex_cost(regex, REGEX_NODES) == SIZE_MAX)
 		return false;
 	for (const char *p = regex; *p; p++)
@@ -622,7 +635,7 @@ static void cancel_command(struct dev_term *t)
 	command_end(t, -ECANCELED);
 }
 
-static void run_command(struct dev_term *t, struct dev_match *m, bool nested)
+static void run_command(struct dev_term *t, struct dev_match *m, bool nested, bool compare)
 {
 	struct dev_exec *x = xzalloc(sizeof *x);
 	int rc;
@@ -632,6 +645,7 @@ static void run_command(struct dev_term *t, struct dev_match *m, bool nested)
 	x->match = *m;
 	memset(m, 0, sizeof *m);
 	x->nested = nested;
+	x->compare = compare;
 	x->mode = nested ? DEV_MODE_PRIV : t->mode;
 	x->mode_arg = !nested && t->mode_arg ? xstrdup(t->mode_arg) : NULL;
 	x->device = t->device;
@@ -816,11 +830,11 @@ static void run_line(struct dev_term *t, const char *typed)
 		break;
 	}
 	if (pipe != SIZE_MAX) {
-		if (!(m.cmd->flags & DEV_CMD_PIPE)) {
+		if (!(m.cmd->flags & DEV_CMD_PIPES)) {
 			line_invalid(t, typed, alias_unmap(&amap, pipe));
 			goto out;
 		}
-		switch (dev_filter_parse(line + pipe + 1, &filter, &regex, &foff)) {
+		switch (dev_filter_parse(line + pipe + 1, m.cmd->flags, &filter, &regex, &foff)) {
 		case DEV_MATCH_OK:
 			break;
 		case DEV_MATCH_INVALID:
@@ -836,14 +850,15 @@ static void run_line(struct dev_term *t, const char *typed)
 		line_failed(t, "% Permission denied\n");
 		goto out;
 	}
-	if (filter != DEV_FILTER_NONE && !filter_start(t, filter, regex)) {
+	if (filter != DEV_FILTER_NONE && filter != DEV_FILTER_COMPARE &&
+	    !filter_start(t, filter, regex)) {
 		line_failed(t, "% Invalid regular expression\n");
 		goto out;
 	}
 	/* A parent mode's command leaves the sub-mode, as on IOS. */
 	if (!nested && m.mode != t->mode)
 		set_mode(t, m.mode, NULL);
-	run_command(t, &m, nested);
+	run_command(t, &m, nested, filter == DEV_FILTER_COMPARE);
 out:
 	dev_match_uninit(&m);
 	free(cmdline);
@@ -1455,6 +1470,11 @@ enum dev_mode dev_exec_mode(const struct dev_exec *x)
 	return x->mode;
 }
 
+bool dev_exec_compare(const struct dev_exec *x)
+{
+	return x->compare;
+}
+
 const char *dev_exec_mode_arg(const struct dev_exec *x)
 {
 	return x->mode_arg;
@@ -1687,7 +1707,7 @@ void dev_term_destroy(struct dev_term *t)
 			x->user = x->source = "";
 		}
 	}
-	if (t->filter != DEV_FILTER_NONE)
+	if (t->filter != DEV_FILTER_NONE && t->filter != DEV_FILTER_COUNT_LINES)
 		regfree(&t->re);
 	if (t->idle)
 		event_free(t->idle);

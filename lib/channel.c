@@ -17,6 +17,7 @@ enum key_kind {
 	K_UINT, /* an integer >= 0 */
 	K_OBJECT,
 	K_ARRAY,
+	K_BOOL,
 };
 
 struct msg_key {
@@ -40,6 +41,8 @@ static const struct msg_spec {
     [CHANNEL_VIEW] = {"view", {{"revision", K_UINT}, {"entries", K_OBJECT}}, 2},
     [CHANNEL_DELTA] = {"delta", {{"revision", K_UINT}, {"put", K_OBJECT}, {"delete", K_ARRAY}}, 3},
     [CHANNEL_ERROR] = {"error", {{"detail", K_STRING}}, 1},
+    [CHANNEL_REQUEST] = {"request", {{"id", K_UINT}, {"op", K_STRING}}, 2},
+    [CHANNEL_RESPONSE] = {"response", {{"id", K_UINT}, {"ok", K_BOOL}}, 2},
 };
 
 static const char *const kind_names[] = {
@@ -47,6 +50,7 @@ static const char *const kind_names[] = {
     [K_UINT] = "a non-negative integer",
     [K_OBJECT] = "an object",
     [K_ARRAY] = "an array",
+    [K_BOOL] = "true or false",
 };
 
 /* "hello", "ack", ... ("?" for a value outside the enum). */
@@ -82,6 +86,8 @@ static bool value_is(const json_t *v, enum key_kind kind)
 		return json_is_object(v);
 	case K_ARRAY:
 		return json_is_array(v);
+	case K_BOOL:
+		return json_is_boolean(v);
 	}
 	return false;
 }

@@ -1607,6 +1607,104 @@ static bool tenant_check(struct walk *w, const struct doc_node *map, void *obj)
 	return false;
 }
 
+/* An SNMP community (a secret: not quoted in messages). */
+static bool p_community(struct walk *w, const struct doc_node *node, void *obj,
+			const struct field *f)
+{
+	const char *s = get_scalar(w, node, "a community string");
+
+	if (!s)
+		return false;
+	if (!model_community_is_valid(s))
+		return fail(w, node,
+			    "is not a valid community (1 to %d printable characters, no space "
+			    "and no '@')",
+			    TENANT_COMMUNITY_MAX_LEN);
+	*member_str(obj, f) = xstrdup(s);
+	return true;
+}
+
+/* "A.B.C.D:PORT" into 'r'. */
+static bool parse_trap_receiver(const char *s, struct snmp_trap_receiver *r)
+{
+	const char *colon = strrchr(s, ':');
+	char *addr, *end;
+	unsigned long port;
+	bool ok;
+
+	if (!colon || !colon[1] || colon[1] == '+' || colon[1] == '-')
+		return false;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end || !port || port > 65535)
+		return false;
+	addr = xmemdup0(s, (size_t)(colon - s));
+	ok = ipv4_parse(addr, &r->ip);
+	free(addr);
+	r->port = (uint16_t)port;
+	return ok;
+}
+
+/* The trap receivers: a list of "A.B.C.D:PORT", each once. */
+static bool p_trap_receivers(struct walk *w, const struct doc_node *node, void *obj,
+			     const struct field *f)
+{
+	struct tenant_snmp *ts = obj;
+
+	if (node->type == DOC_NULL)
+		return true;
+	if (node->type != DOC_SEQ)
+		return fail_type(w, node, "a list");
+	if (node->n > TENANT_TRAP_RECEIVERS_MAX)
+		return fail(w, node, "has %zu receivers (at most %d)", node->n,
+			    TENANT_TRAP_RECEIVERS_MAX);
+	if (!node->n)
+		return true;
+	ts->trap_receivers = xcalloc(node->n, sizeof *ts->trap_receivers);
+	ts->n_trap_receivers = node->n;
+	for (size_t i = 0; i < node->n; i++) {
+		size_t old = path_push_index(w, i);
+		const char *s = get_scalar(w, node->items[i], "a receiver \"ADDR:PORT\"");
+		struct snmp_trap_receiver *r = &ts->trap_receivers[i];
+		bool ok = s != NULL;
+
+		if (ok && !parse_trap_receiver(s, r))
+			ok = fail_value(
+			    w, node->items[i], s,
+			    "is not a trap receiver (\"A.B.C.D:PORT\", port 1 to 65535)");
+		for (size_t j = 0; ok && j < i; j++)
+			if (ts->trap_receivers[j].ip == r->ip &&
+			    ts->trap_receivers[j].port == r->port)
+				ok = fail_value(w, node->items[i], s, "is listed twice");
+		path_pop(w, old);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static bool tenant_snmp_check(struct walk *w, const struct doc_node *map, void *obj)
+{
+	const struct tenant_snmp *ts = obj;
+
+	if (ts->ro_community && ts->rw_community && !strcmp(ts->ro_community, ts->rw_community))
+		return fail_at_key(w, map, "rw_community",
+				   "is the ro_community (the community says the access)");
+	return true;
+}
+
+static const struct field tenant_snmp_fields[] = {
+    {"ro_community", p_community, offsetof(struct tenant_snmp, ro_community), 0, 0, NULL},
+    {"rw_community", p_community, offsetof(struct tenant_snmp, rw_community), 0, 0, NULL},
+    {"trap_receivers", p_trap_receivers, 0, 0, 0, NULL},
+};
+
+static const struct schema tenant_snmp_schema = {
+    NULL,      tenant_snmp_fields, ARRAY_SIZE(tenant_snmp_fields), 0, NO_OFFSET,
+    NO_OFFSET, tenant_snmp_check,
+};
+
+static field_parser p_map; /* below, with the networks' routing */
+
 static const struct field tenant_fields[] = {
     {"name", p_name, offsetof(struct tenant, name), 0, F_REQUIRED, NULL},
     {"service_level", p_name, offsetof(struct tenant, service_level), 0, 0, NULL},
@@ -1616,6 +1714,7 @@ static const struct field tenant_fields[] = {
     {"premium_quota", p_quota, offsetof(struct tenant, premium_quota), 0, 0, NULL},
     {"fallback", p_name, offsetof(struct tenant, fallback), 0, 0, NULL},
     {"quarantine", p_bool, offsetof(struct tenant, quarantine), 0, 0, NULL},
+    {"snmp", p_map, offsetof(struct tenant, snmp), 0, 0, &tenant_snmp_schema},
 };
 
 static bool network_check(struct walk *w, const struct doc_node *map, void *obj)
@@ -2487,6 +2586,33 @@ static void user_extra_write(struct writer *w, const struct user *u)
 	}
 }
 
+/* 'snmp', only when something in it is set. */
+static void tenant_snmp_write(struct writer *w, const struct tenant_snmp *ts)
+{
+	if (!ts->ro_community && !ts->rw_community && !ts->n_trap_receivers)
+		return;
+	w_key(w, "snmp");
+	w_begin(w, '{');
+	if (ts->ro_community)
+		put_str(w, "ro_community", ts->ro_community);
+	if (ts->rw_community)
+		put_str(w, "rw_community", ts->rw_community);
+	if (ts->n_trap_receivers) {
+		w_key(w, "trap_receivers");
+		w_begin(w, '[');
+		for (size_t i = 0; i < ts->n_trap_receivers; i++) {
+			char addr[IPV4_ADDR_STRLEN], buf[IPV4_ADDR_STRLEN + 8];
+
+			ipv4_format(ts->trap_receivers[i].ip, addr);
+			snprintf(buf, sizeof buf, "%s:%u", addr, ts->trap_receivers[i].port);
+			w_sep(w);
+			w_string(w, buf);
+		}
+		w_end(w, ']');
+	}
+	w_end(w, '}');
+}
+
 static void tenant_write(struct writer *w, const struct tenant *t, bool for_api)
 {
 	put_str(w, "name", t->name);
@@ -2514,6 +2640,7 @@ static void tenant_write(struct writer *w, const struct tenant *t, bool for_api)
 	}
 	if (t->quarantine)
 		put_bool(w, "quarantine", true);
+	tenant_snmp_write(w, &t->snmp);
 }
 
 static void rule_write(struct writer *w, const struct sg_rule *r)

@@ -909,6 +909,33 @@ static char *check_user_extras(const struct user *u, struct src_pos *where)
 	return NULL;
 }
 
+/* Communities that select a device must be distinct from each other;
+ * receivers are listed once (the codec checks the same on input). */
+static char *check_tenant_snmp(const struct tenant_snmp *s, struct src_pos *where)
+{
+	if (s->ro_community && !model_community_is_valid(s->ro_community))
+		return errf(where, NULL, "snmp: ro_community is not a valid community");
+	if (s->rw_community && !model_community_is_valid(s->rw_community))
+		return errf(where, NULL, "snmp: rw_community is not a valid community");
+	if (s->ro_community && s->rw_community && !strcmp(s->ro_community, s->rw_community))
+		return errf(where, NULL, "snmp: rw_community is the ro_community");
+	if (s->n_trap_receivers > TENANT_TRAP_RECEIVERS_MAX)
+		return errf(where, NULL, "snmp: more than %d trap receivers",
+			    TENANT_TRAP_RECEIVERS_MAX);
+	for (size_t i = 0; i < s->n_trap_receivers; i++) {
+		const struct snmp_trap_receiver *r = &s->trap_receivers[i];
+
+		if (!r->port)
+			return errf(where, NULL, "snmp: trap receiver %zu has port 0", i + 1);
+		for (size_t j = 0; j < i; j++)
+			if (s->trap_receivers[j].ip == r->ip &&
+			    s->trap_receivers[j].port == r->port)
+				return errf(where, NULL, "snmp: duplicate trap receiver %zu",
+					    i + 1);
+	}
+	return NULL;
+}
+
 static char *check_tenant(const struct model *m, const struct tenant *t, struct src_pos *where)
 {
 	size_t first, second;
@@ -946,7 +973,7 @@ static char *check_tenant(const struct model *m, const struct tenant *t, struct 
 			   &first, &second))
 		return errf(where, &t->users[second].pos, "duplicate user '%s'",
 			    t->users[second].name);
-	return NULL;
+	return check_tenant_snmp(&t->snmp, where);
 }
 
 static char *check_rule(const struct network *n, const struct security_group *g, size_t k,

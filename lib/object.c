@@ -120,6 +120,9 @@ static void tenant_free(struct tenant *t)
 	}
 	free(t->users);
 	free(t->fallback);
+	free_secret(t->snmp.ro_community);
+	free_secret(t->snmp.rw_community);
+	free(t->snmp.trap_receivers);
 }
 
 static void network_free(struct network *n)
@@ -271,6 +274,18 @@ bool model_text_is_printable(const char *s, size_t max)
 		return false;
 	for (; s[n]; n++)
 		if (n >= max || s[n] < ' ' || s[n] > '~')
+			return false;
+	return n > 0;
+}
+
+bool model_community_is_valid(const char *s)
+{
+	size_t n = 0;
+
+	if (!s)
+		return false;
+	for (; s[n]; n++)
+		if (n >= TENANT_COMMUNITY_MAX_LEN || s[n] <= ' ' || s[n] > '~' || s[n] == '@')
 			return false;
 	return n > 0;
 }

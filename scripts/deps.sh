@@ -18,10 +18,17 @@ PKGS="$PKGS udhcpc iputils-ping traceroute iperf3 netcat-openbsd tcpdump tshark 
 PKGS="$PKGS iptables"
 # Simulated devices: the real SSH client, driven through a PTY by expect.
 PKGS="$PKGS openssh-client expect"
+# Simulated devices over SNMP: net-snmp's library (the controller's agent is
+# built on it), its tools and snmptrapd (the tests walk, set and receive traps
+# with them).
+PKGS="$PKGS libsnmp-dev snmp snmptrapd"
 # Benchmarks only ('deps.sh bench', called by make bench): load generators
-# and the peers the data plane is measured against.
+# and the peers the data plane is measured against; OpenSSH's sshd is the
+# peer of the simulated devices' SSH server (bench/ssh.sh runs its own sshd,
+# own config and host key, on loopback; it does not use the system service).
 if [ "${1:-}" = bench ]; then
 	PKGS="$PKGS wrk sqlite3 libigraph-dev openvswitch-switch wireguard-go wireguard-tools"
+	PKGS="$PKGS openssh-server snmpd"
 fi
 
 missing=""

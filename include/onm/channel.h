@@ -16,6 +16,8 @@
  *   view    revision, entries (object)                        controller -> agent
  *   delta   revision, put (object), delete (array)            controller -> agent
  *   error   detail (string)                                   controller -> agent
+ *   request id (integer), op (string)                         controller -> agent
+ *   response id (integer), ok (boolean)                       agent -> controller
  *
  * Integers are non-negative. Which side may send which type is the
  * receiver's check (channel_msg_type() tells the type).
@@ -51,6 +53,8 @@ enum channel_msg_type {
 	CHANNEL_VIEW,
 	CHANNEL_DELTA,
 	CHANNEL_ERROR,
+	CHANNEL_REQUEST,
+	CHANNEL_RESPONSE,
 	CHANNEL_N_TYPES
 };
 

@@ -163,6 +163,26 @@ struct user {
 	struct src_pos pos;
 };
 
+/* A tenant's SNMP access to its routers (device/snmp.c, docs/snmp.md):
+ * v2c requests name a router with the community "COMMUNITY@NETWORK/ROUTER"
+ * (or "COMMUNITY@TENANT/NETWORK/ROUTER"); the routers' traps go to the
+ * receivers. All optional: a tenant without communities has no SNMP. */
+#define TENANT_COMMUNITY_MAX_LEN 64 /* a community: printable ASCII but ' ' and '@' */
+#define TENANT_TRAP_RECEIVERS_MAX 16
+
+struct snmp_trap_receiver {
+	uint32_t ip;   /* host order */
+	uint16_t port; /* UDP, 1..65535 */
+};
+
+struct tenant_snmp {
+	char *ro_community; /* read-only (viewers and operators), or NULL */
+	char *rw_community; /* read-write (admins), or NULL; never the ro one */
+	struct snmp_trap_receiver *trap_receivers; /* "ADDR:PORT" each, no duplicates, at
+						    * most TENANT_TRAP_RECEIVERS_MAX */
+	size_t n_trap_receivers;
+};
+
 struct tenant {
 	struct model_object hdr;
 	char *name;
@@ -174,6 +194,8 @@ struct tenant {
 	char *fallback;		/* service level once the quota is used up; set iff
 				 * premium_quota is (default "silver"), never 'service_level' */
 	bool quarantine;	/* operator's order: all traffic passes 'inspection' hosts */
+	/* 'snmp:' (all NULL and 0 when absent) */
+	struct tenant_snmp snmp;
 };
 
 struct subnet {
@@ -311,6 +333,9 @@ bool model_acl_name_is_valid(const char *name);
 bool model_alias_name_is_valid(const char *name);
 /* Non-empty printable ASCII (' ' to '~') of at most 'max' characters. */
 bool model_text_is_printable(const char *s, size_t max);
+/* An SNMP community: 1..TENANT_COMMUNITY_MAX_LEN characters of '!' to '~'
+ * but '@' (which separates it from the device it selects). */
+bool model_community_is_valid(const char *s);
 
 struct instance {
 	struct model_object hdr;

@@ -108,6 +108,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(a.udp_src_port >= 49152, "outer source port out of range");
 		check(a.next_hop != 0, "no next hop");
 		break;
+	case DP_TO_LOCAL:
+		check(b.len >= ETH_HEADER_LEN, "frame for the router shorter than Ethernet");
+		check(dp_map_find(&tables->vni_map, a.vni) != DP_NONE,
+		      "frame for the router of no VN");
+		break;
 	default:
 		check(false, "bad verdict");
 	}

@@ -1,76 +1,31 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Golden tests of the device CLI: each tests/golden/NAME.cli file is a
- * session transcript — what is typed and what the screen then shows, side
- * by side — replayed through the real terminal and command engine with
- * the sample router of tests/device-fixture.h. The terminal's bytes go
- * through a screen emulator, so the file shows what a user sees (echo,
- * erased --More--, the caret under the typed text), not escape codes.
+ * Golden tests of the device CLI's engine and terminal: each
+ * tests/golden/NAME.cli file (format in golden-script.h) is replayed
+ * through the real terminal and command engine with the sample router of
+ * tests/device-fixture.h. The terminal's bytes go through a screen
+ * emulator, so the file shows what a user sees (echo, erased --More--,
+ * the caret under the typed text), not escape codes.
  *
- * File format (one step per line, each followed by its expected screen):
- *
- *   # comment              ignored (a line that is "#" or starts with "# ")
- *   @set KEY=VALUE ...     options for the sessions that follow: role=
- *                          viewer|operator|admin, mode=exec|priv, rows=N,
- *                          hostname=NAME (defaults: admin, priv, 24, r1)
- *   @session               a new interactive session (the previous one goes)
- *   @exec LINE             a new exec session (`ssh r1 'LINE'`) running LINE
- *   > TEXT                 TEXT typed, then Enter
- *   + TEXT                 TEXT typed, no Enter
- *   anything else          the expected screen after the step above it
- *
- * TEXT may hold keys in braces: {TAB} {UP} {DOWN} {LEFT} {RIGHT} {HOME}
- * {END} {DEL} {BS} {ESC} {CR} {SP} and {^A}..{^Z} for control keys; "{{"
- * is a '{'. After each step the event loop runs until no ping is pending.
- *
- * The expected screen of a step is every row from the one the cursor was
- * on before the step (so that row appears again, completed) down to the
- * cursor's row, trailing blanks removed; if the session ended (status
- * N), "<closed N>" replaces the cursor's row when empty. An expected line that would start with '#', '>',
- * '+', '@' or '\' is written with a '\' in front. Blank lines at the end
- * of the file are ignored.
+ * Options: @set role=viewer|operator|admin, mode=exec|priv, rows=N,
+ * hostname=NAME (defaults: admin, priv, 24, r1). After each step the event
+ * loop runs until no ping is pending.
  *
  * Usage: test-golden-cli [--regen] [FILE.cli|DIR]...  (default: the
- * source tree's tests/golden). Prints TAP; on a mismatch, the step and
- * both screens. --regen rewrites the files with what the screen showed
- * (to be reviewed line by line before committing).
+ * source tree's tests/golden).
  */
 #include "../device-fixture.h"
+#include "golden-script.h"
 #include "term.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #ifndef GOLDEN_DIR
 #define GOLDEN_DIR "tests/golden"
 #endif
-
-enum step_kind { STEP_SET, STEP_SESSION, STEP_EXEC, STEP_INPUT };
-
-struct step {
-	enum step_kind kind;
-	char *src;  /* the step's line as written */
-	char *text; /* options, exec line or keys (decoded) */
-	size_t text_len;
-	bool enter; /* '>' */
-	int line_no;
-	char **expected; /* expected screen lines */
-	size_t n_expected, allocated;
-	char **comments; /* comment lines before the step (for --regen) */
-	size_t n_comments, comments_allocated;
-};
-
-struct script {
-	struct step *steps;
-	size_t n, allocated;
-	char **trailing; /* comments after the last step */
-	size_t n_trailing, trailing_allocated;
-};
 
 struct options {
 	enum dev_role role;
@@ -80,6 +35,7 @@ struct options {
 };
 
 struct session {
+	struct options o;
 	struct event_base *base;
 	struct dev_cmd_table *table;
 	struct sample_device dev;
@@ -87,173 +43,6 @@ struct session {
 	struct screen scr;
 	int closed, status;
 };
-
-static void push_line(char ***v, size_t *n, size_t *allocated, const char *s)
-{
-	*v = xgrow(*v, allocated, *n + 1, sizeof **v);
-	(*v)[(*n)++] = xstrdup(s);
-}
-
-/* Decodes the keys notation; returns NULL or an error. */
-static char *decode_keys(const char *s, char **out, size_t *len)
-{
-	static const struct {
-		const char *name, *bytes;
-	} keys[] = {
-	    {"TAB", "\t"},	 {"UP", "\x1b[A"},   {"DOWN", "\x1b[B"}, {"LEFT", "\x1b[D"},
-	    {"RIGHT", "\x1b[C"}, {"HOME", "\x1b[H"}, {"END", "\x1b[F"},	 {"DEL", "\x1b[3~"},
-	    {"BS", "\x7f"},	 {"ESC", "\x1b"},    {"CR", "\r"},	 {"SP", " "},
-	};
-	struct ds d = DS_EMPTY_INITIALIZER;
-
-	while (*s) {
-		const char *end;
-		size_t i, n;
-
-		if (*s != '{') {
-			ds_put_char(&d, *s++);
-			continue;
-		}
-		if (s[1] == '{') {
-			ds_put_char(&d, '{');
-			s += 2;
-			continue;
-		}
-		end = strchr(s, '}');
-		if (!end) {
-			ds_destroy(&d);
-			return xasprintf("unclosed '{' in \"%s\"", s);
-		}
-		n = (size_t)(end - s - 1);
-		if (n == 2 && s[1] == '^' && s[2] >= 'A' && s[2] <= 'Z') {
-			ds_put_char(&d, (char)(s[2] - 'A' + 1));
-		} else {
-			for (i = 0; i < ARRAY_SIZE(keys); i++)
-				if (strlen(keys[i].name) == n && !strncmp(keys[i].name, s + 1, n))
-					break;
-			if (i == ARRAY_SIZE(keys)) {
-				ds_destroy(&d);
-				return xasprintf("unknown key {%.*s}", (int)n, s + 1);
-			}
-			ds_put_cstr(&d, keys[i].bytes);
-		}
-		s = end + 1;
-	}
-	*len = d.length;
-	*out = ds_steal_cstr(&d);
-	return NULL;
-}
-
-static bool is_comment(const char *line)
-{
-	return !strcmp(line, "#") || !strncmp(line, "# ", 2);
-}
-
-/* Parses a script; returns NULL or an error ("FILE:LINE: ..."). */
-static char *script_parse(const char *path, const char *text, struct script *sc)
-{
-	char **pending = NULL;
-	size_t n_pending = 0, pending_allocated = 0;
-	const char *p = text;
-	int line_no = 0;
-
-	memset(sc, 0, sizeof *sc);
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char *line = xmemdup0(p, len);
-		struct step *st;
-		char *err;
-
-		p += len + (nl != NULL);
-		line_no++;
-		if (is_comment(line)) {
-			push_line(&pending, &n_pending, &pending_allocated, line);
-			free(line);
-			continue;
-		}
-		if (line[0] == '@' ||
-		    ((line[0] == '>' || line[0] == '+') && (line[1] == ' ' || line[1] == '\0'))) {
-			sc->steps = xgrow(sc->steps, &sc->allocated, sc->n + 1, sizeof *sc->steps);
-			st = &sc->steps[sc->n++];
-			memset(st, 0, sizeof *st);
-			st->src = xstrdup(line);
-			st->line_no = line_no;
-			st->comments = pending;
-			st->n_comments = n_pending;
-			st->comments_allocated = pending_allocated;
-			pending = NULL;
-			n_pending = pending_allocated = 0;
-			if (!strncmp(line, "@set", 4) && (!line[4] || line[4] == ' ')) {
-				st->kind = STEP_SET;
-				st->text = xstrdup(line + 4);
-			} else if (!strcmp(line, "@session")) {
-				st->kind = STEP_SESSION;
-			} else if (!strncmp(line, "@exec ", 6)) {
-				st->kind = STEP_EXEC;
-				st->text = xstrdup(line + 6);
-			} else if (line[0] == '@') {
-				free(line);
-				return xasprintf("%s:%d: unknown directive", path, line_no);
-			} else {
-				st->kind = STEP_INPUT;
-				st->enter = line[0] == '>';
-				err =
-				    decode_keys(line[1] ? line + 2 : "", &st->text, &st->text_len);
-				if (err) {
-					char *msg = xasprintf("%s:%d: %s", path, line_no, err);
-
-					free(err);
-					free(line);
-					return msg;
-				}
-			}
-			free(line);
-			continue;
-		}
-		if (!sc->n) {
-			free(line);
-			return xasprintf("%s:%d: expected screen before any step", path, line_no);
-		}
-		st = &sc->steps[sc->n - 1];
-		push_line(&st->expected, &st->n_expected, &st->allocated,
-			  line[0] == '\\' ? line + 1 : line);
-		free(line);
-	}
-	/* Blank lines at the end of the file do not count. */
-	if (sc->n) {
-		struct step *st = &sc->steps[sc->n - 1];
-
-		while (st->n_expected && !st->expected[st->n_expected - 1][0])
-			free(st->expected[--st->n_expected]);
-	}
-	sc->trailing = pending;
-	sc->n_trailing = n_pending;
-	sc->trailing_allocated = pending_allocated;
-	return NULL;
-}
-
-static void script_uninit(struct script *sc)
-{
-	for (size_t i = 0; i < sc->n; i++) {
-		struct step *st = &sc->steps[i];
-
-		for (size_t k = 0; k < st->n_expected; k++)
-			free(st->expected[k]);
-		for (size_t k = 0; k < st->n_comments; k++)
-			free(st->comments[k]);
-		free(st->expected);
-		free(st->comments);
-		free(st->src);
-		free(st->text);
-	}
-	for (size_t k = 0; k < sc->n_trailing; k++)
-		free(sc->trailing[k]);
-	free(sc->trailing);
-	free(sc->steps);
-}
-
-/* ---- sessions ---- */
 
 static void s_write(void *io, const char *buf, size_t len)
 {
@@ -276,8 +65,11 @@ static const struct dev_term_ops s_ops = {
     .words = sample_words,
 };
 
-static void session_end(struct session *s)
+static void session_end(void *aux)
 {
+	struct session *s = aux;
+	struct options o = s->o;
+
 	if (!s->base)
 		return;
 	dev_term_destroy(s->t);
@@ -285,18 +77,29 @@ static void session_end(struct session *s)
 	event_base_free(s->base);
 	screen_uninit(&s->scr);
 	memset(s, 0, sizeof *s);
+	s->o = o;
 }
 
-static void session_start(struct session *s, const struct options *o, bool interactive)
+static void session_reset(void *aux)
 {
+	struct session *s = aux;
+
+	session_end(s);
+	s->o = (struct options){.role = DEV_ROLE_ADMIN, .mode = DEV_MODE_PRIV, .rows = 24};
+	snprintf(s->o.hostname, sizeof s->o.hostname, "r1");
+}
+
+static char *session_start(void *aux, const char *exec_line)
+{
+	struct session *s = aux;
 	struct dev_term_config cfg = {
-	    .hostname = o->hostname,
+	    .hostname = s->o.hostname,
 	    .user = "golden",
 	    .source = "127.0.0.1:1",
-	    .role = o->role,
-	    .start_mode = o->mode,
-	    .interactive = interactive,
-	    .rows = o->rows,
+	    .role = s->o.role,
+	    .start_mode = s->o.mode,
+	    .interactive = exec_line == NULL,
+	    .rows = s->o.rows,
 	};
 
 	session_end(s);
@@ -309,268 +112,84 @@ static void session_start(struct session *s, const struct options *o, bool inter
 	cfg.device = &s->dev;
 	cfg.io = s;
 	s->t = dev_term_create(s->base, &cfg, &s_ops);
+	if (exec_line)
+		dev_term_exec(s->t, exec_line);
+	return NULL;
+}
+
+static void session_input(void *aux, const char *buf, size_t len)
+{
+	struct session *s = aux;
+
+	dev_term_input(s->t, buf, len);
 }
 
 /* Runs the loop until no ping is pending (5 s at most). */
-static void session_settle(struct session *s)
+static void session_settle(void *aux)
 {
+	struct session *s = aux;
 	uint64_t end = time_usec() + 5000000;
 
 	while (s->dev.pings && time_usec() < end)
 		event_base_loop(s->base, EVLOOP_ONCE);
 }
 
-static char *set_options(struct options *o, const char *text)
+static struct screen *session_screen(void *aux)
 {
-	char *copy = xstrdup(text), *save = NULL, *err = NULL;
+	struct session *s = aux;
 
-	for (char *kv = strtok_r(copy, " ", &save); kv && !err; kv = strtok_r(NULL, " ", &save)) {
-		char *eq = strchr(kv, '=');
+	return s->t ? &s->scr : NULL;
+}
 
-		if (!eq) {
-			err = xasprintf("bad option \"%s\"", kv);
-			break;
-		}
-		*eq++ = '\0';
-		if (!strcmp(kv, "role") && dev_role_parse(eq, &o->role))
-			continue;
-		if (!strcmp(kv, "mode") && (!strcmp(eq, "exec") || !strcmp(eq, "priv"))) {
-			o->mode = !strcmp(eq, "exec") ? DEV_MODE_EXEC : DEV_MODE_PRIV;
-			continue;
-		}
-		if (!strcmp(kv, "rows")) {
-			o->rows = (unsigned)strtoul(eq, NULL, 10);
-			continue;
-		}
-		if (!strcmp(kv, "hostname")) {
-			snprintf(o->hostname, sizeof o->hostname, "%s", eq);
-			continue;
-		}
-		err = xasprintf("bad option \"%s=%s\"", kv, eq);
+static bool session_closed(void *aux, int *status)
+{
+	struct session *s = aux;
+
+	*status = s->status;
+	return s->closed;
+}
+
+static char *set_option(void *aux, const char *key, const char *value)
+{
+	struct options *o = &((struct session *)aux)->o;
+
+	if (!strcmp(key, "role") && dev_role_parse(value, &o->role))
+		return NULL;
+	if (!strcmp(key, "mode") && (!strcmp(value, "exec") || !strcmp(value, "priv"))) {
+		o->mode = !strcmp(value, "exec") ? DEV_MODE_EXEC : DEV_MODE_PRIV;
+		return NULL;
 	}
-	free(copy);
-	return err;
-}
-
-/* ---- running a script ---- */
-
-/* The screen a step produced, as lines (see the file comment). */
-static void step_screen(struct session *s, size_t anchor, char ***lines, size_t *n)
-{
-	size_t allocated = 0;
-
-	*lines = NULL;
-	*n = 0;
-	for (size_t r = anchor; r <= s->scr.row && r < s->scr.n_rows; r++)
-		push_line(lines, n, &allocated, screen_row(&s->scr, r));
-	if (s->closed && *n > 1 && !(*lines)[*n - 1][0])
-		free((*lines)[--*n]); /* the output's last newline */
-	if (s->closed) {
-		char buf[32];
-
-		snprintf(buf, sizeof buf, "<closed %d>", s->status);
-		push_line(lines, n, &allocated, buf);
+	if (!strcmp(key, "rows")) {
+		o->rows = (unsigned)strtoul(value, NULL, 10);
+		return NULL;
 	}
-}
-
-static void free_lines(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static bool needs_escape(const char *line)
-{
-	return line[0] == '>' || line[0] == '+' || line[0] == '@' || line[0] == '\\' ||
-	       (line[0] == '#' && (!line[1] || line[1] == ' '));
-}
-
-static void report_mismatch(const char *path, const struct step *st, char **got, size_t n_got)
-{
-	size_t n = st->n_expected > n_got ? st->n_expected : n_got;
-
-	printf("# %s:%d: %s\n", path, st->line_no, st->src ? st->src : "");
-	printf("#   (- expected, + got)\n");
-	for (size_t i = 0; i < n; i++) {
-		const char *e = i < st->n_expected ? st->expected[i] : NULL;
-		const char *g = i < n_got ? got[i] : NULL;
-
-		if (e && g && !strcmp(e, g)) {
-			printf("#    %s\n", e);
-			continue;
-		}
-		if (e)
-			printf("#   -%s\n", e);
-		if (g)
-			printf("#   +%s\n", g);
+	if (!strcmp(key, "hostname")) {
+		snprintf(o->hostname, sizeof o->hostname, "%s", value);
+		return NULL;
 	}
+	return xasprintf("bad option \"%s=%s\"", key, value);
 }
 
-/* Runs a script; false on a mismatch. With 'regen', writes the actual
- * transcript to 'out' instead of comparing. */
-static bool script_run(const char *path, struct script *sc, FILE *regen)
+static char *no_directive(void *aux, const char *name, const char *args)
 {
-	struct options o = {.role = DEV_ROLE_ADMIN, .mode = DEV_MODE_PRIV, .rows = 24};
-	struct session s = {0};
-	size_t anchor = 0;
-	bool ok = true;
-
-	snprintf(o.hostname, sizeof o.hostname, "r1");
-	for (size_t i = 0; i < sc->n && (ok || regen); i++) {
-		struct step *st = &sc->steps[i];
-		char **got = NULL, *err;
-		size_t n_got = 0;
-
-		switch (st->kind) {
-		case STEP_SET:
-			err = set_options(&o, st->text);
-			if (err) {
-				printf("# %s:%d: %s\n", path, st->line_no, err);
-				free(err);
-				ok = false;
-			}
-			break;
-		case STEP_SESSION:
-			session_start(&s, &o, true);
-			anchor = 0;
-			break;
-		case STEP_EXEC:
-			session_start(&s, &o, false);
-			anchor = 0;
-			dev_term_exec(s.t, st->text);
-			session_settle(&s);
-			break;
-		case STEP_INPUT:
-			if (!s.t) {
-				printf("# %s:%d: input without a session\n", path, st->line_no);
-				ok = false;
-				break;
-			}
-			dev_term_input(s.t, st->text, st->text_len);
-			if (st->enter)
-				dev_term_input(s.t, "\r", 1);
-			session_settle(&s);
-			break;
-		}
-		if (st->kind != STEP_SET && s.t)
-			step_screen(&s, anchor, &got, &n_got);
-		if (regen) {
-			for (size_t k = 0; k < st->n_comments; k++)
-				fprintf(regen, "%s\n", st->comments[k]);
-			fprintf(regen, "%s\n", st->src);
-			for (size_t k = 0; k < n_got; k++)
-				fprintf(regen, "%s%s\n", needs_escape(got[k]) ? "\\" : "", got[k]);
-		} else if (ok) {
-			bool same = n_got == st->n_expected;
-
-			for (size_t k = 0; same && k < n_got; k++)
-				same = !strcmp(got[k], st->expected[k]);
-			if (!same) {
-				report_mismatch(path, st, got, n_got);
-				ok = false;
-			}
-		}
-		free_lines(got, n_got);
-		if (s.t)
-			anchor = s.scr.row;
-	}
-	if (regen)
-		for (size_t k = 0; k < sc->n_trailing; k++)
-			fprintf(regen, "%s\n", sc->trailing[k]);
-	session_end(&s);
-	return ok;
+	return xasprintf("unknown directive @%s", name);
 }
 
-static bool run_file(const char *path, bool regen)
-{
-	struct script sc;
-	char *text, *err;
-	size_t len;
-	bool ok;
-	int rc = read_file(path, &text, &len);
-
-	if (rc) {
-		printf("# %s: %s\n", path, strerror(-rc));
-		return false;
-	}
-	err = script_parse(path, text, &sc);
-	free(text);
-	if (err) {
-		printf("# %s\n", err);
-		free(err);
-		script_uninit(&sc);
-		return false;
-	}
-	if (regen) {
-		char *tmp = xasprintf("%s.tmp", path);
-		FILE *f = fopen(tmp, "w");
-
-		ok = f && script_run(path, &sc, f);
-		if (f && !fclose(f) && ok)
-			ok = !rename(tmp, path);
-		free(tmp);
-	} else {
-		ok = script_run(path, &sc, NULL);
-	}
-	script_uninit(&sc);
-	return ok;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Adds the .cli files of 'dir' (sorted), or 'dir' itself if a file. */
-static void collect(const char *dir, char ***files, size_t *n, size_t *allocated)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t first = *n;
-
-	if (!d) {
-		push_line(files, n, allocated, dir);
-		return;
-	}
-	while ((e = readdir(d)))
-		if (str_has_suffix(e->d_name, ".cli")) {
-			char *p = xasprintf("%s/%s", dir, e->d_name);
-
-			push_line(files, n, allocated, p);
-			free(p);
-		}
-	closedir(d);
-	qsort(*files + first, *n - first, sizeof **files, cmp_names);
-}
+static const struct golden_ops ops = {
+    .reset = session_reset,
+    .set = set_option,
+    .directive = no_directive,
+    .start = session_start,
+    .input = session_input,
+    .settle = session_settle,
+    .screen = session_screen,
+    .closed = session_closed,
+    .end = session_end,
+};
 
 int main(int argc, char **argv)
 {
-	char **files = NULL;
-	size_t n = 0, allocated = 0;
-	bool regen = false;
-	int failed = 0;
+	struct session s = {0};
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--regen"))
-			regen = true;
-		else
-			collect(argv[i], &files, &n, &allocated);
-	}
-	if (!n)
-		collect(GOLDEN_DIR, &files, &n, &allocated);
-	if (!n) {
-		printf("1..0 # no golden files\n");
-		return 1;
-	}
-	printf("1..%zu\n", n);
-	for (size_t i = 0; i < n; i++) {
-		const char *base = strrchr(files[i], '/');
-		bool ok = run_file(files[i], regen);
-
-		printf("%sok %zu - %s\n", ok ? "" : "not ", i + 1, base ? base + 1 : files[i]);
-		failed += !ok;
-	}
-	free_lines(files, n);
-	return failed ? 1 : 0;
+	return golden_main(argc, argv, GOLDEN_DIR, &ops, &s);
 }

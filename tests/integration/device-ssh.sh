@@ -7,7 +7,13 @@
 # route added at the CLI appears in the REST API and the data plane forwards by it;
 # `show interfaces` counters are the agents' and grow by the packets a ping sent; a
 # viewer's `configure terminal` is denied and audited; wrong passwords are refused
-# and logged; `onm console` opens a session with a one-time ticket. Prints TAP.
+# and logged; `onm console` opens a session with a one-time ticket. Then the per-user
+# settings and the running vs startup configuration: an idle session (exec-timeout 0 1)
+# must give its password again; a JunOS-style user's `show route`; login with a public
+# key of the topology file; `traffic-shape rate` set at the CLI holds iperf3 through the
+# router within 10% of the rate; and after the lab's controller is killed and restarted
+# by the supervisor, what `write memory` saved is there and what it did not save is gone.
+# Prints TAP.
 
 # shellcheck source=tests/integration/lab/lib.sh
 . "$(dirname "$0")/lab/lib.sh"
@@ -18,7 +24,11 @@ for tool in ssh expect; do
 	command -v "$tool" >/dev/null || bail "$tool is not installed (scripts/deps.sh installs it)"
 done
 
-cat >topo.yaml <<'YAML'
+# kay logs in with a key only.
+ssh-keygen -q -t ed25519 -N '' -C kay@device-ssh -f "$T_DIR/kay_key" || bail "ssh-keygen failed"
+KAY_PUB=$(cat "$T_DIR/kay_key.pub")
+
+cat >topo.yaml <<YAML
 substrate:
   hosts:
     - {name: ha}
@@ -31,6 +41,8 @@ tenants:
     users:
       - {name: ann, role: admin, password: "pass word one"}
       - {name: vic, role: viewer, password: "pass word two"}
+      - {name: jun, role: admin, password: "pass word three", style: junos}
+      - {name: kay, role: operator, public_keys: ["$KAY_PUB"]}
     networks:
       - name: net
         subnets:
@@ -50,6 +62,27 @@ YAML
 lab_up topo.yaml
 [ "$RC" = 0 ] || bail "lab up failed: $ERR"
 PORT=$LAB_SSH_PORT
+
+# Helpers called through check (which shellcheck cannot see: SC2317).
+# between V LO HI: V is a number in [LO, HI].
+# shellcheck disable=SC2317
+between() {
+	[ -n "$1" ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
+}
+# lacks TEXT PATTERN: no line of TEXT matches PATTERN.
+# shellcheck disable=SC2317
+lacks() {
+	! has "$1" "$2"
+}
+# has_all TEXT PATTERN...: TEXT has a line matching each PATTERN.
+# shellcheck disable=SC2317
+has_all() {
+	local text=$1 p
+	shift
+	for p in "$@"; do
+		has "$text" "$p" || return 1
+	done
+}
 
 # Passwords go through SSH_ASKPASS: no TTY needed for exec mode.
 askpass() {
@@ -143,5 +176,123 @@ check "... and logged" bash -c "curl -s '$CTL_URL/v1/audit' | jq -e '[.items[] |
 # 15: onm console: a one-time ticket from the API, the session on the local terminal.
 OUT=$(printf 'show version\nexit\n' | timeout 30 "$ONM_BIN" --controller "$CTL_URL" console tx/net/edge 2>&1)
 check "onm console runs commands" has "$OUT" "onm Virtual Router Software"
+
+# 17-19: exec-timeout 0 1: after a second without input the session asks for the password
+# again, and runs commands once it has it. The setting is ann's in the model.
+askpass "pass word one"
+cat >idle.exp <<EXP
+set timeout 15
+spawn ssh ${SSH_OPTS[*]} -tt -l ann@net/edge 127.0.0.1
+expect {
+	"edge#" {}
+	timeout { puts "NO-PROMPT"; exit 2 }
+}
+send "configure terminal\r"
+expect "edge(config)#"
+send "exec-timeout 0 1\r"
+expect "edge(config)#"
+send "end\r"
+expect "edge#"
+set timeout 5
+expect {
+	"Password: " {}
+	timeout { puts "NO-RELOGIN"; exit 3 }
+}
+send "pass word one\r"
+expect {
+	"edge#" {}
+	timeout { puts "NO-PROMPT-AFTER-RELOGIN"; exit 4 }
+}
+send "configure terminal\r"
+expect "edge(config)#"
+send "no exec-timeout\r"
+expect "edge(config)#"
+send "end\r"
+expect "edge#"
+send "exit\r"
+expect eof
+EXP
+SSH_ASKPASS="$T_DIR/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=none timeout 40 expect -f idle.exp >idle.out 2>&1
+RC=$?
+check "an idle session must log in again (exec-timeout 0 1)" [ "$RC" = 0 ] || diag "$(tail -20 idle.out)"
+check "... after '% Session idle, log in again'" grep -q "Session idle, log in again" idle.out
+dev_ssh "pass word one" ann@net/edge "show running-config | include exec-timeout"
+check "... and exec-timeout is back to its default" [ -z "$OUT" ]
+
+# 20-21: a JunOS-style user sees JunOS output.
+dev_ssh "pass word three" jun@net/edge "show route"
+check "junos: show route" has "$OUT" "inet.0: " || diag "$OUT"
+check "... with JunOS names and protocols" has "$OUT" ">  via ge-0/0/1.0"
+
+# 22: public key login (the topology file's key; no password tried).
+OUT=$(timeout 30 ssh -p "$PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+	-o LogLevel=ERROR -o PreferredAuthentications=publickey -o IdentitiesOnly=yes \
+	-o BatchMode=yes -i "$T_DIR/kay_key" -l kay@net/edge 127.0.0.1 "show version" 2>&1 </dev/null)
+RC=$?
+check "public key login (kay)" [ "$RC" = 0 ] || diag "$OUT"
+
+# 23-25: traffic-shape rate at the CLI: a token bucket in the agents on what leaves the
+# router through GigabitEthernet0/1; iperf3 from fe1 to be1 stays within 10% of it.
+# iperf3_rate: bits per second fe1 -> be1 (TCP, 5 s after the first, slow start, is
+# left out), or nothing.
+iperf3_rate() {
+	local out
+	lx_bg "$T_DIR/iperf-s.out" be1 iperf3 -s -1 -p 5201 --forceflush
+	wait_for "$T_DIR/iperf-s.out" "Server listening" 50 || sleep 1
+	out=$(lx fe1 iperf3 -c 172.16.6.10 -p 5201 -t 5 -O 1 -J 2>/dev/null)
+	wait "$BG_PID" 2>/dev/null
+	jq -r '.end.sum_received.bits_per_second // empty' <<<"$out" 2>/dev/null | cut -d. -f1
+}
+askpass "pass word one"
+OUT=$(printf 'configure terminal\ninterface gi0/1\ntraffic-shape rate 10000000\nend\nshow running-config | include traffic-shape\n' |
+	SSH_ASKPASS="$T_DIR/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=none \
+		timeout 30 ssh "${SSH_OPTS[@]}" -l ann@net/edge 127.0.0.1 2>&1)
+check "traffic-shape rate 10000000 at the CLI" has "$OUT" " traffic-shape rate 10000000"
+sleep 1
+rate=$(iperf3_rate)
+check "iperf3 through the router within 10% of 10 Mbit/s (${rate:-none} bit/s)" \
+	between "$rate" 9000000 11000000
+OUT=$(printf 'configure terminal\ninterface gi0/1\nno traffic-shape rate\nend\n' |
+	SSH_ASKPASS="$T_DIR/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=none \
+		timeout 30 ssh "${SSH_OPTS[@]}" -l ann@net/edge 127.0.0.1 2>&1)
+sleep 1
+rate=$(iperf3_rate)
+check "without it, iperf3 goes faster than 20 Mbit/s (${rate:-none} bit/s)" \
+	between "$rate" 20000001 100000000000
+
+# 26-32: running vs startup configuration across a controller restart. write memory saves
+# the running configuration: 10.77.0.0/16 (added above) and 10.88.0.0/16; 10.89.0.0/16 is
+# added after it. The lab's supervisor restarts the controller we kill (its pid only).
+OUT=$(printf 'configure terminal\nip route 10.88.0.0 255.255.0.0 172.16.6.20\nend\nwrite memory\nconfigure terminal\nip route 10.89.0.0 255.255.0.0 172.16.6.20\nend\n' |
+	SSH_ASKPASS="$T_DIR/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=none \
+		timeout 30 ssh "${SSH_OPTS[@]}" -l ann@net/edge 127.0.0.1 2>&1)
+check "write memory at the CLI" has "$OUT" "\[OK\]"
+onm_run get routes -o json
+check "before the restart, all three routes are running" \
+	has_all "$OUT" 10.77.0.0/16 10.88.0.0/16 10.89.0.0/16
+ctl=$(jq -r '.services.controller.pid // empty' "$LAB_STATE/pids.json" 2>/dev/null)
+if [ -n "$ctl" ] && alive "$ctl"; then
+	kill -KILL "$ctl"
+	up=
+	for ((i = 0; i < 150; i++)); do
+		sleep 0.2
+		new=$(jq -r '.services.controller.pid // empty' "$LAB_STATE/pids.json" 2>/dev/null)
+		if [ -n "$new" ] && [ "$new" != "$ctl" ] && curl -sf "$CTL_URL/healthz" >/dev/null; then
+			up=1
+			break
+		fi
+	done
+	check "the supervisor restarted the controller ($ctl -> ${new:-none})" [ -n "$up" ]
+else
+	not_ok "the lab's controller pid is in pids.json"
+fi
+onm_run get routes -o json
+check "after the restart: the saved routes are there" has_all "$OUT" 10.77.0.0/16 10.88.0.0/16
+check "... the route added after write memory is gone" lacks "$OUT" "10.89.0.0/16"
+dev_ssh "pass word one" ann@net/edge "show running-config | include ip route"
+check "show running-config after the restart" [ "$OUT" = "ip route 10.77.0.0 255.255.0.0 172.16.6.20
+ip route 10.88.0.0 255.255.0.0 172.16.6.20" ] || diag "$OUT"
+dev_ssh "pass word one" ann@net/edge "show startup-config | include ip route"
+check "... and it is the startup configuration" [ "$(grep -c '^ip route' <<<"$OUT")" = 2 ]
 
 done_testing

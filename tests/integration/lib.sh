@@ -120,7 +120,7 @@ start_controller() {
 		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
 		port_in_use "$port" && continue
 		env "$@" "$CONTROLLER_BIN" --store "sqlite:$db" --api "127.0.0.1:$port" \
-			--agents "unix:$T_DIR/agents.sock" --ssh 127.0.0.1:0 \
+			--agents "unix:$T_DIR/agents.sock" --ssh 127.0.0.1:0 --snmp 127.0.0.1:0 \
 			>>"$T_DIR/controller.log" 2>&1 </dev/null &
 		CTL_PID=$!
 		CTL_PORT=$port

@@ -14,7 +14,9 @@
  * second connection replacing the first; a removed host's agent closed; a
  * slow agent dropped at the output limit while others go on; the socket
  * file (mode 0600, stale socket replaced, live one and non-socket refused,
- * removed at the end).
+ * removed at the end); requests to an agent matched to their responses
+ * by id (out of order, late and unknown ids dropped), canceled, timed out
+ * and failed when the agent goes away; the hosts that carry a network.
  */
 /* cmocka.h needs these before it. */
 // clang-format off
@@ -685,6 +687,272 @@ static void test_tcp(void **statep)
 	ctl_agents_destroy(tcp);
 }
 
+/* How one request ended. */
+struct answer {
+	int calls;
+	json_t *response; /* a copy of the response, if any */
+	char *error;
+};
+
+static void on_answer(void *a_, const json_t *response, const char *error)
+{
+	struct answer *a = a_;
+
+	a->calls++;
+	a->response = response ? json_deep_copy(response) : NULL;
+	a->error = error ? xstrdup(error) : NULL;
+}
+
+static void answer_reset(struct answer *a)
+{
+	json_decref(a->response);
+	free(a->error);
+	memset(a, 0, sizeof *a);
+}
+
+/* Turns the loop until 'a' was called or 'ms' pass. */
+static void wait_answer(struct fixture *f, struct answer *a, int ms)
+{
+	uint64_t deadline = time_usec() + (uint64_t)ms * 1000;
+
+	while (!a->calls && time_usec() < deadline) {
+		event_base_loop(f->base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+}
+
+static struct ctl_agent_request *request(struct fixture *f, const char *host, const char *json,
+					 uint32_t timeout_ms, struct answer *a)
+{
+	json_t *req = json_loads(json, 0, NULL);
+	char *error = NULL;
+	struct ctl_agent_request *r;
+
+	assert_non_null(req);
+	r = ctl_agents_request(f->agents, host, req, timeout_ms, on_answer, a, &error);
+	if (!r)
+		fail_msg("request to %s: %s", host, error);
+	json_decref(req);
+	return r;
+}
+
+/* The client answers request 'id' with ok and "n": 'n'. */
+static void respond(struct client *c, json_int_t id, int n)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof msg, "{\"type\":\"response\",\"id\":%lld,\"ok\":true,\"n\":%d}",
+		 (long long)id, n);
+	client_send(c, msg);
+}
+
+/* A request that cancels its peer when it ends. */
+struct canceling {
+	struct answer a;
+	struct ctl_agent_request *self; /* NULL once ended or canceled */
+	struct canceling *peer;
+};
+
+static void on_answer_cancel(void *c_, const json_t *response, const char *error)
+{
+	struct canceling *c = c_;
+
+	on_answer(&c->a, response, error);
+	c->self = NULL;
+	ctl_agents_request_cancel(c->peer->self);
+	c->peer->self = NULL;
+}
+
+static struct ctl_agent_request *request_canceling(struct fixture *f, struct canceling *c)
+{
+	json_t *req = json_pack("{s:s}", "op", "ping");
+	char *error = NULL;
+	struct ctl_agent_request *r =
+	    ctl_agents_request(f->agents, "h1", req, 5000, on_answer_cancel, c, &error);
+
+	assert_non_null(r);
+	json_decref(req);
+	return r;
+}
+
+static void test_requests(void **statep)
+{
+	struct fixture *f = *statep;
+	struct answer a0 = {0}, a1 = {0}, a2 = {0};
+	struct canceling c1 = {0}, c2 = {0};
+	struct ctl_agent_request *r;
+	struct client c;
+	json_t *msg, *hosts;
+	json_int_t id0, id1;
+	char *error;
+
+	/* Not connected: refused at once. */
+	assert_false(ctl_agents_is_connected(f->agents, "h1"));
+	hosts = json_object();
+	assert_null(ctl_agents_request(f->agents, "h1", hosts, 100, on_answer, &a0, &error));
+	assert_string_equal(error, "the agent of host h1 is not connected");
+	free(error);
+
+	client_connect(f, &c);
+	client_hello(&c, "h1");
+	json_decref(client_expect(f, &c, "view"));
+	assert_true(ctl_agents_is_connected(f->agents, "h1"));
+
+	/* Two requests: the agent sees them with their own ids and their
+	 * arguments; answers in the other order reach the right callbacks. */
+	request(f, "h1", "{\"op\":\"ping\",\"dst\":\"10.1.1.11\",\"count\":3}", 5000, &a0);
+	request(f, "h1", "{\"op\":\"arp\",\"network\":\"acme/blue\"}", 5000, &a1);
+	msg = client_expect(f, &c, "request");
+	assert_string_equal(json_string_value(json_object_get(msg, "op")), "ping");
+	assert_string_equal(json_string_value(json_object_get(msg, "dst")), "10.1.1.11");
+	assert_int_equal(json_integer_value(json_object_get(msg, "count")), 3);
+	id0 = json_integer_value(json_object_get(msg, "id"));
+	json_decref(msg);
+	msg = client_expect(f, &c, "request");
+	assert_string_equal(json_string_value(json_object_get(msg, "op")), "arp");
+	id1 = json_integer_value(json_object_get(msg, "id"));
+	json_decref(msg);
+	assert_true(id0 != id1);
+	assert_int_equal(a0.calls + a1.calls, 0);
+	respond(&c, id1, 11);
+	wait_answer(f, &a1, WAIT_MS);
+	assert_int_equal(a1.calls, 1);
+	assert_null(a1.error);
+	assert_int_equal(json_integer_value(json_object_get(a1.response, "n")), 11);
+	assert_int_equal(a0.calls, 0);
+	/* An answer to no request (or a second one) is dropped. */
+	respond(&c, id1, 12);
+	respond(&c, 9999, 13);
+	respond(&c, id0, 10);
+	wait_answer(f, &a0, WAIT_MS);
+	assert_int_equal(a0.calls, 1);
+	assert_int_equal(json_integer_value(json_object_get(a0.response, "n")), 10);
+	assert_int_equal(a1.calls, 1);
+	answer_reset(&a0);
+	answer_reset(&a1);
+
+	/* Canceled: its answer calls nobody. */
+	r = request(f, "h1", "{\"op\":\"ping\"}", 5000, &a0);
+	msg = client_expect(f, &c, "request");
+	id0 = json_integer_value(json_object_get(msg, "id"));
+	json_decref(msg);
+	ctl_agents_request_cancel(r);
+	ctl_agents_request_cancel(NULL);
+	respond(&c, id0, 1);
+	client_expect_nothing(f, &c);
+	assert_int_equal(a0.calls, 0);
+
+	/* No answer in time: "timed out", once. */
+	request(f, "h1", "{\"op\":\"ping\"}", 50, &a0);
+	json_decref(client_expect(f, &c, "request"));
+	wait_answer(f, &a0, WAIT_MS);
+	assert_int_equal(a0.calls, 1);
+	assert_string_equal(a0.error, "timed out");
+	assert_null(a0.response);
+	answer_reset(&a0);
+
+	/* The agent goes away: what waits fails; a callback may cancel a
+	 * request that ended too, whose callback is then not called. */
+	request(f, "h1", "{\"op\":\"ping\"}", 5000, &a0);
+	request(f, "h1", "{\"op\":\"ping\"}", 5000, &a2);
+	c1.peer = &c2;
+	c2.peer = &c1;
+	c1.self = request_canceling(f, &c1);
+	c2.self = request_canceling(f, &c2);
+	json_decref(client_expect(f, &c, "request"));
+	client_close(&c);
+	wait_answer(f, &a0, WAIT_MS);
+	wait_answer(f, &a2, WAIT_MS);
+	assert_int_equal(a0.calls, 1);
+	assert_int_equal(a2.calls, 1);
+	assert_string_equal(a0.error, "the agent disconnected");
+	assert_string_equal(a2.error, "the agent disconnected");
+	/* One of the two, which canceled the other. */
+	assert_int_equal(c1.a.calls + c2.a.calls, 1);
+	answer_reset(&a0);
+	answer_reset(&a2);
+	answer_reset(&c1.a);
+	answer_reset(&c2.a);
+	assert_false(ctl_agents_is_connected(f->agents, "h1"));
+
+	/* A request without an op is the caller's mistake. */
+	client_connect(f, &c);
+	client_hello(&c, "h3");
+	json_decref(client_expect(f, &c, "view"));
+	assert_null(ctl_agents_request(f->agents, "h3", hosts, 100, on_answer, &a0, &error));
+	assert_string_equal(error, "a request needs an \"op\"");
+	free(error);
+	json_decref(hosts);
+	/* An agent may not send requests. */
+	client_send(&c, "{\"type\":\"request\",\"id\":1,\"op\":\"ping\"}");
+	client_expect_error(f, &c, "unexpected request from an agent");
+	client_close(&c);
+	assert_int_equal(a0.calls, 0);
+
+	/* The hosts of a network: those of its instances, once each. */
+	hosts = ctl_agents_hosts_of_network(f->agents, "acme/blue");
+	assert_int_equal(json_array_size(hosts), 2);
+	assert_string_equal(json_string_value(json_array_get(hosts, 0)), "h1");
+	assert_string_equal(json_string_value(json_array_get(hosts, 1)), "h3");
+	json_decref(hosts);
+	{
+		const char *web3 = "{\"tenant\":\"acme\",\"network\":\"blue\",\"name\":\"web3\","
+				   "\"subnet\":\"web\",\"host\":\"h1\",\"ip\":\"10.1.1.12\"}";
+
+		if (ctl_state_create(f->state, MODEL_INSTANCE, web3, strlen(web3), NULL, &error))
+			fail_msg("create web3: %s", error);
+	}
+	hosts = ctl_agents_hosts_of_network(f->agents, "acme/blue");
+	assert_int_equal(json_array_size(hosts), 2);
+	json_decref(hosts);
+	hosts = ctl_agents_hosts_of_network(f->agents, "acme/blu");
+	assert_int_equal(json_array_size(hosts), 0);
+	json_decref(hosts);
+	hosts = ctl_agents_hosts_of_network(f->agents, "acme");
+	assert_int_equal(json_array_size(hosts), 0);
+	json_decref(hosts);
+}
+
+/* Requests still waiting when the module goes away fail, and their
+ * callbacks cannot start new ones. */
+static struct ctl_agents *agents_going;
+
+static void on_answer_again(void *a_, const json_t *response, const char *error)
+{
+	struct answer *a = a_;
+	json_t *req = json_pack("{s:s}", "op", "ping");
+	char *again = NULL;
+
+	on_answer(a, response, error);
+	assert_null(ctl_agents_request(agents_going, "h1", req, 100, on_answer, a, &again));
+	free(again);
+	json_decref(req);
+}
+
+static void test_requests_at_destroy(void **statep)
+{
+	struct fixture *f = *statep;
+	struct answer a = {0};
+	json_t *req = json_pack("{s:s}", "op", "ping");
+	struct client c;
+	char *error;
+
+	client_connect(f, &c);
+	client_hello(&c, "h1");
+	json_decref(client_expect(f, &c, "view"));
+	agents_going = f->agents;
+	assert_non_null(
+	    ctl_agents_request(f->agents, "h1", req, 5000, on_answer_again, &a, &error));
+	json_decref(req);
+	ctl_agents_destroy(f->agents);
+	assert_int_equal(a.calls, 1);
+	assert_string_equal(a.error, "the agent disconnected");
+	answer_reset(&a);
+	if (ctl_agents_create(f->base, f->state, f->address, &f->agents, &error))
+		fail_msg("ctl_agents_create: %s", error);
+	client_close(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -695,6 +963,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_socket_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_usage_persists, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tcp, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_requests, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_requests_at_destroy, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,9 @@
  * message type the controller does not send, an error message) and the
  * reconnection delays (100 ms, doubling while nothing succeeds, back to
  * 100 ms after a view; +-20%), a controller that is not there yet, a
- * controller on TCP, and the address syntax.
+ * controller on TCP, the address syntax, and requests: handed to the
+ * agent, which answers on the connection, or refused by a client whose
+ * agent takes none.
  */
 /* cmocka.h needs these before it. */
 // clang-format off
@@ -459,6 +461,71 @@ static void test_addresses(void **state)
 	free(error);
 }
 
+/* The agent's side of a request: answer at once with the op as "echo". */
+static void cb_request(void *e_, const json_t *msg)
+{
+	struct env *e = e_;
+	json_t *r =
+	    json_pack("{s:s, s:O, s:b, s:O}", "type", "response", "id", json_object_get(msg, "id"),
+		      "ok", 1, "echo", json_object_get(msg, "op"));
+
+	assert_int_equal(chan_client_send(e->client, r), 0);
+	json_decref(r);
+}
+
+static const struct chan_client_ops ops_with_requests = {
+    .revision = cb_revision,
+    .disconnected = cb_disconnected,
+    .view = cb_view,
+    .delta = cb_delta,
+    .request = cb_request,
+};
+
+static void test_requests(void **state)
+{
+	struct env *e = *state;
+	char *error = NULL;
+	json_t *r;
+
+	/* An agent that takes no requests says so, and stays connected. */
+	listen_start(e);
+	start(e);
+	expect_connection(e, 1, 2000);
+	send_text(e, "{\"type\": \"request\", \"id\": 4, \"op\": \"ping\"}");
+	want_msgs = 2;
+	assert_true(run_until(e, got_msgs, 2000));
+	r = e->msgs[1];
+	assert_null(channel_msg_check(r));
+	assert_string_equal(json_string_value(json_object_get(r, "type")), "response");
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 4);
+	assert_true(json_is_false(json_object_get(r, "ok")));
+	assert_string_equal(json_string_value(json_object_get(r, "error")),
+			    "this agent takes no requests");
+	assert_true(chan_client_is_connected(e->client));
+	chan_client_destroy(e->client);
+	e->client = NULL;
+	want_eofs = 1;
+	assert_true(run_until(e, got_eofs, 2000));
+
+	/* One that does answers on the connection. */
+	assert_int_equal(chan_client_create(e->base, e->address, "h1", &ops_with_requests, e,
+					    &e->client, &error),
+			 0);
+	expect_connection(e, 2, 2000);
+	send_text(e, "{\"type\": \"request\", \"id\": 5, \"op\": \"arp\", \"network\": \"a/b\"}");
+	want_msgs = e->n_msgs + 1;
+	assert_true(run_until(e, got_msgs, 2000));
+	r = e->msgs[e->n_msgs - 1];
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 5);
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	assert_string_equal(json_string_value(json_object_get(r, "echo")), "arp");
+
+	/* A response from the controller is out of place: closed. */
+	send_text(e, "{\"type\": \"response\", \"id\": 5, \"ok\": true}");
+	want_eofs = 2;
+	assert_true(run_until(e, got_eofs, 2000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +535,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_tcp, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_not_connected, setup, teardown),
 	    cmocka_unit_test(test_addresses),
+	    cmocka_unit_test_setup_teardown(test_requests, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,6 +32,10 @@ static const char *const valid[] = {
     "\"address\":\"198.19.0.1\"}}}",
     "{\"type\":\"delta\",\"revision\":18,\"put\":{},\"delete\":[\"fwd/gold/h2\"]}",
     "{\"type\":\"error\",\"detail\":\"unknown host 'h9'\"}",
+    "{\"type\":\"request\",\"id\":3,\"op\":\"ping\",\"router\":\"acme/blue/r1\","
+    "\"src\":\"10.1.2.1\",\"dst\":\"10.1.2.10\",\"count\":5}",
+    "{\"type\":\"response\",\"id\":3,\"ok\":true,\"results\":[{\"seq\":0,\"rtt_us\":null}]}",
+    "{\"type\":\"response\",\"id\":4,\"ok\":false,\"error\":\"no such router\"}",
     /* More keys are allowed (later versions). */
     "{\"type\":\"ack\",\"revision\":0,\"extra\":[1,2]}",
 };
@@ -75,9 +79,10 @@ static void test_valid_messages(void **state)
 {
 	struct channel_decoder d;
 	struct ds stream = DS_EMPTY_INITIALIZER;
-	static const enum channel_msg_type types[] = {CHANNEL_HELLO, CHANNEL_ACK,   CHANNEL_REPORT,
-						      CHANNEL_VIEW,  CHANNEL_DELTA, CHANNEL_ERROR,
-						      CHANNEL_ACK};
+	static const enum channel_msg_type types[] = {
+	    CHANNEL_HELLO,   CHANNEL_ACK,      CHANNEL_REPORT,   CHANNEL_VIEW, CHANNEL_DELTA,
+	    CHANNEL_ERROR,   CHANNEL_REQUEST,  CHANNEL_RESPONSE, CHANNEL_RESPONSE,
+	    CHANNEL_ACK};
 
 	(void)state;
 	assert_int_equal(ARRAY_SIZE(types), ARRAY_SIZE(valid));
@@ -117,6 +122,8 @@ static void test_valid_messages(void **state)
 	ds_destroy(&stream);
 
 	assert_string_equal(channel_msg_type_name(CHANNEL_DELTA), "delta");
+	assert_string_equal(channel_msg_type_name(CHANNEL_REQUEST), "request");
+	assert_string_equal(channel_msg_type_name(CHANNEL_RESPONSE), "response");
 	assert_string_equal(channel_msg_type_name(CHANNEL_N_TYPES), "?");
 }
 
@@ -226,6 +233,16 @@ static const struct bad_case bad_cases[] = {
     {0, "{\"type\":\"view\",\"revision\":1,\"entries\":null}", 0,
      "view: \"entries\" must be an object"},
     {0, "{\"type\":\"error\"}", 0, "error: missing key \"detail\""},
+    {0, "{\"type\":\"request\",\"op\":\"ping\"}", 0, "request: missing key \"id\""},
+    {0, "{\"type\":\"request\",\"id\":1}", 0, "request: missing key \"op\""},
+    {0, "{\"type\":\"request\",\"id\":-1,\"op\":\"ping\"}", 0,
+     "request: \"id\" must be a non-negative integer"},
+    {0, "{\"type\":\"request\",\"id\":1,\"op\":[]}", 0, "request: \"op\" must be a string"},
+    {0, "{\"type\":\"response\",\"id\":1}", 0, "response: missing key \"ok\""},
+    {0, "{\"type\":\"response\",\"id\":1,\"ok\":1}", 0,
+     "response: \"ok\" must be true or false"},
+    {0, "{\"type\":\"response\",\"id\":\"1\",\"ok\":true}", 0,
+     "response: \"id\" must be a non-negative integer"},
     {0, "{\"type\":\"ack\",\"type\":\"ack\",\"revision\":1}", 0, NULL}, /* duplicate key */
     {0, "{\"type\":\"ack\",\"revision\":1}garbage", 0, NULL},		/* trailing bytes */
     {0, "{\"type\":\"error\",\"detail\":\"a\\u0000b\"}", 0, NULL},	/* NUL in a string */

@@ -1305,6 +1305,83 @@ static void test_user_features(void **state)
 	model_object_destroy(obj);
 }
 
+/* A tenant's 'snmp' key: communities and trap receivers, written only
+ * when set (a tenant without it keeps its canonical text), and its errors. */
+static void test_tenant_snmp(void **state)
+{
+	static const char yaml[] =
+	    "tenants:\n"
+	    "  - name: acme\n"
+	    "    snmp: {ro_community: pub-1, rw_community: \"s3cr#t!\",\n"
+	    "           trap_receivers: [\"127.0.0.1:1162\", \"10.0.0.9:162\"]}\n"
+	    "  - {name: hooli, snmp: {}}\n"
+	    "  - {name: initech, snmp: {ro_community: ro}}\n";
+	static const char body[] = "{\"snmp\":{\"trap_receivers\":[\"1.2.3.4:99\"],"
+				   "\"rw_community\":\"w\"},\"name\":\"t1\"}";
+	const struct tenant *t;
+	struct model_object *obj;
+	struct topology *topo;
+	char *s;
+
+	(void)state;
+	assert_null(codec_topology_parse(yaml, strlen(yaml), "t.yaml", false, &topo));
+	t = CONTAINER_OF(find(topo, MODEL_TENANT, "acme"), struct tenant, hdr);
+	assert_string_equal(t->snmp.ro_community, "pub-1");
+	assert_string_equal(t->snmp.rw_community, "s3cr#t!");
+	assert_int_equal(t->snmp.n_trap_receivers, 2);
+	assert_int_equal(t->snmp.trap_receivers[0].ip, 0x7f000001);
+	assert_int_equal(t->snmp.trap_receivers[0].port, 1162);
+	assert_int_equal(t->snmp.trap_receivers[1].port, 162);
+	s = round_trip(&t->hdr);
+	assert_string_equal(s, "{\"name\":\"acme\",\"service_level\":\"gold\",\"users\":[],"
+			       "\"snmp\":{\"ro_community\":\"pub-1\",\"rw_community\":"
+			       "\"s3cr#t!\",\"trap_receivers\":[\"127.0.0.1:1162\","
+			       "\"10.0.0.9:162\"]}}");
+	free(s);
+	t = CONTAINER_OF(find(topo, MODEL_TENANT, "hooli"), struct tenant, hdr);
+	s = round_trip(&t->hdr);
+	assert_string_equal(s, "{\"name\":\"hooli\",\"service_level\":\"gold\",\"users\":[]}");
+	free(s);
+	t = CONTAINER_OF(find(topo, MODEL_TENANT, "initech"), struct tenant, hdr);
+	assert_null(t->snmp.rw_community);
+	s = round_trip(&t->hdr);
+	assert_string_equal(s, "{\"name\":\"initech\",\"service_level\":\"gold\",\"users\":[],"
+			       "\"snmp\":{\"ro_community\":\"ro\"}}");
+	free(s);
+	topology_destroy(topo);
+
+	assert_null(codec_object_parse_json(MODEL_TENANT, body, strlen(body), "body", &obj));
+	s = round_trip(obj);
+	assert_string_equal(s, "{\"name\":\"t1\",\"service_level\":\"gold\",\"users\":[],"
+			       "\"snmp\":{\"rw_community\":\"w\",\"trap_receivers\":["
+			       "\"1.2.3.4:99\"]}}");
+	free(s);
+	model_object_destroy(obj);
+
+	yaml_fails("tenants:\n  - {name: a, snmp: {ro_community: \"a@b\"}}\n",
+		   "t.yaml:2:36: tenants[0].snmp.ro_community: is not a valid community (1 to "
+		   "64 printable characters, no space and no '@')");
+	yaml_fails("tenants:\n  - {name: a, snmp: {rw_community: \"a b\"}}\n",
+		   "t.yaml:2:36: tenants[0].snmp.rw_community: is not a valid community (1 to "
+		   "64 printable characters, no space and no '@')");
+	yaml_fails("tenants:\n  - {name: a, snmp: {ro_community: x, rw_community: x}}\n",
+		   "t.yaml:2:53: tenants[0].snmp.rw_community: is the ro_community (the "
+		   "community says the access)");
+	yaml_fails("tenants:\n  - {name: a, snmp: {trap_receivers: [\"1.2.3.4\"]}}\n",
+		   "t.yaml:2:39: tenants[0].snmp.trap_receivers[0]: \"1.2.3.4\" is not a trap "
+		   "receiver (\"A.B.C.D:PORT\", port 1 to 65535)");
+	yaml_fails("tenants:\n  - {name: a, snmp: {trap_receivers: [\"1.2.3.4:0\"]}}\n",
+		   "t.yaml:2:39: tenants[0].snmp.trap_receivers[0]: \"1.2.3.4:0\" is not a trap "
+		   "receiver (\"A.B.C.D:PORT\", port 1 to 65535)");
+	yaml_fails("tenants:\n  - {name: a, snmp: {trap_receivers: [\"1.2.3.4:9\", "
+		   "\"1.2.3.4:9\"]}}\n",
+		   "t.yaml:2:52: tenants[0].snmp.trap_receivers[1]: \"1.2.3.4:9\" is listed "
+		   "twice");
+	yaml_fails("tenants:\n  - {name: a, snmp: {community: x}}\n",
+		   "t.yaml:2:22: tenants[0].snmp: unknown key \"community\" (allowed: "
+		   "ro_community, rw_community, trap_receivers)");
+}
+
 /* The syntax checks shared with the model (model.h). */
 static void test_feature_syntax(void **state)
 {
@@ -1534,6 +1611,7 @@ int main(void)
 	    cmocka_unit_test(test_host_fields),	    cmocka_unit_test(test_route_manager_keys),
 	    cmocka_unit_test(test_router_features), cmocka_unit_test(test_user_features),
 	    cmocka_unit_test(test_feature_syntax),  cmocka_unit_test(test_feature_errors),
+	    cmocka_unit_test(test_tenant_snmp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

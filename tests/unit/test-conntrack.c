@@ -4,7 +4,8 @@
  * flow find the same entry, ICMP echo replies match their request, VNIs
  * keep tenants' flows apart, entries expire by the timestamps given and
  * FIN shortens them, and a full table evicts instead of failing — checked
- * against a simple reference on random traffic.
+ * against a simple reference on random traffic; and the flows redirects
+ * translated, kept apart from those security groups allowed.
  */
 // clang-format off
 #include <setjmp.h>
@@ -168,12 +169,74 @@ static void test_full_table_evicts(void **state)
 	conntrack_destroy(ct);
 }
 
+/* Redirected flows: committed as they leave the router (client -> target),
+ * found in both directions with the address the client asked for and the
+ * direction each packet goes; a translated flow is not one security groups
+ * allowed, nor the reverse; both kinds share one entry and its expiry; an
+ * expired flow starts over without the other's flag. */
+static void test_nat(void **state)
+{
+	struct conntrack *ct = conntrack_create(64);
+	const uint32_t client = 0x0a01010a, target = 0x0a01020b, from = 0x0a010263;
+	struct ct_tuple out = tuple(1001, IP_PROTO_TCP, client, 40000, target, 5432);
+	struct ct_tuple back = tuple(1001, IP_PROTO_TCP, target, 5432, client, 40000);
+	/* The same flow with the endpoints in the other order of the key. */
+	struct ct_tuple out2 = tuple(1001, IP_PROTO_UDP, target, 9000, client, 53);
+	struct ct_tuple back2 = tuple(1001, IP_PROTO_UDP, client, 53, target, 9000);
+	struct ct_tuple echo = tuple(1001, IP_PROTO_ICMP, client, 7, target, 0);
+	struct ct_tuple echo_reply = tuple(1001, IP_PROTO_ICMP, target, 0, client, 7);
+	uint32_t orig = 0;
+
+	assert_int_equal(conntrack_nat_lookup(ct, &back, 0, SEC, &orig), CT_NAT_NONE);
+	conntrack_nat_commit(ct, &out, from, TCP_SYN, SEC);
+	assert_int_equal(conntrack_nat_lookup(ct, &back, 0, SEC, &orig), CT_NAT_REPLY);
+	assert_int_equal(orig, from);
+	orig = 0;
+	assert_int_equal(conntrack_nat_lookup(ct, &out, 0, SEC, &orig), CT_NAT_ORIGINAL);
+	assert_int_equal(orig, from);
+	/* Not a security-group flow. */
+	assert_false(conntrack_lookup(ct, &back, 0, SEC));
+	conntrack_commit(ct, &out, TCP_ACK, 2 * SEC);
+	assert_true(conntrack_lookup(ct, &back, 0, 2 * SEC));
+	assert_int_equal(conntrack_count(ct, 2 * SEC), 1);
+	assert_int_equal(conntrack_nat_lookup(ct, &back, 0, 2 * SEC, &orig), CT_NAT_REPLY);
+
+	conntrack_nat_commit(ct, &out2, from, 0, SEC);
+	assert_int_equal(conntrack_nat_lookup(ct, &back2, 0, SEC, &orig), CT_NAT_REPLY);
+	assert_int_equal(conntrack_nat_lookup(ct, &out2, 0, SEC, &orig), CT_NAT_ORIGINAL);
+	conntrack_nat_commit(ct, &echo, from, 0, SEC);
+	assert_int_equal(conntrack_nat_lookup(ct, &echo_reply, 0, SEC, &orig), CT_NAT_REPLY);
+
+	/* A security-group flow is no translated one. */
+	struct ct_tuple plain = tuple(1001, IP_PROTO_TCP, client, 40001, target, 5432);
+	struct ct_tuple plain_back = tuple(1001, IP_PROTO_TCP, target, 5432, client, 40001);
+
+	conntrack_commit(ct, &plain, TCP_SYN, SEC);
+	assert_int_equal(conntrack_nat_lookup(ct, &plain_back, 0, SEC, &orig), CT_NAT_NONE);
+
+	/* Expiry, with FIN shortening it as for any flow. */
+	assert_int_equal(conntrack_nat_lookup(ct, &back, TCP_FIN | TCP_ACK, 3 * SEC, &orig),
+			 CT_NAT_REPLY);
+	assert_int_equal(
+	    conntrack_nat_lookup(ct, &back, 0, 3 * SEC + CT_TIMEOUT_TCP_CLOSED_US + 1, &orig),
+	    CT_NAT_NONE);
+	assert_false(conntrack_lookup(ct, &back, 0, 3 * SEC + CT_TIMEOUT_TCP_CLOSED_US + 1));
+	/* The same tuple later: a new flow, allowed only. */
+	conntrack_commit(ct, &out, TCP_SYN, 100 * SEC);
+	assert_true(conntrack_lookup(ct, &back, 0, 100 * SEC));
+	assert_int_equal(conntrack_nat_lookup(ct, &back, 0, 100 * SEC, &orig), CT_NAT_NONE);
+	assert_int_equal(conntrack_nat_lookup(ct, &back2, 0, SEC + CT_TIMEOUT_UDP_US, &orig),
+			 CT_NAT_NONE);
+	conntrack_destroy(ct);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_both_directions), cmocka_unit_test(test_icmp_echo),
 	    cmocka_unit_test(test_expiry),	    cmocka_unit_test(test_random_reference),
 	    cmocka_unit_test(test_ports_spread),    cmocka_unit_test(test_full_table_evicts),
+	    cmocka_unit_test(test_nat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1985,6 +1985,58 @@ static void test_tenant_quota_quarantine(void **state)
 	free(error);
 }
 
+static void mutate_snmp_same(struct topology *t)
+{
+	struct tenant *tn =
+	    CONTAINER_OF(topology_find(t, MODEL_TENANT, "acme"), struct tenant, hdr);
+
+	tn->snmp.rw_community = xstrdup(tn->snmp.ro_community);
+}
+
+static void mutate_snmp_bad(struct topology *t)
+{
+	struct tenant *tn =
+	    CONTAINER_OF(topology_find(t, MODEL_TENANT, "acme"), struct tenant, hdr);
+
+	tn->snmp.ro_community[0] = '@';
+}
+
+/* A tenant's SNMP communities and trap receivers: kept by the model,
+ * unchanged by a second build, checked when built in C. */
+static void test_tenant_snmp(void **state)
+{
+	static const char yaml[] = HOSTS3 "tenants:\n"
+					  "  - {name: acme, snmp: {ro_community: pub, "
+					  "trap_receivers: [\"127.0.0.1:1162\"]}}\n";
+	struct model *m = build(yaml, NULL), *again;
+	const struct tenant *t = find_tenant(m, "acme");
+	char *error;
+
+	(void)state;
+	assert_string_equal(t->snmp.ro_community, "pub");
+	assert_int_equal(t->snmp.n_trap_receivers, 1);
+	assert_string_equal(t->hdr.json, "{\"name\":\"acme\",\"service_level\":\"gold\","
+					 "\"users\":[],\"snmp\":{\"ro_community\":\"pub\","
+					 "\"trap_receivers\":[\"127.0.0.1:1162\"]}}");
+	again = build(yaml, m);
+	assert_int_equal(n_changes(m, again), 0);
+	model_destroy(again);
+	put_ok(m, MODEL_TENANT, "{\"name\":\"acme\",\"snmp\":{\"rw_community\":\"priv\"}}");
+	t = find_tenant(m, "acme");
+	assert_null(t->snmp.ro_community);
+	assert_string_equal(t->snmp.rw_community, "priv");
+	model_destroy(m);
+
+	error = build_error(yaml, mutate_snmp_same);
+	assert_string_equal(error, "test.yaml:4:5: tenant acme: snmp: rw_community is the "
+				   "ro_community");
+	free(error);
+	error = build_error(yaml, mutate_snmp_bad);
+	assert_string_equal(error, "test.yaml:4:5: tenant acme: snmp: ro_community is not a "
+				   "valid community");
+	free(error);
+}
+
 /* NET_HEAD plus routing for acme/blue at lines 8-12. */
 #define NET_ROUTING(PATHS, PREFER, AVOID)                                                          \
 	NET_HEAD "        routing:\n"                                                              \
@@ -2375,6 +2427,7 @@ int main(void)
 	    cmocka_unit_test(test_sl_dscp_put_remove),
 	    cmocka_unit_test(test_sl_weights_exclusions),
 	    cmocka_unit_test(test_tenant_quota_quarantine),
+	    cmocka_unit_test(test_tenant_snmp),
 	    cmocka_unit_test(test_network_routing),
 	    cmocka_unit_test(test_router_features),
 	    cmocka_unit_test(test_user_features),

@@ -11,7 +11,10 @@
  * cost next hops, waypoints (pre-waypoint hops, the W flag, the check at
  * the destination), kernel VTEP interop, tenant isolation with
  * overlapping addresses, and the counters (per port, VN and router
- * interface, and per class of the packets carried in transit).
+ * interface, and per class of the packets carried in transit). Then the
+ * router interfaces' settings: shutdown, access lists, traffic shaping on a
+ * simulated clock, and redirects with their replies translated back
+ * (checksums verified by recomputing them).
  */
 // clang-format off
 #include <setjmp.h>
@@ -1134,6 +1137,647 @@ static void test_transit_counters(void **state)
 	json_decref(c);
 }
 
+/* ---- router interfaces: shutdown, access lists, shaping, redirects ---- */
+
+/* Rebuilds with r1's two interfaces carrying 'gi0' and 'gi1' (JSON members,
+ * or ""), its static routes 'routes' (a JSON array; NULL: the fixture's)
+ * and 'extra' (router members, or ""). */
+static void rebuild_r1(struct env *e, const char *gi0, const char *gi1, const char *routes,
+		       const char *extra)
+{
+	char *patch = xasprintf(
+	    "{\"router/acme/blue/r1\": {\"interfaces\": ["
+	    "{\"name\": \"GigabitEthernet0/0\", \"subnet\": \"web\", \"ip\": \"10.1.1.1\","
+	    " \"mac\": \"02:aa:00:00:00:01\", \"cidr\": \"10.1.1.0/24\"%s%s},"
+	    "{\"name\": \"GigabitEthernet0/1\", \"subnet\": \"db\", \"ip\": \"10.1.2.1\","
+	    " \"mac\": \"02:aa:00:00:00:02\", \"cidr\": \"10.1.2.0/24\"%s%s}],"
+	    " \"routes\": %s%s%s}}",
+	    *gi0 ? ", " : "", gi0, *gi1 ? ", " : "", gi1,
+	    routes ? routes : "[{\"prefix\": \"10.9.0.0/16\", \"via\": \"10.1.2.20\"}]",
+	    *extra ? ", " : "", extra);
+
+	rebuild(e, patch);
+	free(patch);
+}
+
+/* Checks the checksums of the frame at 'f' by recomputing them: the IPv4
+ * header's, and TCP's, UDP's (unless it carries none) or ICMP's. */
+static void expect_csums(const uint8_t *f, size_t len)
+{
+	struct pkt_info pi;
+	const uint8_t *l4;
+
+	assert_int_equal(packet_parse_frame(f, len, &pi), PKT_OK);
+	assert_int_equal(csum_fold(csum_partial(f + ETH_HEADER_LEN, IPV4_HEADER_MIN_LEN, 0)), 0);
+	l4 = f + pi.l4_ofs;
+	if (pi.proto == IP_PROTO_TCP || (pi.proto == IP_PROTO_UDP && (l4[6] | l4[7])))
+		assert_int_equal(fx_l4_csum(f), 0);
+	else if (pi.proto == IP_PROTO_ICMP)
+		assert_int_equal(csum_fold(csum_partial(l4, pi.l4_len, 0)), 0);
+}
+
+static struct dp_counter_block rif_sum(const struct env *e, uint32_t rif)
+{
+	struct dp_counter_block sum;
+
+	dp_counters_sum(e->t->rifs[rif].ctr, &sum);
+	return sum;
+}
+
+/* Expects the ICMP error 'type'/'code' from 'src' back to web1. */
+static void expect_icmp_to_web1(struct env *e, uint8_t type, uint8_t code, uint32_t src)
+{
+	struct pkt_info pi;
+
+	expect_port(e, FX_PORT_WEB1);
+	assert_true(e->a.reply);
+	assert_int_equal(packet_parse_frame(e->b.data, e->b.len, &pi), PKT_OK);
+	assert_int_equal(pi.proto, IP_PROTO_ICMP);
+	assert_int_equal(pi.icmp_type, type);
+	assert_int_equal(pi.icmp_code, code);
+	assert_int_equal(pi.src_ip, src);
+	assert_int_equal(pi.dst_ip, FX_WEB1);
+	expect_csums(e->b.data, e->b.len);
+}
+
+/* Gi0/1 (db) shut down: nothing routed out through it (its connected route
+ * and the static route via its subnet are gone: net unreachable) or in
+ * through it, its address answers neither ARP nor ping; Gi0/0 works as
+ * before; DHCP on db is as it was; a less specific route through an
+ * interface that is up takes over; "no shutdown" brings it all back. */
+static void test_interface_shutdown(void **state)
+{
+	struct env *e = *state;
+	struct pkt_info pi;
+	uint64_t down = drops(e, DP_DROP_INTERFACE_DOWN), no_route = drops(e, DP_DROP_NO_ROUTE);
+	uint64_t gi1_drops;
+
+	rebuild_r1(e, "", "\"shutdown\": true", NULL, "");
+	gi1_drops = rif_sum(e, 1).drops;
+	e->frame_len =
+	    fx_tcp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_DB1, 40000, 5432, TCP_SYN);
+	send_port(e, FX_PORT_WEB1);
+	expect_icmp_to_web1(e, ICMP_DEST_UNREACH, ICMP_NET_UNREACH, FX_R1_WEB);
+	e->frame_len =
+	    fx_tcp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_DB2, 40000, 5432, TCP_SYN);
+	send_port(e, FX_PORT_WEB1);
+	expect_icmp_to_web1(e, ICMP_DEST_UNREACH, ICMP_NET_UNREACH, FX_R1_WEB);
+	e->frame_len = fx_udp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_IP(10, 9, 1, 1),
+			      5000, 53, 64, 20);
+	send_port(e, FX_PORT_WEB1);
+	expect_icmp_to_web1(e, ICMP_DEST_UNREACH, ICMP_NET_UNREACH, FX_R1_WEB);
+	/* In through it: dropped, no answer. */
+	e->frame_len =
+	    fx_icmp_echo(e->frame, &fx_db2_mac, &fx_r1_db_mac, FX_DB2, FX_WEB1, 8, 5, 64);
+	send_port(e, FX_PORT_DB2);
+	expect_drop(e, DP_DROP_INTERFACE_DOWN);
+	/* Its address: no ARP answer on its subnet, no echo reply from across. */
+	e->frame_len = fx_arp_request(e->frame, &fx_db2_mac, FX_DB2, FX_R1_DB);
+	send_port(e, FX_PORT_DB2);
+	expect_drop(e, DP_DROP_INTERFACE_DOWN);
+	e->frame_len =
+	    fx_icmp_echo(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_R1_DB, 8, 5, 64);
+	send_port(e, FX_PORT_WEB1);
+	expect_drop(e, DP_DROP_INTERFACE_DOWN);
+	assert_int_equal(drops(e, DP_DROP_INTERFACE_DOWN), down + 6);
+	assert_int_equal(drops(e, DP_DROP_NO_ROUTE), no_route);
+	assert_int_equal(rif_sum(e, 1).drops, gi1_drops + 6);
+	assert_int_equal(rif_sum(e, 1).tx_packets, 0);
+
+	/* Gi0/0 is fine; DHCP on db still names 10.1.2.1 (the server and
+	 * router of the subnet, as it was). */
+	e->frame_len =
+	    fx_icmp_echo(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_R1_WEB, 8, 5, 64);
+	send_port(e, FX_PORT_WEB1);
+	expect_port(e, FX_PORT_WEB1);
+	e->frame_len = fx_dhcp(e->frame, &fx_db2_mac, 1, 0, 0, 0, 0xbeef);
+	send_port(e, FX_PORT_DB2);
+	expect_port(e, FX_PORT_DB2);
+	assert_int_equal(packet_parse_frame(e->b.data, e->b.len, &pi), PKT_OK);
+	assert_int_equal(pi.src_ip, FX_R1_DB);
+
+	/* A less specific route through Gi0/0 takes over: db1 via web2. */
+	rebuild_r1(e, "", "\"shutdown\": true", "[{\"prefix\": \"10.1.0.0/16\", \"via\": \"10.1.1.11\"}]",
+		   "");
+	e->frame_len =
+	    fx_icmp_echo(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_DB1, 8, 6, 64);
+	send_port(e, FX_PORT_WEB1);
+	expect_port(e, FX_PORT_WEB2);
+	assert_memory_equal(out_eth(e, 0)->dst.b, fx_web2_mac.b, 6);
+	assert_int_equal(packet_parse_frame(e->b.data, e->b.len, &pi), PKT_OK);
+	assert_int_equal(pi.dst_ip, FX_DB1);
+
+	/* No shutdown: routed again. */
+	rebuild_r1(e, "", "\"shutdown\": false", NULL, "");
+	e->frame_len =
+	    fx_tcp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_DB1, 40000, 5432, TCP_SYN);
+	send_port(e, FX_PORT_WEB1);
+	expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3, &pi);
+	e->frame_len = fx_arp_request(e->frame, &fx_db2_mac, FX_DB2, FX_R1_DB);
+	send_port(e, FX_PORT_DB2);
+	expect_port(e, FX_PORT_DB2);
+	assert_int_equal(drops(e, DP_DROP_INTERFACE_DOWN), down + 6);
+}
+
+static const char acl_patch[] =
+    "\"acls\": {\"WEB-IN\": ["
+    "  {\"action\": \"deny\", \"proto\": \"tcp\", \"src\": \"10.1.1.11\", \"dst\": \"any\","
+    "   \"port\": 5432},"
+    "  {\"action\": \"permit\", \"proto\": \"tcp\", \"src\": \"any\", \"dst\": \"10.1.2.0/24\","
+    "   \"port\": 5432},"
+    "  {\"action\": \"permit\", \"proto\": \"icmp\", \"src\": \"10.1.1.0/24\", \"dst\": \"any\"},"
+    "  {\"action\": \"permit\", \"proto\": \"udp\", \"src\": \"any\", \"dst\": \"10.9.0.0/16\"}],"
+    " \"DB-OUT\": ["
+    "  {\"action\": \"deny\", \"proto\": \"udp\", \"src\": \"any\", \"dst\": \"any\", \"port\": 53},"
+    "  {\"action\": \"permit\", \"proto\": \"ip\", \"src\": \"any\", \"dst\": \"any\"}],"
+    " \"NOTHING\": []}";
+
+/* Router access lists: in on Gi0/0 (before routing, also for the router's
+ * own addresses), out on Gi0/0 and Gi0/1 (after routing); first match wins,
+ * no match denies; later fragments match port rules that permit only; what
+ * the router sends itself (echo replies, ICMP errors) is not filtered. */
+static void test_router_acl(void **state)
+{
+	struct env *e = *state;
+	struct pkt_info in;
+	uint64_t acl = drops(e, DP_DROP_ROUTER_ACL), gi0_drops, gi1_drops;
+
+	rebuild_r1(e, "\"acl_in\": \"WEB-IN\", \"acl_out\": \"NOTHING\"", "\"acl_out\": \"DB-OUT\"",
+		   NULL, acl_patch);
+	gi0_drops = rif_sum(e, 0).drops;
+	gi1_drops = rif_sum(e, 1).drops;
+	/* tcp/5432 to db: permitted for web1; web2 is denied by the rule
+	 * before (first match). */
+	e->frame_len =
+	    fx_tcp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_DB1, 40000, 5432, TCP_SYN);
+	send_port(e, FX_PORT_WEB1);
+	expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3, &in);
+	e->frame_len =
+	    fx_tcp(e->frame, &fx_web2_mac, &fx_r1_web_mac, FX_WEB2, FX_DB1, 40000, 5432, TCP_SYN);
+	send_port(e, FX_PORT_WEB2);
+	expect_drop(e, DP_DROP_ROUTER_ACL);
+	/* Nothing matches tcp/80: the implicit deny. */
+	e->frame_len =
+	    fx_tcp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_DB1, 40000, 80, TCP_SYN);
+	send_port(e, FX_PORT_WEB1);
+	expect_drop(e, DP_DROP_ROUTER_ACL);
+	/* ICMP from web passes, to db1 and to the router itself; the echo
+	 * reply the router sends out Gi0/0 (out: NOTHING) is its own. */
+	e->frame_len =
+	    fx_icmp_echo(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_DB1, 8, 9, 64);
+	send_port(e, FX_PORT_WEB1);
+	expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3, &in);
+	e->frame_len =
+	    fx_icmp_echo(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_R1_DB, 8, 9, 64);
+	send_port(e, FX_PORT_WEB1);
+	expect_port(e, FX_PORT_WEB1);
+	/* tcp to the router: refused by the list, not "not for us". */
+	e->frame_len =
+	    fx_tcp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_R1_WEB, 1, 22, TCP_SYN);
+	send_port(e, FX_PORT_WEB1);
+	expect_drop(e, DP_DROP_ROUTER_ACL);
+	assert_int_equal(rif_sum(e, 0).drops, gi0_drops + 3);
+	/* Out on Gi0/1: udp/53 denied, udp/54 passes (to nfv on h2). */
+	e->frame_len = fx_udp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_IP(10, 9, 1, 1),
+			      5000, 53, 64, 20);
+	send_port(e, FX_PORT_WEB1);
+	expect_drop(e, DP_DROP_ROUTER_ACL);
+	assert_int_equal(rif_sum(e, 1).drops, gi1_drops + 1);
+	assert_int_equal(rif_sum(e, 1).tx_packets, 2);
+	e->frame_len = fx_udp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_IP(10, 9, 1, 1),
+			      5000, 54, 64, 20);
+	send_port(e, FX_PORT_WEB1);
+	expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 2, &in);
+	/* The router's ICMP errors are not filtered: TTL 1 passes WEB-IN and
+	 * the time exceeded goes back out Gi0/0 (NOTHING) all the same. */
+	e->frame_len = fx_udp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_IP(10, 9, 1, 1),
+			      5000, 54, 1, 20);
+	send_port(e, FX_PORT_WEB1);
+	expect_icmp_to_web1(e, ICMP_TIME_EXCEEDED, ICMP_TTL_EXCEEDED, FX_R1_WEB);
+	/* Routed out Gi0/0: NOTHING passes. */
+	e->frame_len =
+	    fx_icmp_echo(e->frame, &fx_db2_mac, &fx_r1_db_mac, FX_DB2, FX_WEB1, 0, 9, 64);
+	send_port(e, FX_PORT_DB2);
+	expect_drop(e, DP_DROP_ROUTER_ACL);
+
+	/* A later fragment has no port: the deny rule with a port is skipped
+	 * and the permit rule with one matches on addresses (IOS). */
+	for (int k = 0; k < 2; k++) {
+		const struct eth_addr *mac = k ? &fx_web2_mac : &fx_web1_mac;
+		struct ipv4_header *ip = (void *)(e->frame + ETH_HEADER_LEN);
+
+		e->frame_len = fx_tcp(e->frame, mac, &fx_r1_web_mac, k ? FX_WEB2 : FX_WEB1, FX_DB1,
+				      40000, 5432, TCP_ACK);
+		ip->frag_off_be = htons(185); /* offset 1480, no MF */
+		packet_ipv4_set_csum(ip);
+		send_port(e, k ? FX_PORT_WEB2 : FX_PORT_WEB1);
+		expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3, &in);
+		assert_false(in.first_fragment);
+	}
+	assert_int_equal(drops(e, DP_DROP_ROUTER_ACL), acl + 5);
+	assert_int_equal(rif_sum(e, 0).drops, gi0_drops + 4);
+	json_t *c = dp_counters_registry_render(e->reg);
+
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(c, "drops"), "router_acl")),
+	    acl + 5);
+	json_decref(c);
+}
+
+#define SHAPE_BPS 10000000 /* 10 Mbit/s: a 1000-byte frame every 800 µs */
+
+/* Sends a 1000-byte UDP frame web1 -> db1 (out through Gi0/1) at 'now_us'
+ * with context 'ctx'; true if it went out. */
+static bool shaped_send(struct env *e, struct dp_ctx *ctx, uint64_t now_us)
+{
+	struct dp_ctx *ctx0 = e->ctx;
+
+	e->frame_len =
+	    fx_udp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_DB1, 7000, 7001, 64, 958);
+	assert_int_equal(e->frame_len, 1000);
+	e->ctx = ctx;
+	dp_ctx_set_time(ctx, now_us);
+	send_port(e, FX_PORT_WEB1);
+	e->ctx = ctx0;
+	if (e->a.verdict == DP_TO_UNDERLAY)
+		return true;
+	expect_drop(e, DP_DROP_SHAPED);
+	return false;
+}
+
+/* Traffic shaping on Gi0/1 at 10 Mbit/s, on a simulated clock: a burst of
+ * 20 ms (25000 bytes) at once, then the rate, whatever is offered; only
+ * what leaves through Gi0/1 counts; the bucket survives a rebuild with the
+ * same rate, starts full with a new one, and two data-plane threads share
+ * it (the sum keeps the rate). */
+static void test_shaping(void **state)
+{
+	struct env *e = *state;
+	const uint64_t t0 = 5000000;
+	struct dp_ctx *ctx2 = dp_ctx_create(e->reg, 1, 64);
+	uint64_t sent = 0, passed = 0, shaped = drops(e, DP_DROP_SHAPED), tx0;
+	uint64_t now;
+
+	rebuild_r1(e, "", "\"shape_bps\": 10000000", NULL, "");
+	tx0 = rif_sum(e, 1).tx_packets;
+	/* All at once: 25000 bytes of burst. */
+	for (int i = 0; i < 100; i++, sent++)
+		passed += shaped_send(e, e->ctx, t0);
+	assert_int_equal(passed, 25);
+	/* Offered at twice the rate for one second: the rate passes. */
+	for (now = t0; now < t0 + 1000000; now += 400, sent++)
+		passed += shaped_send(e, e->ctx, now + 400);
+	assert_in_range(passed, 25 + 1250 - 1, 25 + 1250 + 1);
+	assert_int_equal(drops(e, DP_DROP_SHAPED), shaped + sent - passed);
+	assert_int_equal(rif_sum(e, 1).tx_packets, tx0 + passed);
+	assert_int_equal(rif_sum(e, 1).drops, sent - passed);
+	assert_int_equal(rif_sum(e, 1).tx_bytes, (tx0 + passed) * 1000);
+
+	/* Out through Gi0/0 (db2 -> web1) is not shaped. */
+	for (int i = 0; i < 100; i++) {
+		e->frame_len =
+		    fx_icmp_echo(e->frame, &fx_db2_mac, &fx_r1_db_mac, FX_DB2, FX_WEB1, 8, 1, 64);
+		send_port(e, FX_PORT_DB2);
+		expect_port(e, FX_PORT_WEB1);
+	}
+
+	/* A rebuild with the same rate keeps the (empty) bucket; a new rate
+	 * starts with a full one. */
+	now = t0 + 1000000;
+	rebuild_r1(e, "\"description\": \"changed\"", "\"shape_bps\": 10000000", NULL, "");
+	assert_false(shaped_send(e, e->ctx, now));
+	rebuild_r1(e, "", "\"shape_bps\": 20000000", NULL, "");
+	assert_true(shaped_send(e, e->ctx, now));
+
+	/* Two threads offering 4x the rate between them for a second, each
+	 * packet from either: one bucket, the rate. */
+	rebuild_r1(e, "", "\"shape_bps\": 10000000", NULL, "");
+	passed = 0;
+	uint64_t by_thread[2] = {0, 0};
+
+	now += 1000000;
+	srand(5);
+	for (uint64_t t = now; t < now + 1000000; t += 200) {
+		int th = rand() & 1;
+		bool ok = shaped_send(e, th ? ctx2 : e->ctx, t);
+
+		passed += ok;
+		by_thread[th] += ok;
+	}
+	assert_in_range(passed, 25 + 1250 - 1, 25 + 1250 + 1);
+	assert_in_range(by_thread[1], passed / 2 - 80, passed / 2 + 80);
+	assert_int_equal(e->t->rifs[1].ctr->per_thread[1].tx_packets, by_thread[1]);
+	dp_ctx_destroy(ctx2);
+}
+
+/* web1 -> db1 TCP with 'payload' bytes and FIN|PSH|ACK, a super-frame
+ * when longer than a wire frame (the instance's TSO). */
+static size_t fx_tcp_data(uint8_t *f, size_t payload)
+{
+	struct ipv4_header *ip = (void *)(f + ETH_HEADER_LEN);
+	struct tcp_header *tcp = (void *)(f + 34);
+	size_t n = fx_tcp(f, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_DB1, 40100, 5432,
+			  TCP_ACK | 0x08 /* PSH */ | TCP_FIN);
+
+	for (size_t i = 0; i < payload; i++)
+		f[n + i] = (uint8_t)(i * 7);
+	ip->tot_len_be = htons((uint16_t)(IPV4_HEADER_MIN_LEN + sizeof *tcp + payload));
+	packet_ipv4_set_csum(ip);
+	tcp->csum_be = 0;
+	tcp->csum_be = htons(fx_l4_csum(f));
+	return n + payload;
+}
+
+/* A TCP super-frame larger than what the bucket holds passes in part, as
+ * its first segments would: cut where the bucket ends (IPv4 length, FIN and
+ * PSH off, checksum right, full or partial), one drop counted; a wire-size
+ * frame that does not fit is dropped whole. */
+static void test_shaping_super_frames(void **state)
+{
+	struct env *e = *state;
+	uint64_t shaped = drops(e, DP_DROP_SHAPED);
+	const uint64_t t0 = 7000000;
+	struct pkt_info pi;
+
+	/* 1 Mbit/s: two full frames of burst, 3028 bytes. */
+	rebuild_r1(e, "", "\"shape_bps\": 1000000", NULL, "");
+	dp_ctx_set_time(e->ctx, t0);
+	e->frame_len = fx_tcp_data(e->frame, 1946); /* 2000 bytes */
+	send_port(e, FX_PORT_WEB1);
+	expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3, &pi);
+	assert_int_equal(e->b.len, 8 + 2000);
+	/* 1028 bytes left: the next one is cut to them. */
+	send_port(e, FX_PORT_WEB1);
+	expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3, &pi);
+	assert_int_equal(e->b.len, 8 + 1028);
+	assert_int_equal(pi.l3_len, 1028 - 14);
+	assert_int_equal(pi.tcp_flags, TCP_ACK);
+	expect_csums(e->b.data + 8, e->b.len - 8);
+	assert_memory_equal(e->b.data + 8 + 54, e->frame + 54, 1028 - 54);
+	assert_int_equal(drops(e, DP_DROP_SHAPED), shaped + 1);
+	assert_int_equal(rif_sum(e, 1).tx_bytes, 2000 + 1028);
+	/* Empty now: the next is dropped, whole. */
+	send_port(e, FX_PORT_WEB1);
+	expect_drop(e, DP_DROP_SHAPED);
+	assert_int_equal(drops(e, DP_DROP_SHAPED), shaped + 2);
+
+	/* 1 ms later: 125 bytes; a wire-size frame (1514) is not cut. */
+	dp_ctx_set_time(e->ctx, t0 + 1000);
+	e->frame_len = fx_tcp_data(e->frame, 1460);
+	send_port(e, FX_PORT_WEB1);
+	expect_drop(e, DP_DROP_SHAPED);
+	/* A super-frame is, to 125 bytes, with a partial checksum that
+	 * holds the new length. */
+	dp_ctx_set_time(e->ctx, t0 + 2000);
+	e->frame_len = fx_tcp_data(e->frame, 1946);
+	uint32_t ps = csum_partial(e->frame + 26, 8, 0) + IP_PROTO_TCP + 1966;
+
+	e->frame[50] = (uint8_t)(~csum_fold(ps) >> 8);
+	e->frame[51] = (uint8_t)~csum_fold(ps);
+	dp_buf_init(&e->b, e->storage, sizeof e->storage);
+	memcpy(e->b.data, e->frame, e->frame_len);
+	e->b.len = e->frame_len;
+	e->b.csum_partial = true;
+	dp_from_port(e->ctx, e->t, FX_PORT_WEB1, &e->b, &e->a);
+	expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3, &pi);
+	assert_int_equal(e->b.len, 8 + 250);
+	ps = csum_partial(e->frame + 26, 8, 0) + IP_PROTO_TCP + (250 - 34);
+	assert_int_equal(e->b.data[8 + 50] << 8 | e->b.data[8 + 51], (uint16_t)~csum_fold(ps));
+	assert_int_equal(drops(e, DP_DROP_SHAPED), shaped + 4);
+}
+
+#define FX_FROM FX_IP(10, 1, 2, 99)  /* redirected to db2 (this host) */
+#define FX_FROM2 FX_IP(10, 1, 2, 98) /* redirected to db1 (h3) */
+
+static const char redirect_patch[] =
+    "\"redirects\": [{\"from\": \"10.1.2.99\", \"to\": \"10.1.2.11\"},"
+    "               {\"from\": \"10.1.2.98\", \"to\": \"10.1.2.10\"}]";
+
+/* Redirects: a routed packet to 'from' goes to 'to' (TCP, ICMP echo, UDP;
+ * checksums right when recomputed), its replies come back from 'from',
+ * whether 'to' is on this host or another; a flow to 'to' itself is left
+ * alone; a packet to 'from' that is switched, not routed, is not changed;
+ * the router's own ICMP error about a redirected packet quotes what the
+ * client sent; a translated flow is no security-group flow. */
+static void test_redirect(void **state)
+{
+	struct env *e = *state;
+	struct pkt_info pi;
+
+	rebuild_r1(e, "", "", NULL, redirect_patch);
+	/* web1 -> 10.1.2.99:5432 reaches db2 (5432 from web members). */
+	e->frame_len =
+	    fx_tcp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_FROM, 40000, 5432, TCP_SYN);
+	send_port(e, FX_PORT_WEB1);
+	expect_port(e, FX_PORT_DB2);
+	assert_int_equal(packet_parse_frame(e->b.data, e->b.len, &pi), PKT_OK);
+	assert_int_equal(pi.dst_ip, FX_DB2);
+	assert_int_equal(pi.src_ip, FX_WEB1);
+	assert_int_equal(pi.ttl, 63);
+	assert_memory_equal(out_eth(e, 0)->dst.b, fx_db2_mac.b, 6);
+	expect_csums(e->b.data, e->b.len);
+	/* db2's answer comes back from 10.1.2.99. */
+	e->frame_len = fx_tcp(e->frame, &fx_db2_mac, &fx_r1_db_mac, FX_DB2, FX_WEB1, 5432, 40000,
+			      TCP_SYN | TCP_ACK);
+	send_port(e, FX_PORT_DB2);
+	expect_port(e, FX_PORT_WEB1);
+	assert_int_equal(packet_parse_frame(e->b.data, e->b.len, &pi), PKT_OK);
+	assert_int_equal(pi.src_ip, FX_FROM);
+	assert_int_equal(pi.src_port, 5432);
+	expect_csums(e->b.data, e->b.len);
+	/* Once more, the established flow. */
+	e->frame_len =
+	    fx_tcp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_FROM, 40000, 5432, TCP_ACK);
+	send_port(e, FX_PORT_WEB1);
+	expect_port(e, FX_PORT_DB2);
+	expect_csums(e->b.data, e->b.len);
+
+	/* Ping: echo to 10.1.2.99 answered by db2, from 10.1.2.99. */
+	e->frame_len =
+	    fx_icmp_echo(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_FROM, 8, 77, 64);
+	send_port(e, FX_PORT_WEB1);
+	expect_port(e, FX_PORT_DB2);
+	assert_int_equal(packet_parse_frame(e->b.data, e->b.len, &pi), PKT_OK);
+	assert_int_equal(pi.dst_ip, FX_DB2);
+	expect_csums(e->b.data, e->b.len);
+	e->frame_len =
+	    fx_icmp_echo(e->frame, &fx_db2_mac, &fx_r1_db_mac, FX_DB2, FX_WEB1, 0, 77, 64);
+	send_port(e, FX_PORT_DB2);
+	expect_port(e, FX_PORT_WEB1);
+	assert_int_equal(packet_parse_frame(e->b.data, e->b.len, &pi), PKT_OK);
+	assert_int_equal(pi.src_ip, FX_FROM);
+	assert_int_equal(pi.icmp_type, ICMP_ECHO_REPLY);
+	expect_csums(e->b.data, e->b.len);
+
+	/* A flow to db2 itself (another port) is no redirected flow. */
+	e->frame_len =
+	    fx_tcp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_DB2, 40001, 5432, TCP_SYN);
+	send_port(e, FX_PORT_WEB1);
+	expect_port(e, FX_PORT_DB2);
+	e->frame_len = fx_tcp(e->frame, &fx_db2_mac, &fx_r1_db_mac, FX_DB2, FX_WEB1, 5432, 40001,
+			      TCP_SYN | TCP_ACK);
+	send_port(e, FX_PORT_DB2);
+	expect_port(e, FX_PORT_WEB1);
+	assert_int_equal(packet_parse_frame(e->b.data, e->b.len, &pi), PKT_OK);
+	assert_int_equal(pi.src_ip, FX_DB2);
+
+	/* Switched to web2's MAC, 10.1.2.99 is just an address: unchanged. */
+	e->frame_len =
+	    fx_tcp(e->frame, &fx_web1_mac, &fx_web2_mac, FX_WEB1, FX_FROM, 40002, 80, TCP_SYN);
+	send_port(e, FX_PORT_WEB1);
+	expect_port(e, FX_PORT_WEB2);
+	assert_memory_equal(e->b.data, e->frame, e->frame_len);
+
+	/* TTL 1: the router's time exceeded quotes 10.1.2.99, as sent. */
+	e->frame_len =
+	    fx_udp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_FROM, 33434, 33435, 1, 24);
+	send_port(e, FX_PORT_WEB1);
+	expect_icmp_to_web1(e, ICMP_TIME_EXCEEDED, ICMP_TTL_EXCEEDED, FX_R1_WEB);
+	assert_memory_equal(e->b.data + 42, e->frame + 14, 28);
+
+	/* Translated but refused by db2's groups (tcp/22): the translation
+	 * lets no reply through web1's groups. */
+	e->frame_len =
+	    fx_tcp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_FROM, 42000, 22, TCP_SYN);
+	send_port(e, FX_PORT_WEB1);
+	expect_drop(e, DP_DROP_ACL);
+	e->frame_len = fx_tcp(e->frame, &fx_db2_mac, &fx_r1_db_mac, FX_DB2, FX_WEB1, 22, 42000,
+			      TCP_SYN | TCP_ACK);
+	send_port(e, FX_PORT_DB2);
+	expect_drop(e, DP_DROP_ACL);
+
+	/* Access lists see the packet as it came in and as it goes out. */
+	rebuild_r1(e, "\"acl_in\": \"IN\"", "\"acl_out\": \"OUT\"", NULL,
+		   "\"redirects\": [{\"from\": \"10.1.2.99\", \"to\": \"10.1.2.11\"}],"
+		   " \"acls\": {\"IN\": [{\"action\": \"permit\", \"proto\": \"ip\", \"src\": \"any\","
+		   " \"dst\": \"10.1.2.99\"}], \"OUT\": [{\"action\": \"permit\", \"proto\": \"ip\","
+		   " \"src\": \"any\", \"dst\": \"10.1.2.11\"}]}");
+	e->frame_len =
+	    fx_tcp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_FROM, 40003, 5432, TCP_SYN);
+	send_port(e, FX_PORT_WEB1);
+	expect_port(e, FX_PORT_DB2);
+	e->frame_len =
+	    fx_tcp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_DB2, 40004, 5432, TCP_SYN);
+	send_port(e, FX_PORT_WEB1);
+	expect_drop(e, DP_DROP_ROUTER_ACL);
+}
+
+/* A redirect to an instance on another host: the packet is translated
+ * here (the router runs at the first hop) and its replies, routed at the
+ * other host, are translated back where they are delivered; UDP keeps "no
+ * checksum"; an ICMP error about the flow (port unreachable from db1) is
+ * translated too — its source, the quoted destination, and every checksum. */
+static void test_redirect_remote(void **state)
+{
+	struct env *e = *state;
+	uint8_t sent[2048], err[2048];
+	struct pkt_info pi;
+	size_t sent_len, n;
+
+	rebuild_r1(e, "", "", NULL, redirect_patch);
+	e->frame_len = fx_udp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1, FX_FROM2, 33000,
+			      9000, 64, 30);
+	memcpy(sent, e->frame, e->frame_len);
+	sent_len = e->frame_len;
+	send_port(e, FX_PORT_WEB1);
+	expect_vxlan(e, FX_H2, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 3, &pi);
+	assert_int_equal(pi.dst_ip, FX_DB1);
+	expect_csums(e->b.data + 8, e->b.len - 8);
+	/* db1 (h3) answers; h3 routed it; it arrives here for web1. */
+	e->frame_len =
+	    fx_udp(e->frame, &fx_r1_web_mac, &fx_web1_mac, FX_DB1, FX_WEB1, 9000, 33000, 63, 10);
+	send_underlay(e, FX_H3, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 1);
+	expect_port(e, FX_PORT_WEB1);
+	assert_int_equal(packet_parse_frame(e->b.data, e->b.len, &pi), PKT_OK);
+	assert_int_equal(pi.src_ip, FX_FROM2);
+	expect_csums(e->b.data, e->b.len);
+	/* Without a checksum, it stays without. */
+	((struct udp_header *)(e->frame + 34))->csum_be = 0;
+	send_underlay(e, FX_H3, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 1);
+	expect_port(e, FX_PORT_WEB1);
+	assert_int_equal(((const struct udp_header *)(e->b.data + 34))->csum_be, 0);
+	assert_int_equal(packet_parse_frame(e->b.data, e->b.len, &pi), PKT_OK);
+	assert_int_equal(pi.src_ip, FX_FROM2);
+
+	/* db1's port unreachable about the datagram it got (web1 -> db1). */
+	memcpy(err, sent, sent_len);
+	assert_int_equal(packet_parse_frame(err, sent_len, &pi), PKT_OK);
+	struct ipv4_header *qip = (void *)(err + 14);
+
+	qip->dst_be = htonl(FX_DB1);
+	qip->ttl = 63;
+	packet_ipv4_set_csum(qip);
+	((struct udp_header *)(err + 34))->csum_be = 0;
+	((struct udp_header *)(err + 34))->csum_be = htons(fx_l4_csum(err));
+	assert_int_equal(packet_parse_frame(err, sent_len, &pi), PKT_OK);
+	n = packet_icmp_make_error(err, sizeof err, &pi, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH,
+				   FX_DB1, &fx_r1_web_mac);
+	assert_true(n > 0);
+	memcpy(((struct eth_header *)err)->dst.b, fx_web1_mac.b, 6);
+	memcpy(e->frame, err, n);
+	e->frame_len = n;
+	send_underlay(e, FX_H3, FX_DSCP_PLATINUM, FX_VNI_BLUE, 0, 1);
+	expect_port(e, FX_PORT_WEB1);
+	assert_int_equal(packet_parse_frame(e->b.data, e->b.len, &pi), PKT_OK);
+	assert_int_equal(pi.icmp_type, ICMP_DEST_UNREACH);
+	assert_int_equal(pi.src_ip, FX_FROM2);
+	expect_csums(e->b.data, e->b.len);
+	/* The quote: what web1 sent, to 10.1.2.98, its IP checksum right and
+	 * its UDP checksum the one web1 computed. */
+	const uint8_t *quote = e->b.data + 42;
+
+	assert_int_equal(ntohl(((const struct ipv4_header *)quote)->dst_be), FX_FROM2);
+	assert_int_equal(csum_fold(csum_partial(quote, 20, 0)), 0);
+	assert_memory_equal(quote + 20, sent + 34, 8);
+	assert_int_equal(ntohl(((const struct ipv4_header *)quote)->src_be), FX_WEB1);
+}
+
+/* A TCP segment whose checksum is partial (a virtio-net header with
+ * NEEDS_CSUM: the field holds the pseudo-header sum) keeps it partial and
+ * right for the new addresses, both ways. */
+static void test_redirect_partial_csum(void **state)
+{
+	struct env *e = *state;
+	struct pkt_info pi;
+
+	rebuild_r1(e, "", "", NULL, redirect_patch);
+	for (int dir = 0; dir < 2; dir++) {
+		uint8_t *tcp_csum;
+
+		if (dir == 0)
+			e->frame_len = fx_tcp(e->frame, &fx_web1_mac, &fx_r1_web_mac, FX_WEB1,
+					      FX_FROM, 40010, 5432, TCP_SYN);
+		else
+			e->frame_len = fx_tcp(e->frame, &fx_db2_mac, &fx_r1_db_mac, FX_DB2, FX_WEB1,
+					      5432, 40010, TCP_SYN | TCP_ACK);
+		/* The pseudo-header sum, not complemented, as Linux leaves it. */
+		tcp_csum = e->frame + 34 + 16;
+		uint32_t ps = csum_partial(e->frame + 26, 8, 0) + IP_PROTO_TCP + 20;
+		uint16_t partial = (uint16_t)~csum_fold(ps);
+
+		tcp_csum[0] = (uint8_t)(partial >> 8);
+		tcp_csum[1] = (uint8_t)partial;
+		dp_buf_init(&e->b, e->storage, sizeof e->storage);
+		memcpy(e->b.data, e->frame, e->frame_len);
+		e->b.len = e->frame_len;
+		e->b.csum_partial = true;
+		dp_from_port(e->ctx, e->t, dir ? FX_PORT_DB2 : FX_PORT_WEB1, &e->b, &e->a);
+		expect_port(e, dir ? FX_PORT_WEB1 : FX_PORT_DB2);
+		assert_int_equal(packet_parse_frame(e->b.data, e->b.len, &pi), PKT_OK);
+		assert_int_equal(dir ? pi.src_ip : pi.dst_ip, dir ? FX_FROM : FX_DB2);
+		ps = csum_partial(e->b.data + 26, 8, 0) + IP_PROTO_TCP + 20;
+		partial = (uint16_t)~csum_fold(ps);
+		assert_int_equal(e->b.data[50] << 8 | e->b.data[51], partial);
+		/* Completed as the runtime would, it is right. */
+		e->b.data[50] = e->b.data[51] = 0;
+		uint16_t full = csum_fold(csum_partial(e->b.data + 34, 20, ps));
+
+		e->b.data[50] = (uint8_t)(full >> 8);
+		e->b.data[51] = (uint8_t)full;
+		expect_csums(e->b.data, e->b.len);
+	}
+}
+
 /* Random and mutated bytes through both entry points: no crash (ASan run),
  * every verdict sane. */
 static void test_garbage(void **state)
@@ -1193,6 +1837,13 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_isolation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_transit_counters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_interface_shutdown, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_router_acl, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_shaping, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_shaping_super_frames, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_redirect, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_redirect_remote, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_redirect_partial_csum, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
 	};
 

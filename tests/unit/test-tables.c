@@ -8,6 +8,9 @@
  * (DSCP map, waypoint roles), forwarding entries with equal-cost and
  * pre-waypoint next hops. Then a series of malformed views, each refused
  * with a message naming the entry; and counters that survive a rebuild.
+ * Then the router settings of docs/dataplane.md: shut interfaces (their
+ * routes kept apart), traffic shapers (kept by name across rebuilds),
+ * access lists and redirects, well-formed and not.
  */
 // clang-format off
 #include <setjmp.h>
@@ -643,6 +646,221 @@ static void test_transit_counters_follow_class_name(void **state)
 	dp_counters_registry_destroy(reg);
 }
 
+/* ---- router interfaces: shutdown, shaping, access lists, redirects ---- */
+
+/* r1 of the fixture with 'gi0' and 'gi1' (JSON members, or "") added to its
+ * two interfaces and 'extra' (members, or "") to the router. Caller frees. */
+static char *r1_json(const char *gi0, const char *gi1, const char *extra)
+{
+	return xasprintf(
+	    "{\"tenant\": \"acme\", \"network\": \"blue\", \"name\": \"r1\", \"interfaces\": ["
+	    "{\"name\": \"GigabitEthernet0/0\", \"subnet\": \"web\", \"ip\": \"10.1.1.1\","
+	    " \"mac\": \"02:aa:00:00:00:01\", \"cidr\": \"10.1.1.0/24\"%s%s},"
+	    "{\"name\": \"GigabitEthernet0/1\", \"subnet\": \"db\", \"ip\": \"10.1.2.1\","
+	    " \"mac\": \"02:aa:00:00:00:02\", \"cidr\": \"10.1.2.0/24\"%s%s}],"
+	    " \"routes\": [{\"prefix\": \"10.9.0.0/16\", \"via\": \"10.1.2.20\"}]%s%s}",
+	    *gi0 ? ", " : "", gi0, *gi1 ? ", " : "", gi1, *extra ? ", " : "", extra);
+}
+
+/* The fixture with r1 as r1_json() makes it, built with 'reg'. */
+static struct dp_tables *build_r1(struct dp_counters_registry *reg, const char *gi0,
+				  const char *gi1, const char *extra)
+{
+	json_t *view = dp_fixture_view(), *r;
+	char *s = r1_json(gi0, gi1, extra), *err;
+	struct dp_tables *t;
+	json_error_t jerr;
+
+	r = json_loads(s, 0, &jerr);
+	if (!r)
+		fail_msg("%s: %s", s, jerr.text);
+	json_object_set_new(view, "router/acme/blue/r1", r);
+	err = dp_tables_build(view, reg, &t);
+	if (err)
+		fail_msg("%s", err);
+	free(s);
+	json_decref(view);
+	return t;
+}
+
+static void expect_r1_error(const char *gi0, const char *gi1, const char *extra, const char *want)
+{
+	char *s = r1_json(gi0, gi1, extra);
+
+	expect_error("router/acme/blue/r1", s, want);
+	free(s);
+}
+
+static const char r1_acls[] =
+    "\"acls\": {\"WEB-IN\": ["
+    "  {\"action\": \"deny\", \"proto\": \"tcp\", \"src\": \"10.1.1.11\", \"dst\": \"any\","
+    "   \"port\": 5432},"
+    "  {\"action\": \"permit\", \"proto\": \"tcp\", \"src\": \"0.0.0.0/0\","
+    "   \"dst\": \"10.1.2.0/24\", \"port\": 5432},"
+    "  {\"action\": \"permit\", \"proto\": \"icmp\", \"src\": \"10.1.1.0/24\", \"dst\": \"any\"}],"
+    " \"DB-OUT\": [{\"action\": \"permit\", \"proto\": \"ip\", \"src\": \"any\","
+    "  \"dst\": \"any\"}],"
+    " \"EMPTY\": []}";
+
+/* The new router settings as the tables hold them: each interface's
+ * features, the routes of a shut interface in the "down" LPM only (and out
+ * of the precomputed host routes), compiled access lists, shaper rate and
+ * burst, the redirect map and the VN's flag. */
+static void test_router_features(void **state)
+{
+	struct dp_counters_registry *reg = dp_counters_registry_create();
+	char extra[1024];
+	struct dp_tables *t;
+	const struct dp_racl *acl;
+	uint32_t blue, red;
+
+	(void)state;
+	snprintf(extra, sizeof extra,
+		 "%s, \"redirects\": [{\"from\": \"10.1.2.99\", \"to\": \"10.1.2.11\"},"
+		 " {\"from\": \"10.8.0.1\", \"to\": \"10.1.1.10\"}]",
+		 r1_acls);
+	t = build_r1(reg, "\"acl_in\": \"WEB-IN\", \"acl_out\": \"EMPTY\", \"description\": \"x\"",
+		     "\"shutdown\": true, \"shape_bps\": 10000000, \"acl_out\": \"DB-OUT\"", extra);
+	blue = vn_of(t, FX_VNI_BLUE);
+	red = vn_of(t, FX_VNI_RED);
+	assert_int_equal(t->rifs[0].features, DP_RIF_ACL_IN | DP_RIF_ACL_OUT | DP_RIF_REDIRECTS);
+	assert_int_equal(t->rifs[1].features,
+			 DP_RIF_DOWN | DP_RIF_SHAPED | DP_RIF_ACL_OUT | DP_RIF_REDIRECTS);
+	assert_true(t->vns[blue].has_redirects);
+	assert_false(t->vns[red].has_redirects);
+
+	/* Access lists in the order of the object; rules as given. */
+	assert_int_equal(t->n_racls, 3);
+	acl = &t->racls[t->rifs[0].acl_in];
+	assert_int_equal(acl->n, 3);
+	assert_false(acl->rules[0].permit);
+	assert_int_equal(acl->rules[0].proto, IP_PROTO_TCP);
+	assert_int_equal(acl->rules[0].src, FX_WEB2);
+	assert_int_equal(acl->rules[0].src_mask, 0xffffffffu);
+	assert_int_equal(acl->rules[0].dst_mask, 0);
+	assert_int_equal(acl->rules[0].port, 5432);
+	assert_true(acl->rules[1].permit);
+	assert_int_equal(acl->rules[1].src_mask, 0);
+	assert_int_equal(acl->rules[1].dst, FX_IP(10, 1, 2, 0));
+	assert_int_equal(acl->rules[1].dst_mask, 0xffffff00u);
+	assert_int_equal(acl->rules[2].proto, IP_PROTO_ICMP);
+	assert_int_equal(acl->rules[2].port, 0);
+	assert_int_equal(t->racls[t->rifs[0].acl_out].n, 0);
+	acl = &t->racls[t->rifs[1].acl_out];
+	assert_int_equal(acl->n, 1);
+	assert_int_equal(acl->rules[0].proto, 0);
+	assert_true(acl->rules[0].permit);
+
+	/* Shaping: 10 Mbit/s, a 20 ms burst. */
+	assert_int_equal(t->rifs[1].shape_bps, 10000000);
+	assert_int_equal(t->rifs[1].shape_burst_tick, 20000 * DP_SHAPER_TICKS_PER_US);
+	assert_non_null(t->rifs[1].shaper);
+	assert_null(t->rifs[0].shaper);
+
+	/* Gi0/1 is down: 10.1.2.0/24 and the static route via 10.1.2.20 are
+	 * in the down LPM only, and db1 has no precomputed route. */
+	const struct dp_router *r = &t->routers[0];
+
+	assert_int_equal(lpm_lookup(r->lpm, FX_DB1), LPM_NONE);
+	assert_int_equal(lpm_lookup(r->lpm, FX_IP(10, 9, 0, 1)), LPM_NONE);
+	assert_int_equal(lpm_lookup(r->lpm, FX_WEB1), 0);
+	assert_non_null(r->lpm_down);
+	assert_int_equal(r->routes[lpm_lookup(r->lpm_down, FX_DB1)].router_if, 1);
+	assert_int_equal(r->routes[lpm_lookup(r->lpm_down, FX_IP(10, 9, 0, 1))].via, FX_NFV);
+	assert_int_equal(dp_map_find(&t->host_map, dp_key_ip(0, FX_DB1)), DP_NONE);
+	assert_int_not_equal(dp_map_find(&t->host_map, dp_key_ip(0, FX_WEB1)), DP_NONE);
+	/* Its address is still the router's (answered as "down"). */
+	assert_int_equal(dp_map_find(&t->host_map, dp_key_ip(0, FX_R1_DB)), DP_MAP_RIF | 1);
+
+	/* Redirects, per router. */
+	assert_int_equal(dp_map_find(&t->redirect_map, dp_key_ip(0, FX_IP(10, 1, 2, 99))), FX_DB2);
+	assert_int_equal(dp_map_find(&t->redirect_map, dp_key_ip(0, FX_IP(10, 8, 0, 1))), FX_WEB1);
+	assert_int_equal(dp_map_find(&t->redirect_map, dp_key_ip(0, FX_DB2)), DP_NONE);
+	dp_tables_destroy(t);
+
+	/* The fixture's router has none of it. */
+	t = build_fixture(reg);
+	assert_int_equal(t->rifs[0].features | t->rifs[1].features, 0);
+	assert_null(t->routers[0].lpm_down);
+	assert_int_equal(t->n_racls, 0);
+	assert_false(t->vns[blue].has_redirects);
+	dp_tables_destroy(t);
+	dp_counters_registry_destroy(reg);
+}
+
+/* A shaper's bucket is kept by interface name across rebuilds while the
+ * rate stays, and starts full again when it changes. Slow rates get a
+ * burst of two full frames. */
+static void test_shaper_survives_rebuild(void **state)
+{
+	struct dp_counters_registry *reg = dp_counters_registry_create();
+	struct dp_tables *t1, *t2, *t3;
+
+	(void)state;
+	t1 = build_r1(reg, "", "\"shape_bps\": 10000000", "");
+	__atomic_store_n(&t1->rifs[1].shaper->tat, 12345, __ATOMIC_RELAXED);
+	t2 = build_r1(reg, "\"shape_bps\": 1000000", "\"shape_bps\": 10000000", "");
+	assert_ptr_equal(t2->rifs[1].shaper, t1->rifs[1].shaper);
+	assert_int_equal(t2->rifs[1].shaper->tat, 12345);
+	assert_ptr_not_equal(t2->rifs[0].shaper, t2->rifs[1].shaper);
+	/* 1 Mbit/s: 20 ms would be 2500 bytes, less than two frames. */
+	assert_int_equal(t2->rifs[0].shape_burst_tick,
+			 2 * 1514 * 8 * DP_SHAPER_TICKS_PER_US); /* µs at 1 bit/µs */
+	t3 = build_r1(reg, "", "\"shape_bps\": 20000000", "");
+	assert_ptr_equal(t3->rifs[1].shaper, t1->rifs[1].shaper);
+	assert_int_equal(t3->rifs[1].shaper->tat, 0);
+	assert_int_equal(t3->rifs[1].shaper->rate_bps, 20000000);
+	dp_tables_destroy(t1);
+	dp_tables_destroy(t2);
+	dp_tables_destroy(t3);
+	dp_counters_registry_destroy(reg);
+}
+
+static void test_router_features_malformed(void **state)
+{
+	(void)state;
+	expect_r1_error("\"shutdown\": \"yes\"", "", "",
+			"router/acme/blue/r1: shutdown: \"yes\" is not a boolean");
+	expect_r1_error("\"shape_bps\": 0", "", "",
+			"router/acme/blue/r1: shape_bps: 0 is not an integer in 1..");
+	expect_r1_error("\"shape_bps\": \"10mbit\"", "", "", "shape_bps: \"10mbit\" is not an");
+	expect_r1_error("\"acl_in\": \"NOPE\"", "", r1_acls,
+			"router/acme/blue/r1: interfaces: GigabitEthernet0/0: acl_in: no access "
+			"list \"NOPE\" in the router");
+	expect_r1_error("", "\"acl_out\": \"WEB-IN\"", "",
+			"GigabitEthernet0/1: acl_out: no access list \"WEB-IN\"");
+	expect_r1_error("", "", "\"acls\": [1]", "router/acme/blue/r1: acls: [1] is not an object");
+	expect_r1_error("", "", "\"acls\": {\"A\": 1}", "acls: A: not an array of rules");
+	expect_r1_error("", "", "\"acls\": {\"A\": [{\"action\": \"allow\", \"src\": \"any\","
+			" \"dst\": \"any\"}]}",
+			"router/acme/blue/r1: acls: A[0]: action: \"allow\" is not permit or deny");
+	expect_r1_error("", "", "\"acls\": {\"A\": [{\"action\": \"deny\", \"proto\": \"gre\","
+			" \"src\": \"any\", \"dst\": \"any\"}]}",
+			"acls: A[0]: proto: \"gre\" is not ip, tcp, udp or icmp");
+	expect_r1_error("", "", "\"acls\": {\"A\": [{\"action\": \"deny\", \"proto\": \"icmp\","
+			" \"src\": \"any\", \"dst\": \"any\", \"port\": 7}]}",
+			"acls: A[0]: port: only for tcp or udp, not icmp");
+	expect_r1_error("", "", "\"acls\": {\"A\": [{\"action\": \"deny\", \"proto\": \"tcp\","
+			" \"src\": \"any\", \"dst\": \"any\", \"port\": 0}]}",
+			"acls: A[0]: port: 0 is not an integer in 1..65535");
+	expect_r1_error("", "", "\"acls\": {\"A\": [{\"action\": \"deny\", \"src\": \"10.1.1.0/33\","
+			" \"dst\": \"any\"}]}",
+			"acls: A[0]: src: \"10.1.1.0/33\" is not any, a prefix or an address");
+	expect_r1_error("", "", "\"acls\": {\"A\": [{\"action\": \"deny\", \"src\": \"any\"}]}",
+			"acls: A[0]: dst: missing");
+	expect_r1_error("", "", "\"redirects\": [{\"from\": \"10.1.2.99\", \"to\": \"10.1.2.99\"}]",
+			"router/acme/blue/r1: redirects[0]: from and to are both 10.1.2.99");
+	expect_r1_error("", "", "\"redirects\": [{\"from\": \"10.1.2.99\", \"to\": \"10.1.2.11\"},"
+			" {\"from\": \"10.1.2.99\", \"to\": \"10.1.2.10\"}]",
+			"router/acme/blue/r1: redirects[1]: 10.1.2.99 is redirected twice");
+	expect_r1_error("", "", "\"redirects\": [{\"from\": \"10.1.2.99\", \"to\": \"0.0.0.0\"}]",
+			"redirects[0]: 10.1.2.99 to 0.0.0.0: not a unicast address");
+	expect_r1_error("", "", "\"redirects\": [{\"from\": \"10.1.2.99\"}]",
+			"router/acme/blue/r1: to: missing");
+	expect_r1_error("", "", "\"redirects\": {\"from\": \"10.1.2.99\"}",
+			"router/acme/blue/r1: redirects: {\"from\":\"10.1.2.99\"} is not an array");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -653,6 +871,9 @@ int main(void)
 	    cmocka_unit_test(test_malformed_views),
 	    cmocka_unit_test(test_unknown_entries_and_counters),
 	    cmocka_unit_test(test_transit_counters_follow_class_name),
+	    cmocka_unit_test(test_router_features),
+	    cmocka_unit_test(test_shaper_survives_rebuild),
+	    cmocka_unit_test(test_router_features_malformed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
