@@ -178,8 +178,9 @@ static struct dev_ssh_creds *creds_build(struct dev_service *svc)
 	for (size_t i = 0; i < n_routers; i++) {
 		const struct router *r = CONTAINER_OF(routers[i], const struct router, hdr);
 
-		c->devices[i] = (struct dev_ssh_device){xstrdup(r->tenant), xstrdup(r->network),
-							 xstrdup(r->name), NULL};
+		c->devices[i] = (struct dev_ssh_device){
+		    xstrdup(r->tenant), xstrdup(r->network), xstrdup(r->name),
+		    r->ssh_listen ? xstrdup(r->ssh_listen) : NULL};
 	}
 	c->n_devices = n_routers;
 	for (size_t i = 0; i < n_tenants; i++)

@@ -928,6 +928,30 @@ static bool p_alias_name(struct walk *w, const struct doc_node *node, void *obj,
 	return true;
 }
 
+/* A router's own SSH address, "A.B.C.D:PORT" (port 1..65535). */
+static bool p_listen(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
+{
+	const char *s = get_scalar(w, node, "an address A.B.C.D:PORT");
+	const char *colon;
+	char *host;
+	uint32_t ip;
+	bool ok;
+
+	if (!s)
+		return false;
+	colon = strrchr(s, ':');
+	if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    strlen(colon + 1) > 5 || atoi(colon + 1) < 1 || atoi(colon + 1) > 65535)
+		return fail_value(w, node, s, "is not an address A.B.C.D:PORT (port 1..65535)");
+	host = xmemdup0(s, (size_t)(colon - s));
+	ok = ipv4_parse(host, &ip);
+	free(host);
+	if (!ok)
+		return fail_value(w, node, s, "is not an address A.B.C.D:PORT (port 1..65535)");
+	*member_str(obj, f) = xstrdup(s);
+	return true;
+}
+
 /* Printable ASCII text of 1..'arg' characters (a size_t *). */
 static bool p_text(struct walk *w, const struct doc_node *node, void *obj, const struct field *f)
 {
@@ -1944,6 +1968,7 @@ static const struct field router_fields[] = {
      0, &redirect_schema},
     {"access_lists", p_list, offsetof(struct router, acls), offsetof(struct router, n_acls), 0,
      &acl_schema},
+    {"ssh_listen", p_listen, offsetof(struct router, ssh_listen), 0, 0, NULL},
 };
 
 static const struct field instance_fields[] = {
@@ -2855,6 +2880,8 @@ static void router_write(struct writer *w, const struct router *r)
 	}
 	if (r->n_acls)
 		acls_write(w, r);
+	if (r->ssh_listen)
+		put_str(w, "ssh_listen", r->ssh_listen);
 }
 
 static void instance_write(struct writer *w, const struct instance *in)

@@ -1402,6 +1402,29 @@ static char *check_instance_addresses(const struct model *m, const struct instan
 
 /* Validates 'obj' against the model (which must not hold an object with
  * the same id: a replaced object is unlinked first). */
+/* A router's own SSH address is no other router's. */
+static char *check_router_listen(const struct model *m, const struct router *r,
+				 struct src_pos *where)
+{
+	size_t n;
+	struct model_object **objs;
+	char *reason = NULL;
+
+	if (!r->ssh_listen)
+		return NULL;
+	objs = model_list(m, MODEL_ROUTER, &n);
+	for (size_t i = 0; i < n && !reason; i++) {
+		const struct router *o = ROUTER(objs[i]);
+
+		if (o->ssh_listen && strcmp(o->hdr.id, r->hdr.id) &&
+		    !strcmp(o->ssh_listen, r->ssh_listen))
+			reason = errf(where, NULL, "ssh_listen %s is also router %s's", r->ssh_listen,
+				      o->hdr.id);
+	}
+	free(objs);
+	return reason;
+}
+
 static char *check_object(const struct model *m, const struct model_object *obj,
 			  struct src_pos *where)
 {
@@ -1426,6 +1449,8 @@ static char *check_object(const struct model *m, const struct model_object *obj,
 		reason = check_router_features(r, where);
 		if (!reason)
 			reason = check_router_fits(r, n, where);
+		if (!reason)
+			reason = check_router_listen(m, r, where);
 		return reason ? reason : check_router_addresses(m, r, where);
 	}
 	case MODEL_INSTANCE: {

@@ -175,6 +175,7 @@ static void router_free(struct router *r)
 		free(r->acls[i].rules);
 	}
 	free(r->acls);
+	free(r->ssh_listen);
 }
 
 static void instance_free(struct instance *in)

@@ -317,6 +317,8 @@ struct router {
 	size_t n_redirects;
 	struct router_acl *acls;
 	size_t n_acls;
+	char *ssh_listen; /* "A.B.C.D:PORT": a session arriving there selects this
+			   * router (spec.md), or NULL */
 };
 
 /* The access list 'name' of 'r', or NULL. */

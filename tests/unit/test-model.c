@@ -2403,6 +2403,59 @@ static void test_user_features(void **state)
 	}
 }
 
+/* A router's own SSH address: parsed, written back, and no other router's. */
+static void test_router_ssh_listen(void **state)
+{
+	static const char head[] =
+	    "substrate:\n"
+	    "  hosts: [{name: h1}]\n"
+	    "tenants:\n"
+	    "  - name: acme\n"
+	    "    networks:\n"
+	    "      - name: blue\n"
+	    "        subnets: [{name: web, cidr: 10.1.1.0/24}]\n"
+	    "        routers:\n"
+	    "          - name: r1\n"
+	    "            interfaces: [{name: gi0, subnet: web, ip: 10.1.1.1}]\n"
+	    "            ssh_listen: 127.0.0.2:2222\n"
+	    "          - name: r2\n"
+	    "            interfaces: [{name: gi0, subnet: web, ip: 10.1.1.2}]\n";
+	struct topology *t = NULL;
+	struct model *m = NULL;
+	char *yaml, *error;
+
+	(void)state;
+	/* Another router elsewhere: fine, and kept in the canonical JSON. */
+	yaml = xasprintf("%s            ssh_listen: 127.0.0.3:2222\n", head);
+	assert_null(codec_topology_parse(yaml, strlen(yaml), "t.yaml", false, &t));
+	assert_null(model_build(t, NULL, &m));
+	assert_non_null(strstr(model_find(m, MODEL_ROUTER, "acme/blue/r1")->json,
+			       "\"ssh_listen\":\"127.0.0.2:2222\""));
+	assert_null(strstr(model_find(m, MODEL_ROUTER, "acme/blue/r1")->json, "127.0.0.3"));
+	model_destroy(m);
+	topology_destroy(t);
+	free(yaml);
+
+	/* The same address twice. */
+	yaml = xasprintf("%s            ssh_listen: 127.0.0.2:2222\n", head);
+	assert_null(codec_topology_parse(yaml, strlen(yaml), "t.yaml", false, &t));
+	error = model_build(t, NULL, &m);
+	assert_non_null(error);
+	assert_non_null(strstr(error, "ssh_listen 127.0.0.2:2222 is also router acme/blue/r"));
+	free(error);
+	topology_destroy(t);
+	free(yaml);
+
+	/* Not an address. */
+	yaml = xasprintf("%s            ssh_listen: 127.0.0.3:70000\n", head);
+	error = codec_topology_parse(yaml, strlen(yaml), "t.yaml", false, &t);
+	assert_non_null(error);
+	assert_non_null(strstr(error, "t.yaml:14:"));
+	assert_non_null(strstr(error, "is not an address A.B.C.D:PORT"));
+	free(error);
+	free(yaml);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2430,6 +2483,7 @@ int main(void)
 	    cmocka_unit_test(test_tenant_snmp),
 	    cmocka_unit_test(test_network_routing),
 	    cmocka_unit_test(test_router_features),
+	    cmocka_unit_test(test_router_ssh_listen),
 	    cmocka_unit_test(test_user_features),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
