@@ -53,6 +53,8 @@ struct ctl_api {
 	struct metrics *metrics;
 	struct ctl_agents *agents;	     /* NULL: no agent channel */
 	struct ctl_api_devices devices;	     /* all NULL: no device service */
+	ctl_api_metrics_fn *more_metrics;    /* NULL: none */
+	const void *more_metrics_aux;
 	char *token;			     /* NULL: no token, loopback peers only */
 	size_t token_len;		     /* bytes of 'token' */
 	char address[INET6_ADDRSTRLEN + 16]; /* bound address, for messages */
@@ -507,6 +509,8 @@ static void do_metrics(struct request *r)
 		       &r->body);
 	if (api->agents)
 		ctl_agents_metrics_render(api->agents, &r->body);
+	if (api->more_metrics)
+		api->more_metrics(api->more_metrics_aux, &r->body);
 }
 
 /* GET /v1/agents and /v1/agents/HOST ('host' NULL for the list). */
@@ -1260,6 +1264,12 @@ void ctl_api_set_agents(struct ctl_api *api, struct ctl_agents *agents)
 void ctl_api_set_devices(struct ctl_api *api, const struct ctl_api_devices *devices)
 {
 	api->devices = *devices;
+}
+
+void ctl_api_add_metrics(struct ctl_api *api, ctl_api_metrics_fn *render, const void *aux)
+{
+	api->more_metrics = render;
+	api->more_metrics_aux = aux;
 }
 
 void ctl_api_shutdown(struct ctl_api *api, ctl_api_idle_cb *idle, void *aux)

@@ -59,6 +59,12 @@ struct ctl_api_devices {
 };
 void ctl_api_set_devices(struct ctl_api *, const struct ctl_api_devices *);
 
+/* More of /metrics from a part the core does not know (the SNMP agent):
+ * 'render' appends its Prometheus text. */
+struct ds;
+typedef void ctl_api_metrics_fn(const void *aux, struct ds *out);
+void ctl_api_add_metrics(struct ctl_api *, ctl_api_metrics_fn *render, const void *aux);
+
 typedef void ctl_api_idle_cb(void *aux);
 
 /* Starts a graceful shutdown: stops accepting connections; requests that

@@ -151,6 +151,11 @@ static void model_changed(uint64_t revision, void *w_)
 	dev_snmp_model_changed(w->snmp);
 }
 
+static void snmp_metrics(const void *snmp, struct ds *out)
+{
+	dev_snmp_metrics_render(snmp, out);
+}
+
 /* SNMP sets are audited and kept as running configuration like the CLI's. */
 static void snmp_audit(void *svc, const char *user, const char *device, const char *source,
 		       const char *command, const char *verdict, int status)
@@ -449,6 +454,7 @@ int main(int argc, char *argv[])
 		if (!watchers.snmp)
 			die("--snmp %s: %s", opt.snmp, error);
 		LOG_INFO("devices: SNMP on udp port %d", dev_snmp_port(watchers.snmp));
+		ctl_api_add_metrics(ctl.api, snmp_metrics, watchers.snmp);
 	}
 
 	struct event *sigterm = evsignal_new(ctl.base, SIGTERM, on_signal, &ctl);
