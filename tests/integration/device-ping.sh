@@ -12,6 +12,8 @@
 
 # shellcheck source=tests/integration/lab/lib.sh
 . "$(dirname "$0")/lab/lib.sh"
+# shellcheck source=tests/integration/lab/device.sh
+. "$(dirname "$0")/lab/device.sh"
 
 lab_setup
 cd "$T_DIR" || bail "cannot enter $T_DIR"
@@ -71,31 +73,12 @@ lab_up topo.yaml
 [ "$RC" = 0 ] || bail "lab up failed: $ERR"
 PORT=$LAB_SSH_PORT
 
-# Passwords go through SSH_ASKPASS: no TTY needed for exec mode.
-askpass() {
-	printf '#!/bin/sh\necho "%s"\n' "$1" >"$T_DIR/askpass"
-	chmod 700 "$T_DIR/askpass"
-}
-SSH_OPTS=(-p "$PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-	-o LogLevel=ERROR -o PreferredAuthentications=password -o NumberOfPasswordPrompts=1
-	-o ConnectTimeout=10)
-# dev_ssh PASSWORD LOGIN COMMAND: exec mode; output in OUT, status in RC.
-dev_ssh() {
-	askpass "$1"
-	OUT=$(SSH_ASKPASS="$T_DIR/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=none \
-		timeout 60 ssh "${SSH_OPTS[@]}" -l "$2" 127.0.0.1 "$3" 2>"$T_DIR/ssh.err" </dev/null)
-	RC=$?
-}
-# has_text TEXT STRING: TEXT holds STRING as it is (no regular expression).
-has_text() {
-	grep -Fq -- "$2" <<<"$1"
-}
+device_ssh_setup "$PORT"
+
 # out_has RE...: OUT has a line matching each extended regular expression.
+# shellcheck disable=SC2317
 out_has() {
-	local re
-	for re in "$@"; do
-		grep -Eq -- "$re" <<<"$OUT" || return 1
-	done
+	has_all "$OUT" "$@"
 }
 # as_vic COMMAND: the viewer on edge.
 as_vic() {

@@ -69,12 +69,6 @@ same() {
 	return 1
 }
 
-# has TEXT PATTERN: a line of TEXT matches the extended regex PATTERN.
-# shellcheck disable=SC2317
-has() {
-	grep -Eq -- "$2" <<<"$1"
-}
-
 # trap_start FILE PORT: snmptrapd on 127.0.0.1:PORT logging to FILE, no authorization
 # checks, no config files; waits (bounded) until it runs. Sets TRAPD_PID.
 trap_start() {

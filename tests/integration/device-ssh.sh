@@ -17,6 +17,8 @@
 
 # shellcheck source=tests/integration/lab/lib.sh
 . "$(dirname "$0")/lab/lib.sh"
+# shellcheck source=tests/integration/lab/device.sh
+. "$(dirname "$0")/lab/device.sh"
 
 lab_setup
 cd "$T_DIR" || bail "cannot enter $T_DIR"
@@ -77,36 +79,8 @@ PORT=$LAB_SSH_PORT
 between() {
 	[ -n "$1" ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
 }
-# lacks TEXT PATTERN: no line of TEXT matches PATTERN.
-# shellcheck disable=SC2317
-lacks() {
-	! has "$1" "$2"
-}
-# has_all TEXT PATTERN...: TEXT has a line matching each PATTERN.
-# shellcheck disable=SC2317
-has_all() {
-	local text=$1 p
-	shift
-	for p in "$@"; do
-		has "$text" "$p" || return 1
-	done
-}
 
-# Passwords go through SSH_ASKPASS: no TTY needed for exec mode.
-askpass() {
-	printf '#!/bin/sh\necho "%s"\n' "$1" >"$T_DIR/askpass"
-	chmod 700 "$T_DIR/askpass"
-}
-SSH_OPTS=(-p "$PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-	-o LogLevel=ERROR -o PreferredAuthentications=password -o NumberOfPasswordPrompts=1
-	-o ConnectTimeout=10)
-# dev_ssh PASSWORD LOGIN COMMAND: exec mode; output in OUT, status in RC.
-dev_ssh() {
-	askpass "$1"
-	OUT=$(SSH_ASKPASS="$T_DIR/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=none \
-		timeout 30 ssh "${SSH_OPTS[@]}" -l "$2" 127.0.0.1 "$3" 2>"$T_DIR/ssh.err" </dev/null)
-	RC=$?
-}
+device_ssh_setup "$PORT"
 
 # 1-3: exec mode.
 dev_ssh "pass word one" ann@net/edge "show ip route"
