@@ -45,6 +45,7 @@ struct chan_client {
 	struct channel_decoder decoder; /* what the controller sent */
 	struct event *retry;		/* reconnection timer */
 	unsigned int backoff_ms;	/* delay before the next attempt */
+	unsigned int last_delay_ms;	/* the jittered delay last scheduled */
 	unsigned int failures;		/* attempts in a row that failed */
 };
 
@@ -96,6 +97,7 @@ static void retry_schedule(struct chan_client *c, const char *why, bool was_conn
 	unsigned int span = c->backoff_ms * 2 / 5;
 	unsigned int delay_ms = c->backoff_ms - c->backoff_ms / 5 + randombytes_uniform(span + 1);
 	c->failures++;
+	c->last_delay_ms = delay_ms;
 	if (was_connected)
 		LOG_WARN("%s: connection lost: %s; reconnecting in %u ms", c->address, why,
 			 delay_ms);
@@ -355,6 +357,11 @@ void chan_client_destroy(struct chan_client *c)
 	free(c->address);
 	free(c->host);
 	free(c);
+}
+
+unsigned int chan_client_last_retry_delay_ms(const struct chan_client *c)
+{
+	return c->last_delay_ms;
 }
 
 bool chan_client_is_connected(const struct chan_client *c)

@@ -76,6 +76,10 @@ void chan_client_destroy(struct chan_client *);
 /* True while a connection is up (the hello was sent). */
 bool chan_client_is_connected(const struct chan_client *);
 
+/* The delay (ms, jitter included) of the last reconnection scheduled; 0
+ * before the first. */
+unsigned int chan_client_last_retry_delay_ms(const struct chan_client *);
+
 /* Sends 'msg' (borrowed) on the connection. Returns 0, -ENOTCONN if there
  * is none, -ENOBUFS if more than a megabyte is still waiting to go out
  * (the controller is not reading), or an error of channel_encode(). */
