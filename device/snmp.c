@@ -35,6 +35,7 @@ enum { SYSLOG_WARNING = LOG_WARNING };
 #include "onm/log.h"
 #include "onm/model.h"
 #include "onm/net.h"
+#include "onm/store.h"
 #include "onm/util.h"
 #include "router-view.h"
 #include "state.h"
@@ -361,6 +362,8 @@ static void library_init(void)
 
 /* One interface of a router snapshot (copied: the model may change). */
 struct snap_if {
+	uint32_t ifindex; /* stable: see struct router_state */
+	uint32_t pos;	  /* its place in the router view and the model */
 	char *name;
 	char *descr; /* description, or "" */
 	uint32_t ip;
@@ -392,7 +395,7 @@ struct dev_cache {
 	uint64_t counters_ms;  /* when the counters were summed */
 	bool counters_fresh;   /* false: sum them at the next read */
 	char *name, *location; /* sysName, sysLocation */
-	struct snap_if *ifs;   /* by ifIndex - 1: the model's order */
+	struct snap_if *ifs;   /* by ifIndex (ascending, gaps possible) */
 	size_t n_ifs;
 	struct snap_route *routes; /* in index order, no duplicate index */
 	size_t n_routes;
@@ -408,15 +411,34 @@ struct if_state {
 	uint64_t changed_ms; /* monotonic time of the last change, 0: none */
 };
 
-/* One router as the traps last saw it. */
+/* An interface's ifIndex, by name. */
+struct ifindex_entry {
+	struct hmap_node node; /* in router_state's 'ifindexes' */
+	char *name;
+	uint32_t ifindex;
+};
+
+/* One router as the traps last saw it, with what outlives a controller
+ * restart (in the store under STATE_KEY_PREFIX + id): when the router was
+ * created (sysUpTime) and its interfaces' ifIndex. An ifIndex stays with
+ * its interface's name while the interface exists, as a physical router
+ * keeps it (RFC 2863 3.1.5): an interface added before others takes a new
+ * number instead of shifting theirs, and numbers are never reused. */
 struct router_state {
 	struct hmap_node node; /* in dev_snmp's 'routers', by id */
 	char *id;
-	uint64_t created_ms; /* monotonic: when first seen (sysUpTime) */
+	int64_t created_ms;	  /* monotonic: when created (sysUpTime); may be
+				   * negative if before this machine booted */
+	uint64_t created_wall_ms; /* the same, in Unix time, as stored */
+	struct hmap ifindexes;	  /* struct ifindex_entry */
+	uint32_t next_ifindex;	  /* the next one to give */
+	bool dirty;		  /* differs from what the store has */
 	struct if_state *ifs;
 	size_t n_ifs;
 	uint64_t mark; /* the scan that last saw it */
 };
+
+#define STATE_KEY_PREFIX "/onm-snmp/routers/"
 
 /* A trap receiver's session. */
 struct trap_sink {
@@ -481,6 +503,193 @@ static const struct router *router_of(const struct model *m, const char *id)
 	const struct model_object *o = model_find(m, MODEL_ROUTER, id);
 
 	return o ? CONTAINER_OF(o, const struct router, hdr) : NULL;
+}
+
+/* ---- router state ---- */
+
+static struct router_state *rstate_find(const struct dev_snmp *s, const char *id)
+{
+	struct router_state *rs;
+
+	HMAP_FOR_EACH_WITH_HASH (rs, node, hash_string(id, 0), &s->routers)
+		if (!strcmp(rs->id, id))
+			return rs;
+	return NULL;
+}
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static struct router_state *rstate_new(struct dev_snmp *s, const char *id)
+{
+	struct router_state *rs = xzalloc(sizeof *rs);
+
+	rs->id = xstrdup(id);
+	rs->created_ms = (int64_t)now_ms(s);
+	rs->created_wall_ms = wall_ms();
+	rs->dirty = true;
+	rs->next_ifindex = 1;
+	hmap_init(&rs->ifindexes);
+	hmap_insert(&s->routers, &rs->node, hash_string(rs->id, 0));
+	return rs;
+}
+
+static struct ifindex_entry *ifindex_find(const struct router_state *rs, const char *name)
+{
+	struct ifindex_entry *e;
+
+	HMAP_FOR_EACH_WITH_HASH (e, node, hash_string(name, 0), &rs->ifindexes)
+		if (!strcmp(e->name, name))
+			return e;
+	return NULL;
+}
+
+static void ifindex_add(struct router_state *rs, const char *name, uint32_t ifindex)
+{
+	struct ifindex_entry *e = xzalloc(sizeof *e);
+
+	e->name = xstrdup(name);
+	e->ifindex = ifindex;
+	hmap_insert(&rs->ifindexes, &e->node, hash_string(e->name, 0));
+}
+
+/* The ifIndex of interface 'name' of 'rs', given now if it has none. */
+static uint32_t ifindex_of(struct router_state *rs, const char *name)
+{
+	const struct ifindex_entry *e = ifindex_find(rs, name);
+
+	if (e)
+		return e->ifindex;
+	ifindex_add(rs, name, rs->next_ifindex);
+	rs->dirty = true;
+	return rs->next_ifindex++;
+}
+
+/* Forgets the ifIndex of the interfaces 'r' no longer has. */
+static void ifindex_prune(struct router_state *rs, const struct router *r)
+{
+	struct ifindex_entry *e;
+
+	HMAP_FOR_EACH_SAFE (e, node, &rs->ifindexes) {
+		size_t i = 0;
+
+		while (i < r->n_interfaces && strcmp(r->interfaces[i].name, e->name))
+			i++;
+		if (i < r->n_interfaces)
+			continue;
+		hmap_remove(&rs->ifindexes, &e->node);
+		free(e->name);
+		free(e);
+		rs->dirty = true;
+	}
+}
+
+static void rstate_free_ifs(struct router_state *rs)
+{
+	for (size_t i = 0; i < rs->n_ifs; i++)
+		free(rs->ifs[i].name);
+	free(rs->ifs);
+	rs->ifs = NULL;
+	rs->n_ifs = 0;
+}
+
+static void rstate_free(struct router_state *rs)
+{
+	struct ifindex_entry *e;
+
+	HMAP_FOR_EACH_SAFE (e, node, &rs->ifindexes) {
+		hmap_remove(&rs->ifindexes, &e->node);
+		free(e->name);
+		free(e);
+	}
+	hmap_destroy(&rs->ifindexes);
+	rstate_free_ifs(rs);
+	free(rs->id);
+	free(rs);
+}
+
+/* Stores what of 'rs' outlives a restart, if it changed:
+ * {"created": UNIX_MS, "next_ifindex": N, "ifindex": {NAME: N, ...}}. */
+static void rstate_save(struct dev_snmp *s, struct router_state *rs)
+{
+	json_t *doc, *ifs;
+	const struct ifindex_entry *e;
+	char *key, *text;
+	int rc;
+
+	if (!rs->dirty)
+		return;
+	ifs = json_object();
+	HMAP_FOR_EACH (e, node, &rs->ifindexes)
+		json_object_set_new(ifs, e->name, json_integer(e->ifindex));
+	doc = json_pack("{s:I, s:I, s:o}", "created", (json_int_t)rs->created_wall_ms,
+			"next_ifindex", (json_int_t)rs->next_ifindex, "ifindex", ifs);
+	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	key = xasprintf(STATE_KEY_PREFIX "%s", rs->id);
+	rc = store_put(ctl_state_store(s->state), key, text, strlen(text), NULL);
+	if (rc)
+		LOG_WARN_RL("router %s: cannot store its SNMP state: %s", rs->id, strerror(-rc));
+	else
+		rs->dirty = false;
+	free(key);
+	free(text);
+	json_decref(doc);
+}
+
+static void rstate_forget(struct dev_snmp *s, struct router_state *rs)
+{
+	char *key = xasprintf(STATE_KEY_PREFIX "%s", rs->id);
+	int rc = store_delete(ctl_state_store(s->state), key, NULL);
+
+	if (rc && rc != -ENOENT)
+		LOG_WARN_RL("router %s: cannot delete its SNMP state: %s", rs->id, strerror(-rc));
+	free(key);
+	hmap_remove(&s->routers, &rs->node);
+	rstate_free(rs);
+}
+
+/* Restores what rstate_save() stored; what does not parse is dropped
+ * (the router then counts as created now). */
+static void rstates_restore(struct dev_snmp *s)
+{
+	struct store_kv *kvs = NULL;
+	size_t n = 0;
+	uint64_t wall = wall_ms(), now = now_ms(s);
+
+	if (store_list(ctl_state_store(s->state), STATE_KEY_PREFIX, &kvs, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		json_t *doc = json_loadb(kvs[i].value, kvs[i].value_len, 0, NULL), *v;
+		json_int_t created = json_integer_value(json_object_get(doc, "created"));
+		json_int_t next = json_integer_value(json_object_get(doc, "next_ifindex"));
+		const char *name;
+		struct router_state *rs;
+
+		if (created <= 0 || next <= 0 || next > INT32_MAX ||
+		    !json_is_object(json_object_get(doc, "ifindex"))) {
+			LOG_WARN("%s: not an SNMP router state; ignored", kvs[i].key);
+			json_decref(doc);
+			continue;
+		}
+		rs = rstate_new(s, kvs[i].key + strlen(STATE_KEY_PREFIX));
+		rs->created_wall_ms = (uint64_t)created;
+		rs->created_ms = (int64_t)now - ((int64_t)wall - (int64_t)created);
+		rs->next_ifindex = (uint32_t)next;
+		rs->dirty = false;
+		json_object_foreach (json_object_get(doc, "ifindex"), name, v) {
+			json_int_t x = json_integer_value(v);
+
+			if (x > 0 && x < next)
+				ifindex_add(rs, name, (uint32_t)x);
+		}
+		json_decref(doc);
+	}
+	store_kvs_free(kvs, n);
 }
 
 /* ---- router snapshots ---- */
@@ -558,14 +767,15 @@ static int addr_cmp(const void *a_, const void *b_, void *c_)
 }
 
 /* Copies the view's routes in index order, each with its interface's
- * ifIndex; routes whose index repeats one before are left out. */
+ * ifIndex; routes whose index repeats one before are left out. 'c''s
+ * interfaces are still in the view's order. */
 static void snap_routes(struct dev_cache *c, const struct router_view *v)
 {
 	struct name_ref *refs = xcalloc(v->n_ifs + 1, sizeof *refs);
 	size_t n = 0;
 
 	for (size_t i = 0; i < v->n_ifs; i++)
-		refs[i] = (struct name_ref){v->ifs[i].name, (uint32_t)(i + 1)};
+		refs[i] = (struct name_ref){v->ifs[i].name, c->ifs[i].ifindex};
 	qsort(refs, v->n_ifs, sizeof *refs, name_ref_cmp);
 	c->routes = xcalloc(v->n_routes + 1, sizeof *c->routes);
 	for (size_t i = 0; i < v->n_routes; i++) {
@@ -601,15 +811,25 @@ static void snap_addrs(struct dev_cache *c)
 	c->n_addrs = n;
 }
 
+static int snap_if_cmp(const void *a_, const void *b_)
+{
+	const struct snap_if *a = a_, *b = b_;
+
+	return a->ifindex < b->ifindex ? -1 : a->ifindex > b->ifindex;
+}
+
 /* Builds router 'r''s snapshot from the current model (counters later). */
 static struct dev_cache *cache_build(struct dev_snmp *s, const struct router *r,
 				     const struct network *n)
 {
+	struct router_state *rs = rstate_find(s, r->hdr.id);
 	struct dev_cache *c;
 	struct router_view v;
 
 	if (!router_view_build(&v, model_of(s), r->hdr.id, NULL))
 		return NULL;
+	if (!rs)
+		rs = rstate_new(s, r->hdr.id); /* the model changed unscanned */
 	c = xzalloc(sizeof *c);
 	c->id = xstrdup(r->hdr.id);
 	c->router_json = xstrdup(r->hdr.json);
@@ -623,6 +843,8 @@ static struct dev_cache *cache_build(struct dev_snmp *s, const struct router *r,
 		const struct rv_interface *vi = &v.ifs[i];
 		struct snap_if *si = &c->ifs[i];
 
+		si->ifindex = ifindex_of(rs, vi->name);
+		si->pos = (uint32_t)i;
 		si->name = xstrdup(vi->name);
 		si->descr = xstrdup(vi->description ? vi->description : "");
 		si->ip = vi->ip;
@@ -633,7 +855,9 @@ static struct dev_cache *cache_build(struct dev_snmp *s, const struct router *r,
 		si->loopback = str_has_prefix(vi->name, "Loopback");
 		si->speed_bps = speed_of(vi->name, vi->shape_bps);
 	}
+	rstate_save(s, rs);
 	snap_routes(c, &v);
+	qsort(c->ifs, c->n_ifs, sizeof *c->ifs, snap_if_cmp);
 	snap_addrs(c);
 	router_view_uninit(&v);
 	s->stats.table_builds++;
@@ -717,7 +941,7 @@ static const json_t *agents_counters(struct dev_snmp *s)
 /* Sums the interfaces' counters over the agents, through the router view
  * as the CLI does, if they are older than COUNTERS_TTL_MS. The model is
  * the one the snapshot was built from (cache_get checked it), so the
- * view's interfaces are the snapshot's, in the same order. */
+ * view's interfaces are the snapshot's, at their 'pos'. */
 static void cache_counters(struct dev_snmp *s, struct dev_cache *c)
 {
 	uint64_t now = now_ms(s);
@@ -729,12 +953,17 @@ static void cache_counters(struct dev_snmp *s, struct dev_cache *c)
 	c->counters_ms = now;
 	if (!router_view_build(&v, model_of(s), c->id, agents_counters(s)))
 		return;
-	for (size_t i = 0; i < v.n_ifs && i < c->n_ifs; i++) {
-		c->ifs[i].rx_packets = v.ifs[i].rx_packets;
-		c->ifs[i].rx_bytes = v.ifs[i].rx_bytes;
-		c->ifs[i].tx_packets = v.ifs[i].tx_packets;
-		c->ifs[i].tx_bytes = v.ifs[i].tx_bytes;
-		c->ifs[i].drops = v.ifs[i].drops;
+	for (size_t i = 0; i < c->n_ifs; i++) {
+		struct snap_if *f = &c->ifs[i];
+		const struct rv_interface *vi = f->pos < v.n_ifs ? &v.ifs[f->pos] : NULL;
+
+		if (!vi)
+			continue;
+		f->rx_packets = vi->rx_packets;
+		f->rx_bytes = vi->rx_bytes;
+		f->tx_packets = vi->tx_packets;
+		f->tx_bytes = vi->tx_bytes;
+		f->drops = vi->drops;
 	}
 	router_view_uninit(&v);
 }
@@ -777,7 +1006,7 @@ static size_t row_index(const struct dev_cache *c, enum table t, size_t k, uint3
 		idx[0] = 0;
 		return 1;
 	case TBL_IF:
-		idx[0] = (uint32_t)(k + 1);
+		idx[0] = c->ifs[k].ifindex;
 		return 1;
 	case TBL_IPADDR:
 		return put_ipv4_index(idx, cache_if_by_addr(c, k)->ip);
@@ -851,25 +1080,17 @@ static size_t row_find(const struct dev_cache *c, enum table t, const oid *suffi
 
 /* ---- values ---- */
 
-static struct router_state *rstate_find(const struct dev_snmp *s, const char *id)
+/* TimeTicks (hundredths, wrapping at 2^32) from 'from' to 'to' (ms); 0 if
+ * 'to' is not later. */
+static long ticks_between(int64_t from, int64_t to)
 {
-	struct router_state *rs;
-
-	HMAP_FOR_EACH_WITH_HASH (rs, node, hash_string(id, 0), &s->routers)
-		if (!strcmp(rs->id, id))
-			return rs;
-	return NULL;
+	return to > from ? (long)(((uint64_t)(to - from) / 10) & 0xffffffff) : 0;
 }
 
-/* TimeTicks (hundredths) since the router was first seen. */
-static long uptime_ticks(const struct dev_snmp *s, const struct dev_cache *c)
+/* sysUpTime: TimeTicks since the router was created. */
+static long uptime_ticks(const struct dev_snmp *s, const struct router_state *rs)
 {
-	const struct router_state *rs = rstate_find(s, c->id);
-	uint64_t now = now_ms(s);
-
-	if (!rs || now < rs->created_ms)
-		return 0;
-	return (long)(((now - rs->created_ms) / 10) & 0xffffffff);
+	return rs ? ticks_between(rs->created_ms, (int64_t)now_ms(s)) : 0;
 }
 
 /* ifLastChange: sysUpTime when the interface last changed, 0 if never. */
@@ -880,12 +1101,12 @@ static long if_last_change(const struct dev_snmp *s, const struct dev_cache *c, 
 	if (!rs)
 		return 0;
 	for (size_t k = 0; k < rs->n_ifs; k++) {
-		const struct if_state *is = &rs->ifs[(i + k) % rs->n_ifs]; /* same place first */
+		/* The same place in the model first. */
+		const struct if_state *is = &rs->ifs[(c->ifs[i].pos + k) % rs->n_ifs];
 
 		if (!strcmp(is->name, c->ifs[i].name))
-			return is->changed_ms > rs->created_ms
-				   ? (long)(((is->changed_ms - rs->created_ms) / 10) & 0xffffffff)
-				   : 0;
+			return is->changed_ms ? ticks_between(rs->created_ms, (int64_t)is->changed_ms)
+					      : 0;
 	}
 	return 0;
 }
@@ -939,7 +1160,7 @@ static void sys_value(struct dev_snmp *s, struct dev_cache *c, size_t k, netsnmp
 		set_oid(v, zero_dot_zero, ARRAY_SIZE(zero_dot_zero));
 		break;
 	case O_SYS_UPTIME:
-		set_int(v, ASN_TIMETICKS, uptime_ticks(s, c));
+		set_int(v, ASN_TIMETICKS, uptime_ticks(s, rstate_find(s, c->id)));
 		break;
 	case O_SYS_CONTACT:
 		set_str(v, "");
@@ -978,7 +1199,7 @@ static void if_value(struct dev_snmp *s, struct dev_cache *c, size_t k, size_t i
 
 	switch (k) {
 	case O_IF_INDEX:
-		set_int(v, ASN_INTEGER, (long)i + 1);
+		set_int(v, ASN_INTEGER, (long)f->ifindex);
 		break;
 	case O_IF_DESCR:
 	case O_IFX_NAME:
@@ -1081,7 +1302,7 @@ static void if_value(struct dev_snmp *s, struct dev_cache *c, size_t k, size_t i
 static void addr_value(struct dev_cache *c, size_t k, size_t row, netsnmp_variable_list *v)
 {
 	const struct snap_if *f = cache_if_by_addr(c, row);
-	long ifindex = (long)(f - c->ifs) + 1;
+	long ifindex = (long)f->ifindex;
 	oid prefix[OBJ_OID_MAX + 8];
 	size_t n = 0;
 
@@ -1392,12 +1613,15 @@ static void describe_varbind(struct ds *out, const struct dev_cache *c,
 	size_t k = object_lower_bound(v->name, v->name_length);
 
 	if (k < N_OBJECTS && obj_contains(k, v->name, v->name_length)) {
+		size_t row = SIZE_MAX;
+
 		ds_put_cstr(out, objects[k].name);
 		for (size_t i = obj_len[k]; i < v->name_length; i++)
 			ds_put_format(out, ".%lu", (unsigned long)v->name[i]);
-		if (k == O_IF_ADMIN_STATUS && v->name_length == obj_len[k] + 1 &&
-		    v->name[obj_len[k]] >= 1 && v->name[obj_len[k]] <= c->n_ifs)
-			ds_put_format(out, " (%s)", c->ifs[v->name[obj_len[k]] - 1].name);
+		if (k == O_IF_ADMIN_STATUS)
+			row = row_find(c, TBL_IF, v->name + obj_len[k], v->name_length - obj_len[k]);
+		if (row != SIZE_MAX)
+			ds_put_format(out, " (%s)", c->ifs[row].name);
 	} else {
 		for (size_t i = 0; i < v->name_length && i < MAX_OID_LEN; i++)
 			ds_put_format(out, "%s%lu", i ? "." : "", (unsigned long)v->name[i]);
@@ -1414,7 +1638,7 @@ static void describe_varbind(struct ds *out, const struct dev_cache *c,
 
 /* One interface's new admin state. */
 struct admin_change {
-	size_t ifindex;
+	size_t row; /* in the snapshot's 'ifs' */
 	bool up;
 };
 
@@ -1427,20 +1651,19 @@ static long set_check(const struct request *q, const netsnmp_pdu *req, struct ad
 
 	*n = 0;
 	for (const netsnmp_variable_list *v = req->variables; v; v = v->next_variable, i++) {
-		size_t k = object_lower_bound(v->name, v->name_length);
-		oid ifindex;
+		size_t k = object_lower_bound(v->name, v->name_length), row;
 
 		*index = i;
 		if (k != O_IF_ADMIN_STATUS || !obj_contains(k, v->name, v->name_length))
 			return SNMP_ERR_NOTWRITABLE;
-		ifindex = v->name_length == obj_len[k] + 1 ? v->name[obj_len[k]] : 0;
-		if (!ifindex || ifindex > q->c->n_ifs)
+		row = row_find(q->c, TBL_IF, v->name + obj_len[k], v->name_length - obj_len[k]);
+		if (row == SIZE_MAX)
 			return SNMP_ERR_NOCREATION;
 		if (v->type != ASN_INTEGER || !v->val.integer)
 			return SNMP_ERR_WRONGTYPE;
 		if (*v->val.integer != 1 && *v->val.integer != 2)
 			return SNMP_ERR_WRONGVALUE; /* testing(3) is not offered */
-		changes[(*n)++] = (struct admin_change){(size_t)ifindex, *v->val.integer == 1};
+		changes[(*n)++] = (struct admin_change){row, *v->val.integer == 1};
 	}
 	*index = 0;
 	return SNMP_ERR_NOERROR;
@@ -1457,11 +1680,12 @@ static int set_commit(struct request *q, const struct admin_change *changes, siz
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		json_t *item = json_array_get(ifs, changes[i].ifindex - 1);
+		const struct snap_if *f = &q->c->ifs[changes[i].row];
+		json_t *item = json_array_get(ifs, f->pos);
 		const char *name = json_string_value(json_object_get(item, "name"));
 		bool down = json_is_true(json_object_get(item, "shutdown"));
 
-		if (!name || strcmp(name, q->c->ifs[changes[i].ifindex - 1].name)) {
+		if (!name || strcmp(name, f->name)) {
 			rc = -EIO; /* the snapshot is the model's: a bug */
 			goto out;
 		}
@@ -1819,7 +2043,7 @@ static void trap_send(struct dev_snmp *s, const struct router *r, const struct r
 	community = t->snmp.ro_community ? t->snmp.ro_community : "public";
 	pdu = snmp_pdu_create(SNMP_MSG_TRAP2);
 	pdu->version = SNMP_VERSION_2c;
-	uptime = (long)(((now_ms(s) - rs->created_ms) / 10) & 0xffffffff);
+	uptime = uptime_ticks(s, rs);
 	snmp_pdu_add_variable(pdu, sys_uptime_oid, ARRAY_SIZE(sys_uptime_oid), ASN_TIMETICKS,
 			      &uptime, sizeof uptime);
 	snmp_pdu_add_variable(pdu, snmp_trap_oid, ARRAY_SIZE(snmp_trap_oid), ASN_OBJECT_ID, trap,
@@ -1865,22 +2089,6 @@ static void trap_send(struct dev_snmp *s, const struct router *r, const struct r
 	snmp_free_pdu(pdu);
 }
 
-static void rstate_free_ifs(struct router_state *rs)
-{
-	for (size_t i = 0; i < rs->n_ifs; i++)
-		free(rs->ifs[i].name);
-	free(rs->ifs);
-	rs->ifs = NULL;
-	rs->n_ifs = 0;
-}
-
-static void rstate_free(struct router_state *rs)
-{
-	rstate_free_ifs(rs);
-	free(rs->id);
-	free(rs);
-}
-
 static const struct if_state *if_state_find(const struct router_state *rs, const char *name,
 					    size_t hint)
 {
@@ -1922,8 +2130,11 @@ static void rstate_update(struct dev_snmp *s, struct router_state *rs, const str
 			is->changed_ms = now;
 		if (old && old->up != is->up && traps)
 			trap_send(s, r, rs, is->up ? link_up_oid : link_down_oid,
-				  ARRAY_SIZE(link_up_oid), i + 1, is);
+				  ARRAY_SIZE(link_up_oid), ifindex_of(rs, ri->name), is);
 	}
+	ifindex_prune(rs, r);
+	for (size_t i = 0; i < r->n_interfaces; i++)
+		ifindex_of(rs, r->interfaces[i].name); /* in the model's order */
 	rstate_free_ifs(rs);
 	rs->ifs = ifs;
 	rs->n_ifs = r->n_interfaces;
@@ -1944,24 +2155,19 @@ static void scan(struct dev_snmp *s, bool traps)
 
 		rs = rstate_find(s, r->hdr.id);
 		if (!rs) {
-			rs = xzalloc(sizeof *rs);
-			rs->id = xstrdup(r->hdr.id);
-			rs->created_ms = now_ms(s);
-			hmap_insert(&s->routers, &rs->node, hash_string(rs->id, 0));
+			rs = rstate_new(s, r->hdr.id);
 			created = true;
 		}
 		rs->mark = s->mark;
 		rstate_update(s, rs, r, network_of(m, r), traps && !created);
+		rstate_save(s, rs);
 		if (created && traps)
 			trap_send(s, r, rs, cold_start_oid, ARRAY_SIZE(cold_start_oid), 0, NULL);
 	}
 	free(routers);
-	HMAP_FOR_EACH_SAFE (rs, node, &s->routers) {
-		if (rs->mark != s->mark) {
-			hmap_remove(&s->routers, &rs->node);
-			rstate_free(rs);
-		}
-	}
+	HMAP_FOR_EACH_SAFE (rs, node, &s->routers)
+		if (rs->mark != s->mark)
+			rstate_forget(s, rs);
 }
 
 void dev_snmp_model_changed(struct dev_snmp *s)
@@ -2105,6 +2311,7 @@ struct dev_snmp *dev_snmp_create(struct event_base *base, struct ctl_state *stat
 	hmap_init(&s->routers);
 	hmap_init(&s->sinks);
 	hmap_init(&s->communities);
+	rstates_restore(s);
 	scan(s, false);
 	if (listen && server_open(s, listen, error)) {
 		dev_snmp_destroy(s);
@@ -2199,7 +2406,7 @@ void dev_snmp_set_test_clock(struct dev_snmp *s, uint64_t now)
 
 	if (!s->test_now_ms)
 		HMAP_FOR_EACH (rs, node, &s->routers)
-			rs->created_ms = now;
+			rs->created_ms = (int64_t)now;
 	s->test_now_ms = now;
 }
 

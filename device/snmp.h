@@ -68,8 +68,10 @@ struct dev_snmp_hooks {
 /* Starts the agent on 'base' over the model of 'state' and the counters of
  * 'agents' (NULL: zero counters), listening on UDP 'listen' ("A.B.C.D:PORT",
  * port 0 picks a free one; NULL: no socket, for tests that call the
- * dispatcher directly). 'hooks' is copied (NULL: none). The routers now in
- * the model count as created now (sysUpTime), without coldStart. Returns
+ * dispatcher directly). 'hooks' is copied (NULL: none). Routers the store
+ * knows (under /onm-snmp/routers/) keep their creation time (sysUpTime)
+ * and ifIndexes; other routers now in the model count as created now,
+ * without coldStart. Returns
  * NULL and sets '*error' (allocated) if the socket cannot be opened. */
 struct dev_snmp *dev_snmp_create(struct event_base *base, struct ctl_state *state,
 				 struct ctl_agents *agents, const char *listen,

@@ -18,9 +18,9 @@
 # --snmp): the interface counters grow by at least the packets a ping sent through the
 # router; ifAdminStatus down stops the traffic through the interface and up restores it;
 # coldStart (the router created by 'lab up'), linkDown and linkUp reach the tenant's trap
-# receiver. Skipped, and listed as skipped, while
-# the controller says "SNMP not served yet" (controller/main.c not wired to device/snmp.c).
-# Prints TAP.
+# receiver; an interface added first in the file takes a new ifIndex, leaving the others'
+# as they were; a controller restart keeps ifIndexes and sysUpTime and sends no coldStart;
+# the sets are in GET /v1/audit, a wrong community is counted on /metrics. Prints TAP.
 
 # shellcheck source=tests/integration/lab/lib.sh
 . "$(dirname "$0")/lab/lib.sh"
@@ -278,6 +278,35 @@ check "lab: traffic resumes after up (${ms:-never} ms)" [ -n "$ms" ]
 wait_for lab-traps.log '\.6\.3\.1\.1\.5\.4' 50
 check "lab: coldStart (edge created), linkDown and linkUp for ifIndex 2 reached the receiver" \
 	same "$(traps lab-traps.log)" ".1.3.6.1.6.3.1.1.5.1 ifIndex="$'\n'".1.3.6.1.6.3.1.1.5.3 ifIndex=2"$'\n'".1.3.6.1.6.3.1.1.5.4 ifIndex=2"
+
+# ifIndex stays with its interface: a new interface listed first in the file takes 3, and
+# the numbers and sysUpTime (since edge was created) survive a controller restart.
+sed -e 's|          - {name: back, cidr: 172.16.6.0/24}|&\n          - {name: mgmt, cidr: 172.16.7.0/24}|' \
+	-e 's|            interfaces:|&\n              - {name: GigabitEthernet0/2, subnet: mgmt, ip: 172.16.7.1}|' \
+	topo.yaml >topo2.yaml
+onm_run apply topo2.yaml
+check "lab: a third interface added before the others" [ "$RC" = 0 ]
+if_descr() {
+	snmp snmpwalk watch@net/edge .1.3.6.1.2.1.2.2.1.2
+	sed -E 's/^\.1\.3\.6\.1\.2\.1\.2\.2\.1\.2\.([0-9]+) = STRING: "?([^"]*)"?$/\1 \2/' <<<"$OUT"
+}
+ifs_before=$(if_descr)
+check "lab: ... ifIndex 1 and 2 kept, the new one is 3" same "$ifs_before" "1 GigabitEthernet0/0
+2 GigabitEthernet0/1
+3 GigabitEthernet0/2"
+uptime() {
+	snmp snmpget watch@net/edge .1.3.6.1.2.1.1.3.0
+	sed -nE 's/.*Timeticks: \(([0-9]+)\).*/\1/p' <<<"$OUT"
+}
+up0=$(uptime)
+check "lab: the supervisor restarted the controller" lab_restart_controller
+up1=$(uptime)
+check "lab: sysUpTime goes on across the restart (${up0:-none} -> ${up1:-none})" \
+	[ "${up1:-0}" -ge "${up0:-999999999}" ]
+check "lab: ... and so do the ifIndexes" same "$(if_descr)" "$ifs_before"
+sleep 0.5
+check "lab: ... and no coldStart: edge was not created again" \
+	[ "$(grep -c '\.6\.3\.1\.1\.5\.1' lab-traps.log)" = 1 ]
 
 # In the controller: the set is in the devices' audit log, a wrong community is counted.
 check "lab: the sets are in the audit log (GET /v1/audit)" bash -c \

@@ -254,22 +254,8 @@ check "write memory at the CLI" has "$OUT" "\[OK\]"
 onm_run get routes -o json
 check "before the restart, all three routes are running" \
 	has_all "$OUT" 10.77.0.0/16 10.88.0.0/16 10.89.0.0/16
-ctl=$(jq -r '.services.controller.pid // empty' "$LAB_STATE/pids.json" 2>/dev/null)
-if [ -n "$ctl" ] && alive "$ctl"; then
-	kill -KILL "$ctl"
-	up=
-	for ((i = 0; i < 150; i++)); do
-		sleep 0.2
-		new=$(jq -r '.services.controller.pid // empty' "$LAB_STATE/pids.json" 2>/dev/null)
-		if [ -n "$new" ] && [ "$new" != "$ctl" ] && curl -sf "$CTL_URL/healthz" >/dev/null; then
-			up=1
-			break
-		fi
-	done
-	check "the supervisor restarted the controller ($ctl -> ${new:-none})" [ -n "$up" ]
-else
-	not_ok "the lab's controller pid is in pids.json"
-fi
+check "the supervisor restarted the controller" lab_restart_controller
+diag "controller ${CTL_OLD:-none} -> ${CTL_NEW:-none}"
 onm_run get routes -o json
 check "after the restart: the saved routes are there" has_all "$OUT" 10.77.0.0/16 10.88.0.0/16
 check "... the route added after write memory is gone" lacks "$OUT" "10.89.0.0/16"

@@ -32,12 +32,15 @@
 /* clang-format on */
 
 #include "onm/model.h"
+#include "onm/store.h"
 #include "onm/util.h"
 #include "router-view.h"
 #include "snmp-private.h"
 #include "state.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <time.h>
 #include <cmocka.h>
 #include <event2/event.h>
 #include <sys/select.h>
@@ -951,6 +954,133 @@ static void test_set_and_traps(void **st)
 	assert_int_equal(dev_snmp_stats(fx->snmp)->sets_done, 3);
 }
 
+/* Replaces R1's first interface by a new one (the model's first place). */
+static void replace_first_interface(struct fx *fx)
+{
+	const struct model_object *r1 = model_find(ctl_state_model(fx->state), MODEL_ROUTER, R1);
+	json_t *j = json_loads(r1->json, 0, NULL);
+	json_t *ifs = json_object_get(j, "interfaces");
+	char *text, *error = NULL;
+
+	json_array_remove(ifs, 0);
+	json_array_insert_new(ifs, 0,
+			      json_pack("{s:s, s:s, s:s}", "name", "GigabitEthernet0/9", "subnet",
+					"web", "ip", "10.1.1.9"));
+	text = json_dumps(j, JSON_COMPACT);
+	if (ctl_state_update(fx->state, MODEL_ROUTER, R1, text, strlen(text), NULL, &error))
+		fail_msg("update: %s", error);
+	free(text);
+	json_decref(j);
+}
+
+static long get_int(struct fx *fx, const char *name)
+{
+	netsnmp_pdu *resp = get1(fx, SNMP_MSG_GET, SNMP_VERSION_2c, "public@acme/blue/r1", name);
+	long x;
+
+	assert_non_null(resp);
+	assert_int_equal(resp->errstat, 0);
+	x = int_of(resp->variables);
+	snmp_free_pdu(resp);
+	return x;
+}
+
+static void assert_if_descr(struct fx *fx, long ifindex, const char *want)
+{
+	char name[64];
+	netsnmp_pdu *resp;
+
+	snprintf(name, sizeof name, "1.3.6.1.2.1.2.2.1.2.%ld", ifindex);
+	resp = get1(fx, SNMP_MSG_GET, SNMP_VERSION_2c, "public@acme/blue/r1", name);
+	char *got = str_of(resp->variables);
+	assert_string_equal(got, want);
+	free(got);
+	snmp_free_pdu(resp);
+}
+
+/* An ifIndex stays with its interface (a new first interface takes a new
+ * number, a removed one's is not reused), sets and address tables follow
+ * it; ifIndex and the creation time (sysUpTime) survive a restart of the
+ * agent, and a removed router's state leaves the store. */
+static void test_ifindex_and_restart(void **st)
+{
+	struct fx *fx = *st;
+	struct dev_snmp_hooks hooks = {.audit = on_audit, .aux = fx};
+	struct store_kv kv;
+	struct walk w;
+	netsnmp_pdu *resp;
+	char *error = NULL, *text;
+
+	replace_first_interface(fx);
+	walk(fx, "public@acme/blue/r1", "1.3.6.1.2.1.2.2.1.2", &w);
+	assert_true(walk_count(&w, "1.3.6.1.2.1.2.2.1.2") == 4);
+	assert_int_equal(w.names[0][10], 2); /* ifDescr.1 is gone: 2, 3, 4, 5 */
+	assert_int_equal(w.names[3][10], 5);
+	walk_free(&w);
+	assert_if_descr(fx, 2, "GigabitEthernet0/1");
+	assert_if_descr(fx, 4, "Loopback0");
+	assert_if_descr(fx, 5, "GigabitEthernet0/9");
+	assert_int_equal(get_int(fx, "1.3.6.1.2.1.2.1.0"), 4);		    /* ifNumber */
+	assert_int_equal(get_int(fx, "1.3.6.1.2.1.2.2.1.1.5"), 5);	    /* ifIndex.5 */
+	assert_int_equal(get_int(fx, "1.3.6.1.2.1.4.20.1.2.10.1.1.9"), 5); /* ipAdEntIfIndex */
+	assert_int_equal(get_int(fx, "1.3.6.1.2.1.4.20.1.2.10.1.2.1"), 2);
+	/* inetCidrRouteIfIndex of the connected 10.1.1.0/24. */
+	assert_int_equal(get_int(fx, "1.3.6.1.2.1.4.24.7.1.7.1.4.10.1.1.0.24.2.0.0.0.0"), 5);
+	resp = get1(fx, SNMP_MSG_GET, SNMP_VERSION_2c, "public@acme/blue/r1",
+		    "1.3.6.1.2.1.2.2.1.2.1");
+	assert_int_equal(resp->variables->type, SNMP_NOSUCHINSTANCE);
+	snmp_free_pdu(resp);
+
+	/* A set by ifIndex reaches the model's interface at its own place. */
+	resp = set_admin(fx, SNMP_VERSION_2c, "s3cret@blue/r1", "1.3.6.1.2.1.2.2.1.7.5", 2);
+	assert_int_equal(resp->errstat, 0);
+	snmp_free_pdu(resp);
+	assert_true(is_shut(fx, 0));
+	assert_false(is_shut(fx, 1));
+	assert_string_equal(fx->audit[fx->n_audit - 1].command,
+			    "snmpset ifAdminStatus.5 (GigabitEthernet0/9) = down(2)");
+	rx_wait(&fx->rx, 1);
+	assert_int_equal(int_of(fx->rx.got[0]->variables->next_variable->next_variable), 5);
+	rx_clear(&fx->rx);
+	resp = set_admin(fx, SNMP_VERSION_2c, "s3cret@blue/r1", "1.3.6.1.2.1.2.2.1.7.1", 2);
+	assert_int_equal(resp->errstat, SNMP_ERR_NOCREATION);
+	snmp_free_pdu(resp);
+
+	/* Restart, as if r1 had been created an hour ago. */
+	ctl_state_set_change_cb(fx->state, NULL, NULL);
+	dev_snmp_destroy(fx->snmp);
+	struct store *store = ctl_state_store(fx->state);
+	assert_int_equal(store_get(store, "/onm-snmp/routers/" R1, &kv), 0);
+	json_t *doc = json_loadb(kv.value, kv.value_len, 0, NULL);
+	store_kv_uninit(&kv);
+	assert_non_null(doc);
+	assert_int_equal(json_integer_value(json_object_get(doc, "next_ifindex")), 6);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	json_object_set_new(doc, "created",
+			    json_integer((json_int_t)now.tv_sec * 1000 - 3600 * 1000));
+	text = json_dumps(doc, JSON_COMPACT);
+	assert_int_equal(store_put(store, "/onm-snmp/routers/" R1, text, strlen(text), NULL), 0);
+	free(text);
+	json_decref(doc);
+	fx->snmp = dev_snmp_create(fx->base, fx->state, NULL, NULL, &hooks, &error);
+	assert_non_null(fx->snmp);
+	ctl_state_set_change_cb(fx->state, on_change, fx);
+	long uptime = get_int(fx, "1.3.6.1.2.1.1.3.0");
+	assert_in_range(uptime, 360000, 360000 + 6000);
+	assert_if_descr(fx, 5, "GigabitEthernet0/9");
+	assert_if_descr(fx, 2, "GigabitEthernet0/1");
+	rx_wait(&fx->rx, 0); /* no coldStart: nothing was created */
+
+	/* Gone with its router. */
+	if (ctl_state_delete(fx->state, MODEL_ROUTER, R1, &error))
+		fail_msg("delete: %s", error);
+	assert_int_equal(store_get(store, "/onm-snmp/routers/" R1, &kv), -ENOENT);
+	assert_int_equal(store_get(store, "/onm-snmp/routers/acme/blue/big", &kv), -ENOENT);
+	assert_int_equal(store_get(store, "/onm-snmp/routers/initech/green/g1", &kv), 0);
+	store_kv_uninit(&kv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -960,6 +1090,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_big_table, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_set_and_traps, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ifindex_and_restart, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

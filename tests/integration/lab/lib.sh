@@ -176,3 +176,22 @@ pids_of_lab() {
 lab_namespaces() {
 	ip netns list | awk '{print $1}' | grep -E "^onm-$LAB-" || true
 }
+
+# lab_restart_controller: kills the lab's controller (its pid from pids.json, nothing else)
+# and waits up to 30 s for the supervisor's new one to answer /healthz. Sets CTL_OLD and
+# CTL_NEW; fails if there was none to kill or none came back.
+lab_restart_controller() {
+	local i
+	CTL_OLD=$(jq -r '.services.controller.pid // empty' "$LAB_STATE/pids.json" 2>/dev/null)
+	CTL_NEW=
+	[ -n "$CTL_OLD" ] && alive "$CTL_OLD" || return 1
+	kill -KILL "$CTL_OLD"
+	for ((i = 0; i < 150; i++)); do
+		sleep 0.2
+		CTL_NEW=$(jq -r '.services.controller.pid // empty' "$LAB_STATE/pids.json" 2>/dev/null)
+		if [ -n "$CTL_NEW" ] && [ "$CTL_NEW" != "$CTL_OLD" ] && curl -sf "$CTL_URL/healthz" >/dev/null; then
+			return 0
+		fi
+	done
+	return 1
+}
