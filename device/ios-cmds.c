@@ -185,9 +185,25 @@ static int show_ip_interface_brief(struct dev_exec *x, const struct dev_args *a)
 	return 0;
 }
 
-static void put_interface(struct dev_exec *x, const struct rv_interface *ifc)
+/* "00:05:12", "1d02h", "3w2d": an elapsed time as IOS writes it in
+ * "Last clearing" and the like. */
+static void elapsed_format(uint64_t ms, char *buf, size_t size)
 {
-	char ip[IPV4_ADDR_STRLEN];
+	uint64_t s = ms / 1000, h = s / 3600, d = h / 24;
+
+	if (d >= 7)
+		snprintf(buf, size, "%" PRIu64 "w%" PRIu64 "d", d / 7, d % 7);
+	else if (d)
+		snprintf(buf, size, "%" PRIu64 "d%02" PRIu64 "h", d, h % 24);
+	else
+		snprintf(buf, size, "%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64, h, s / 60 % 60, s % 60);
+}
+
+static void put_interface(struct dev_exec *x, struct rv_interface *ifc)
+{
+	struct dev_session *s = session(x);
+	uint64_t cleared = dev_counters_since_clear(s->service, s->device, ifc);
+	char ip[IPV4_ADDR_STRLEN], ago[32] = "never";
 	const uint8_t *m = ifc->mac.b;
 
 	ipv4_format(ifc->ip, ip);
@@ -201,9 +217,12 @@ static void put_interface(struct dev_exec *x, const struct rv_interface *ifc)
 	if (ifc->description)
 		dev_printf(x, "  Description: %s\n", ifc->description);
 	dev_printf(x, "  Internet address is %s/%u\n", ip, (unsigned int)ifc->cidr.len);
+	if (cleared)
+		elapsed_format(now_ms(x) > cleared ? now_ms(x) - cleared : 0, ago, sizeof ago);
 	dev_printf(x, "  MTU 1450 bytes, BW 1000000 Kbit/sec, DLY 10 usec,\n"
 		      "  Encapsulation ARPA, loopback not set\n"
-		      "  Last clearing of \"show interface\" counters never\n");
+		      "  Last clearing of \"show interface\" counters %s\n",
+		   ago);
 	dev_printf(x, "     %" PRIu64 " packets input, %" PRIu64 " bytes, 0 no buffer\n",
 		   ifc->rx_packets, ifc->rx_bytes);
 	dev_printf(x, "     0 input errors, 0 CRC, 0 frame, 0 overrun, 0 ignored\n");
@@ -496,6 +515,10 @@ static int show_ip_traffic(struct dev_exec *x, const struct dev_args *a)
 	return 0;
 }
 
+/* Line numbers as a small IOS router has them: "0 con 0", then "2 vty 0",
+ * "3 vty 1", ... ('clear line' takes either form). */
+#define LINE_FIRST_VTY 2
+
 static int show_users(struct dev_exec *x, const struct dev_args *a)
 {
 	struct dev_session *self = session(x);
@@ -503,16 +526,73 @@ static int show_users(struct dev_exec *x, const struct dev_args *a)
 
 	dev_printf(x, "    Line       User       Host(s)              Idle       Location\n");
 	for (struct dev_session *s = self->service->sessions; s; s = s->next) {
-		uint64_t secs = (now - s->started_ms) / 1000;
+		char line[16], idle[32];
 
 		if (s->closing || strcmp(s->device, self->device))
 			continue;
+		if (s->vty < 0)
+			snprintf(line, sizeof line, "con 0");
+		else
+			snprintf(line, sizeof line, "vty %d", s->vty);
+		elapsed_format(now > s->active_ms ? now - s->active_ms : 0, idle, sizeof idle);
 		/* A viewer sees where others come from no more than the
 		 * substrate: only its own address. */
-		dev_printf(x, "%c   vty        %-10s idle                 %02" PRIu64 ":%02" PRIu64
-			      ":%02" PRIu64 "   %s\n",
-			   s == self ? '*' : ' ', s->user, secs / 3600, secs / 60 % 60, secs % 60,
+		dev_printf(x, "%c%3d %-9s %-10s %-20s %-8s %s\n", s == self ? '*' : ' ',
+			   s->vty < 0 ? 0 : s->vty + LINE_FIRST_VTY, line, s->user, "idle", idle,
 			   s == self || !is_viewer(x) ? s->source : "-");
+	}
+	return 0;
+}
+
+/* clear line vty N | clear line N: ends the session on that line. */
+static int clear_line(struct dev_exec *x, const struct dev_args *a)
+{
+	struct dev_session *self = session(x);
+	long n = dev_arg_int(a, "vty", -1);
+	int vty;
+	struct dev_session *victim;
+
+	if (n < 0) {
+		n = dev_arg_int(a, "line", 0);
+		if (n > 0 && n < LINE_FIRST_VTY) {
+			dev_printf(x, "%% Line %ld is not in use\n", n);
+			return -1;
+		}
+		n = n ? n - LINE_FIRST_VTY : -1; /* 0: the console */
+	}
+	vty = (int)n;
+	if (vty == self->vty) {
+		dev_printf(x, "%% Not allowed to clear current line\n");
+		return -1;
+	}
+	victim = dev_session_on_line(self, vty);
+	if (!victim) {
+		dev_printf(x, "%% Line %ld is not in use\n",
+			   vty < 0 ? 0L : (long)vty + LINE_FIRST_VTY);
+		return -1;
+	}
+	dev_session_clear(victim);
+	dev_printf(x, " [OK]\n");
+	return 0;
+}
+
+/* clear counters [IFNAME]: show interfaces counts from now on. */
+static int clear_counters(struct dev_exec *x, const struct dev_args *a)
+{
+	struct dev_session *s = session(x);
+	const char *name = dev_arg(a, "name");
+	char *error = NULL;
+	struct router_view v;
+	int rc;
+
+	if (!view_of(x, &v, true))
+		return -1;
+	rc = dev_counters_clear(s->service, s->device, &v, name, &error);
+	router_view_uninit(&v);
+	if (rc) {
+		dev_printf(x, "%% %s\n", error);
+		free(error);
+		return -1;
 	}
 	return 0;
 }
@@ -1740,6 +1820,15 @@ const struct dev_cmd dev_ios_cmds[] = {
      DEV_ROLE_VIEWER, DEV_CMD_PIPE | DEV_CMD_NO_AUDIT, show_ip_traffic},
     {"show logging", "Show running system information\nShow the contents of logging buffers",
      EXEC_MODES, DEV_ROLE_VIEWER, DEV_CMD_PIPE | DEV_CMD_NO_AUDIT, show_logging},
+    {"clear counters [IFNAME$name]",
+     "Reset functions\nClear counters on one or all interfaces\nInterface to clear",
+     DEV_MODE_BIT(DEV_MODE_PRIV), DEV_ROLE_OPERATOR, 0, clear_counters},
+    {"clear line (0-1025)$line",
+     "Reset functions\nReset a terminal line\nLine number (0: con 0, 2 and up: vty 0 and up)",
+     DEV_MODE_BIT(DEV_MODE_PRIV), DEV_ROLE_OPERATOR, 0, clear_line},
+    {"clear line vty (0-1023)$vty",
+     "Reset functions\nReset a terminal line\nVirtual terminal\nVirtual terminal number",
+     DEV_MODE_BIT(DEV_MODE_PRIV), DEV_ROLE_OPERATOR, 0, clear_line},
     {"write memory",
      "Write running configuration to memory, network, or terminal\nWrite to NV memory",
      DEV_MODE_BIT(DEV_MODE_PRIV), DEV_ROLE_OPERATOR, 0, write_memory},

@@ -24,6 +24,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifndef ONM_VERSION
 #define ONM_VERSION "0.1.0"
@@ -277,9 +278,11 @@ static int show_interfaces_terse(struct dev_exec *x, const struct dev_args *a)
 	return 0;
 }
 
-static void put_interface(struct dev_exec *x, const struct router_view *v, size_t i)
+static void put_interface(struct dev_exec *x, struct router_view *v, size_t i)
 {
-	const struct rv_interface *ifc = &v->ifs[i];
+	struct dev_session *s = session(x);
+	struct rv_interface *ifc = &v->ifs[i];
+	uint64_t cleared = dev_counters_since_clear(s->service, s->device, ifc);
 	const uint8_t *m = ifc->mac.b;
 	char *name = view_ifname(v, i), ip[IPV4_ADDR_STRLEN], net[IPV4_PREFIX_STRLEN];
 
@@ -295,6 +298,21 @@ static void put_interface(struct dev_exec *x, const struct router_view *v, size_
 		   "  Current address: %02x:%02x:%02x:%02x:%02x:%02x, Hardware address: "
 		   "%02x:%02x:%02x:%02x:%02x:%02x\n",
 		   m[0], m[1], m[2], m[3], m[4], m[5], m[0], m[1], m[2], m[3], m[4], m[5]);
+	if (cleared) {
+		time_t t = (time_t)(cleared / 1000);
+		uint64_t now = dev_service_now_ms(s->service);
+		uint64_t ago = now > cleared ? (now - cleared) / 1000 : 0;
+		struct tm tm;
+		char when[32];
+
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+		dev_printf(x, "  Statistics last cleared: %s (%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64
+			      " ago)\n",
+			   when, ago / 3600, ago / 60 % 60, ago % 60);
+	} else {
+		dev_printf(x, "  Statistics last cleared: Never\n");
+	}
 	dev_printf(x,
 		   "  Traffic statistics:\n"
 		   "   Input  bytes  : %20" PRIu64 "\n"
@@ -327,6 +345,37 @@ static int show_interfaces(struct dev_exec *x, const struct dev_args *a)
 	}
 	router_view_uninit(&v);
 	return 0;
+}
+
+/* clear interfaces statistics (all|IFNAME): show interfaces counts from
+ * now on. */
+static int clear_statistics(struct dev_exec *x, const struct dev_args *a)
+{
+	struct dev_session *s = session(x);
+	const char *name = dev_arg(a, "name");
+	const char *model_name = NULL;
+	char *error = NULL;
+	struct router_view v;
+	int rc;
+
+	if (!view_of(x, &v, true))
+		return -1;
+	for (size_t i = 0; name && i < v.n_ifs && !model_name; i++) {
+		char *j = view_ifname(&v, i);
+
+		if (!strcmp(j, name))
+			model_name = v.ifs[i].name;
+		free(j);
+	}
+	rc = name && !model_name ? -ENOENT
+				  : dev_counters_clear(s->service, s->device, &v, model_name, &error);
+	router_view_uninit(&v);
+	if (rc == -ENOENT)
+		dev_printf(x, "error: device %s not found\n", name);
+	else if (rc)
+		dev_printf(x, "error: %s\n", error);
+	free(error);
+	return rc ? -1 : 0;
 }
 
 static int show_system_users(struct dev_exec *x, const struct dev_args *a)
@@ -965,6 +1014,10 @@ const struct dev_cmd dev_junos_cmds[] = {
      "Show information about the system\nShow system information\nShow users who are "
      "currently logged in",
      OP_MODES, DEV_ROLE_VIEWER, SHOW_FLAGS, show_system_users},
+    {"clear interfaces statistics (all|IFNAME$name)",
+     "Clear information in the system\nClear interface information\nClear interface "
+     "statistics\nClear statistics on all interfaces\nName of physical interface",
+     OP_MODES, DEV_ROLE_OPERATOR, 0, clear_statistics},
     {"configure", "Manipulate software configuration information", OP_MODES, DEV_ROLE_OPERATOR,
      0, configure},
     {"exit configuration-mode", "Exit from this level\nExit from configuration mode", CONF,

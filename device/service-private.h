@@ -33,8 +33,11 @@
 struct model;
 struct dev_ssh_server;
 struct dev_ssh_session;
+struct router_view;
+struct rv_interface;
 
 #define STARTUP_PREFIX "/onm-devices/startup/"
+#define CLEARED_PREFIX "/onm-devices/cleared/"
 
 /* A session's transport when it is not SSH (tests). */
 struct dev_session_io {
@@ -57,6 +60,8 @@ struct dev_session {
 	bool console;		     /* `onm console` (a ticket): no user in the model */
 	unsigned exec_timeout_s;     /* as last given to the terminal */
 	uint64_t started_ms;	     /* wall clock */
+	uint64_t active_ms;	     /* wall clock of the last input */
+	int vty;		     /* its line "vty N" (the lowest free at login), -1: console */
 	const char **words;	     /* the last dev_words_fn answer */
 	char **junos_names;	     /* JunOS interface names behind 'words' */
 	size_t n_junos_names;
@@ -86,6 +91,7 @@ struct dev_service {
 	uint64_t started_ms;
 	json_t *startup;      /* router id -> startup JSON text, as under STARTUP_PREFIX */
 	json_t *cli_running;  /* router id -> its canonical JSON after the CLI's last change */
+	json_t *cleared;      /* router id -> cleared counters, as under CLEARED_PREFIX */
 	const char *updating; /* the router id the CLI is committing, or NULL */
 	/* Tests: fixed answers instead of the agents' counters and the clock. */
 	json_t *test_counters; /* [{"host", "counters"}], or NULL */
@@ -135,6 +141,31 @@ int dev_router_write_memory(struct dev_service *, const char *router_id, char **
 int dev_session_user_update(struct dev_exec *, int (*edit)(struct dev_exec *, json_t *user,
 							   void *aux),
 			    void *aux);
+
+/* ---- sessions ---- */
+
+/* The session on the same device as 'self' on line 'vty' (-1: the
+ * console), or NULL. */
+struct dev_session *dev_session_on_line(const struct dev_session *self, int vty);
+/* Ends 'victim' as if its client had gone (`clear line`). */
+void dev_session_clear(struct dev_session *victim);
+
+/* ---- cleared counters (cleared.c) ---- */
+
+/* `clear counters`: remembers the counters of interface 'ifname' of
+ * 'router_id' (NULL: of every interface), as view 'v' has them, and when;
+ * in the store too, since the agents' counters outlive a controller
+ * restart. Returns 0, or a negative errno with '*error' set. */
+int dev_counters_clear(struct dev_service *, const char *router_id, const struct router_view *v,
+		       const char *ifname, char **error);
+/* Makes the counters of 'ifc' (of 'router_id') count from its last
+ * clearing; returns when that was (wall clock ms), 0 if never. */
+uint64_t dev_counters_since_clear(const struct dev_service *, const char *router_id,
+				  struct rv_interface *ifc);
+/* At start: what the store has. */
+void dev_counters_restore(struct dev_service *);
+/* After a model change: forgets the routers that are gone. */
+void dev_counters_prune(struct dev_service *);
 
 /* ---- JunOS names (junos-cmds.c) ---- */
 

@@ -724,6 +724,11 @@ static struct dev_session *session_create(struct dev_service *svc, const struct 
 	s->console = p->console;
 	s->exec = p->exec != NULL;
 	s->started_ms = dev_service_now_ms(svc);
+	s->active_ms = s->started_ms;
+	s->vty = -1;
+	if (!p->console) /* the lowest line no session of the device holds */
+		while (dev_session_on_line(s, ++s->vty))
+			;
 	u = dev_session_user(s);
 	s->style = u ? u->style : USER_STYLE_IOS;
 	s->exec_timeout_s = session_timeout(s);
@@ -832,8 +837,25 @@ struct dev_session *dev_service_open_local(struct dev_service *svc,
 
 void dev_session_input(struct dev_session *s, const char *buf, size_t len)
 {
-	if (!s->closing)
-		dev_term_input(s->term, buf, len);
+	if (s->closing)
+		return;
+	s->active_ms = dev_service_now_ms(s->service);
+	dev_term_input(s->term, buf, len);
+}
+
+struct dev_session *dev_session_on_line(const struct dev_session *self, int vty)
+{
+	for (struct dev_session *s = self->service->sessions; s; s = s->next)
+		if (s != self && !s->closing && s->vty == vty && !strcmp(s->device, self->device))
+			return s;
+	return NULL;
+}
+
+void dev_session_clear(struct dev_session *victim)
+{
+	LOG_INFO("%s/%s on %s from %s: line cleared", victim->tenant, victim->user,
+		 victim->device, victim->source);
+	term_close(victim, 0);
 }
 
 static void ssh_input(void *s_, const char *buf, size_t len)
@@ -919,12 +941,14 @@ struct dev_service *dev_service_create(struct event_base *base, struct ctl_state
 	svc->reap = event_new(base, -1, 0, on_reap, svc);
 	svc->startup = json_object();
 	svc->cli_running = json_object();
+	svc->cleared = json_object();
 	mkdir(state_dir, 0700);
 	svc->audit_path = xasprintf("%s/audit.log", state_dir);
 	audit_load(svc);
 	svc->ios = table_create(dev_ios_cmds, dev_ios_n_cmds, "IOS");
 	svc->junos = table_create(dev_junos_cmds, dev_junos_n_cmds, "JunOS");
 	startup_restore(svc);
+	dev_counters_restore(svc);
 	if (ssh_listen) {
 		svc->ssh =
 		    dev_ssh_server_create(base, ssh_listen, state_dir, &ssh_hooks, svc, error);
@@ -960,6 +984,7 @@ void dev_service_destroy(struct dev_service *svc)
 	json_decref(svc->audit);
 	json_decref(svc->startup);
 	json_decref(svc->cli_running);
+	json_decref(svc->cleared);
 	json_decref(svc->test_counters);
 	free(svc->audit_path);
 	free(svc);
@@ -971,6 +996,7 @@ void dev_service_model_changed(struct dev_service *svc)
 
 	creds_update(svc);
 	startup_check(svc);
+	dev_counters_prune(svc);
 	/* Sessions whose device or user is gone end; roles and idle
 	 * timeouts follow the model. */
 	for (struct dev_session *s = svc->sessions; s; s = s->next) {

@@ -836,6 +836,14 @@ static void run_line(struct dev_term *t, const char *typed)
 		}
 		switch (dev_filter_parse(line + pipe + 1, m.cmd->flags, &filter, &regex, &foff)) {
 		case DEV_MATCH_OK:
+			/* JunOS takes a pattern in quotes ("a|b c"). */
+			if (regex && regex[0] == '"' && (m.cmd->flags & DEV_CMD_PIPE_JUNOS) &&
+			    strlen(regex) >= 2 && regex[strlen(regex) - 1] == '"') {
+				char *unquoted = line + (regex - line) + 1;
+
+				unquoted[strlen(unquoted) - 1] = '\0';
+				regex = unquoted;
+			}
 			break;
 		case DEV_MATCH_INVALID:
 			line_invalid(t, typed, alias_unmap(&amap, pipe + 1 + foff));

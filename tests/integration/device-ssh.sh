@@ -5,7 +5,8 @@
 # (`ssh ... 'show ip route'`) and an interactive PTY session driven by expect; the IOS
 # command engine end to end (abbreviations, configure terminal, ip route); a static
 # route added at the CLI appears in the REST API and the data plane forwards by it;
-# `show interfaces` counters are the agents' and grow by the packets a ping sent; a
+# `show interfaces` counters are the agents' and grow by the packets a ping sent, and
+# count from `clear counters` on; `clear line vty N` ends another user's session; a
 # viewer's `configure terminal` is denied and audited; wrong passwords are refused
 # and logged; `onm console` opens a session with a one-time ticket. Then the per-user
 # settings and the running vs startup configuration: an idle session (exec-timeout 0 1)
@@ -26,7 +27,7 @@ for tool in ssh expect; do
 	command -v "$tool" >/dev/null || bail "$tool is not installed (scripts/deps.sh installs it)"
 done
 
-# kay logs in with a key only.
+# Kay logs in with a key only.
 ssh-keygen -q -t ed25519 -N '' -C kay@device-ssh -f "$T_DIR/kay_key" || bail "ssh-keygen failed"
 KAY_PUB=$(cat "$T_DIR/kay_key.pub")
 
@@ -82,7 +83,7 @@ between() {
 
 device_ssh_setup "$PORT"
 
-# 1-3: exec mode.
+# Exec mode.
 dev_ssh "pass word one" ann@net/edge "show ip route"
 check "exec: show ip route" [ "$RC" = 0 ]
 has "$OUT" "C        172.16.5.0/24 is directly connected, GigabitEthernet0/0" ||
@@ -91,7 +92,7 @@ check "connected subnets listed" has "$OUT" "C        172.16.6.0/24 is directly 
 dev_ssh "pass word one" ann@net/edge "sh ip int br | include Gig"
 check "abbreviations and a pipe filter" [ "$(grep -c '^GigabitEthernet0/[01] .*172.16.[56].1 .* up *up' <<<"$OUT")" = 2 ]
 
-# 4-7: an interactive session through a PTY: configure a static route.
+# An interactive session through a PTY: configure a static route.
 askpass "pass word one"
 cat >session.exp <<EXP
 set timeout 15
@@ -124,7 +125,7 @@ check "? lists what may follow" grep -q "A.B.C.D/M" session.out || diag "$(tail 
 onm_run get routes -o json
 check "the route is in the REST API (onm get routes)" has "$OUT" "10.77.0.0/16"
 
-# 8: the data plane forwards by it: 10.77.1.1 via be2 (be2 answers nothing there, but
+# The data plane forwards by it: 10.77.1.1 via be2 (be2 answers nothing there, but
 # the frame reaches be2's port: its counter grows).
 before=$(curl -s "$CTL_URL/v1/agents/hb" | jq '.counters.ports["tx/net/be2"].tx_packets // 0')
 lx fe1 ping -c 3 -W 0.3 10.77.1.1 >/dev/null 2>&1
@@ -132,7 +133,7 @@ sleep 1.5
 after=$(curl -s "$CTL_URL/v1/agents/hb" | jq '.counters.ports["tx/net/be2"].tx_packets // 0')
 check "frames for 10.77.0.0/16 reach the next hop be2 ($before -> $after)" [ "$after" -ge $((before + 3)) ]
 
-# 9: show interfaces counters are the agents' sums and grow by the packets a ping sent.
+# `show interfaces` counters are the agents' sums and grow by the packets a ping sent.
 in_packets() {
 	dev_ssh "pass word two" vic@net/edge "show interfaces GigabitEthernet0/0"
 	sed -n 's/^ *\([0-9]*\) packets input.*/\1/p' <<<"$OUT"
@@ -143,23 +144,63 @@ sleep 1.5
 c1=$(in_packets)
 check "show interfaces: packets input grew by the 20 pings ($c0 -> $c1)" [ "${c1:-0}" -ge $((${c0:-999999} + 20)) ]
 
-# 10-12: a viewer's configure terminal is denied and audited.
+# `clear counters` (an operator may): show interfaces counts from then on, the agents' totals
+# go on underneath.
+dev_ssh "pass word one" ann@net/edge "clear counters GigabitEthernet0/0"
+check "clear counters: no output, status 0" [ "$RC$OUT" = 0 ]
+dev_ssh "pass word two" vic@net/edge "show interfaces GigabitEthernet0/0 | include clearing"
+check "show interfaces: 'Last clearing' is now" has "$OUT" 'Last clearing of "show interface" counters 00:00:0'
+c2=$(in_packets)
+lx fe1 ping -c 20 -i 0.05 -W 1 172.16.6.10 >ping2.out 2>&1
+sleep 1.5
+c3=$(in_packets)
+check "... and counts the next 20 pings from the clearing ($c2 -> $c3, total was $c1)" \
+	between "$c3" $((${c2:-999999} + 20)) $((${c1:-0} + 19))
+
+# `clear line`: a session in a PTY (vic) is ended by another's clear line vty N (ann).
+askpass "pass word two"
+cat >victim.exp <<EXP
+set timeout 15
+spawn ssh ${SSH_OPTS[*]} -tt -l vic@net/edge 127.0.0.1
+expect {
+	"edge>" {}
+	timeout { puts "NO-PROMPT"; exit 2 }
+}
+puts "VICTIM-READY"
+set timeout 30
+expect {
+	eof { puts "VICTIM-CLOSED"; exit 0 }
+	timeout { puts "NOT-CLOSED"; exit 3 }
+}
+EXP
+SSH_ASKPASS="$T_DIR/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=none timeout 50 expect -f victim.exp >victim.out 2>&1 &
+VICTIM=$!
+wait_for victim.out VICTIM-READY 100
+dev_ssh "pass word one" ann@net/edge "show users"
+vty=$(sed -n 's/^ *[0-9]* vty \([0-9]*\) *vic .*/\1/p' <<<"$OUT")
+check "show users lists vic's session (vty ${vty:-none})" [ -n "$vty" ] || diag "$OUT"
+dev_ssh "pass word one" ann@net/edge "clear line vty ${vty:-99}"
+check "clear line vty $vty: [OK]" has "$OUT" '^ \[OK\]$'
+wait "$VICTIM"
+check "... and vic's ssh ended" grep -q VICTIM-CLOSED victim.out || diag "$(tail -5 victim.out)"
+
+# A viewer's configure terminal is denied and audited.
 dev_ssh "pass word two" vic@net/edge "configure terminal"
 check "viewer: configure terminal is denied" has "$OUT" "% Permission denied"
 check "... with exit status 1" [ "$RC" = 1 ]
 dev_ssh "pass word one" ann@net/edge "show logging audit | include vic"
 check "show logging audit has the denied command" has "$OUT" "denied \"configure terminal\""
 
-# 13-14: wrong passwords are refused and logged.
+# Wrong passwords are refused and logged.
 dev_ssh "wrong" ann@net/edge "show version"
 check "a wrong password is refused" [ "$RC" = 255 ]
 check "... and logged" bash -c "curl -s '$CTL_URL/v1/audit' | jq -e '[.items[] | select(.verdict == \"login_failed\")] | length > 0' >/dev/null"
 
-# 15: onm console: a one-time ticket from the API, the session on the local terminal.
+# `onm console`: a one-time ticket from the API, the session on the local terminal.
 OUT=$(printf 'show version\nexit\n' | timeout 30 "$ONM_BIN" --controller "$CTL_URL" console tx/net/edge 2>&1)
 check "onm console runs commands" has "$OUT" "onm Virtual Router Software"
 
-# 17-19: exec-timeout 0 1: after a second without input the session asks for the password
+# `exec-timeout 0 1`: after a second without input the session asks for the password
 # again, and runs commands once it has it. The setting is ann's in the model.
 askpass "pass word one"
 cat >idle.exp <<EXP
@@ -201,19 +242,19 @@ check "... after '% Session idle, log in again'" grep -q "Session idle, log in a
 dev_ssh "pass word one" ann@net/edge "show running-config | include exec-timeout"
 check "... and exec-timeout is back to its default" [ -z "$OUT" ]
 
-# 20-21: a JunOS-style user sees JunOS output.
+# A JunOS-style user sees JunOS output.
 dev_ssh "pass word three" jun@net/edge "show route"
 check "junos: show route" has "$OUT" "inet.0: " || diag "$OUT"
 check "... with JunOS names and protocols" has "$OUT" ">  via ge-0/0/1.0"
 
-# 22: public key login (the topology file's key; no password tried).
+# Public key login (the topology file's key; no password tried).
 OUT=$(timeout 30 ssh -p "$PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 	-o LogLevel=ERROR -o PreferredAuthentications=publickey -o IdentitiesOnly=yes \
 	-o BatchMode=yes -i "$T_DIR/kay_key" -l kay@net/edge 127.0.0.1 "show version" 2>&1 </dev/null)
 RC=$?
 check "public key login (kay)" [ "$RC" = 0 ] || diag "$OUT"
 
-# 23-25: traffic-shape rate at the CLI: a token bucket in the agents on what leaves the
+# `traffic-shape rate` at the CLI: a token bucket in the agents on what leaves the
 # router through GigabitEthernet0/1; iperf3 from fe1 to be1 stays within 10% of it.
 # iperf3_rate: bits per second fe1 -> be1 (TCP, 5 s after the first, slow start, is
 # left out), or nothing. Cubic, not the machine's default (BBR probes past a policer), on a
@@ -244,7 +285,7 @@ rate=$(iperf3_rate)
 check "without it, iperf3 goes faster than 20 Mbit/s (${rate:-none} bit/s)" \
 	between "$rate" 20000001 100000000000
 
-# 26-32: running vs startup configuration across a controller restart. write memory saves
+# Running vs startup configuration across a controller restart. write memory saves
 # the running configuration: 10.77.0.0/16 (added above) and 10.88.0.0/16; 10.89.0.0/16 is
 # added after it. The lab's supervisor restarts the controller we kill (its pid only).
 OUT=$(printf 'configure terminal\nip route 10.88.0.0 255.255.0.0 172.16.6.20\nend\nwrite memory\nconfigure terminal\nip route 10.89.0.0 255.255.0.0 172.16.6.20\nend\n' |

@@ -453,6 +453,79 @@ static void test_exec_timeout_reaches_session(void **st)
 	dev_session_gone(s);
 }
 
+/* ---- lines ---- */
+
+struct victim {
+	int closed, status;
+};
+
+static void victim_write(void *aux, const char *buf, size_t len)
+{
+}
+
+static void victim_close(void *aux, int status)
+{
+	struct victim *v = aux;
+
+	v->closed++;
+	v->status = status;
+}
+
+/* Sessions hold the lowest free vty; show users lists them with their
+ * idle time; `clear line` ends another session (not its own, not a free
+ * line), by its vty or its absolute number; a freed line is given again. */
+static void test_clear_line(void **st)
+{
+	struct fx *fx = *st;
+	struct victim v0 = {0}, v1 = {0};
+	struct dev_local_login login = {
+	    .tenant = "acme", .user = "vic", .device = R1, .source = "192.0.2.9:5000"};
+	struct dev_session_io io0 = {victim_write, victim_close, &v0};
+	struct dev_session_io io1 = {victim_write, victim_close, &v1};
+	struct dev_session *s0, *s1;
+	const char *out;
+
+	fx->svc->test_now_ms = 1704067200000;
+	s0 = dev_service_open_local(fx->svc, &login, &io0);
+	login.user = "jo";
+	s1 = dev_service_open_local(fx->svc, &login, &io1);
+	assert_non_null(s0);
+	assert_non_null(s1);
+	assert_int_equal(s0->vty, 0);
+	assert_int_equal(s1->vty, 1);
+	fx->svc->test_now_ms += 3723000; /* 1:02:03 later */
+	dev_session_input(s1, "\n", 1);
+
+	out = exec_as(fx, "ann", "show users");
+	assert_non_null(strstr(out, "   2 vty 0     vic        idle                 01:02:03 "
+				    "192.0.2.9:5000\n"));
+	assert_non_null(strstr(out, "   3 vty 1     jo         idle                 00:00:00 "));
+	assert_non_null(strstr(out, "*  4 vty 2     ann        idle                 00:00:00 "
+				    "192.0.2.1:4000\n"));
+
+	/* A viewer may not; nor may anyone clear a free line. */
+	out = exec_as(fx, "vic", "clear line vty 1");
+	assert_non_null(strstr(out, "% Invalid input"));
+	assert_int_equal(v1.closed, 0);
+	out = exec_as(fx, "ann", "clear line vty 7");
+	assert_string_equal(out, "% Line 9 is not in use\n");
+	assert_int_equal(fx->status, 1);
+
+	/* By vty, then by absolute number. */
+	out = exec_as(fx, "ann", "clear line vty 1");
+	assert_string_equal(out, " [OK]\n");
+	assert_int_equal(v1.closed, 1);
+	assert_int_equal(v0.closed, 0);
+	out = exec_as(fx, "ann", "clear line 2");
+	assert_string_equal(out, " [OK]\n");
+	assert_int_equal(v0.closed, 1);
+	for (int i = 0; i < 4; i++)
+		event_base_loop(fx->base, EVLOOP_NONBLOCK);
+	out = exec_as(fx, "ann", "show users");
+	assert_non_null(strstr(out, "*  2 vty 0     ann "));
+	assert_null(strstr(out, "vic"));
+}
+
 /* ---- viewers ---- */
 
 static void test_viewer_sees_no_substrate(void **st)
@@ -504,6 +577,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_alias_and_exec_timeout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_timeout_reaches_session, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_viewer_sees_no_substrate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_clear_line, setup, teardown),
 	};
 
 	log_set_level(LOG_LEVEL_WARN);
