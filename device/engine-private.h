@@ -24,6 +24,8 @@ enum dev_filter {
 	DEV_FILTER_COUNT,   /* only "Number of lines which match regexp = N" */
 	DEV_FILTER_EXCLUDE, /* the lines that do not match */
 	DEV_FILTER_INCLUDE, /* the lines that match */
+	DEV_FILTER_SECTION, /* the unindented lines that match, each with the indented
+			     * lines under it */
 	DEV_FILTER_COUNT_LINES, /* JunOS's count: only "Count: N lines" */
 	DEV_FILTER_COMPARE, /* JunOS's compare: no filter, the handler compares */
 };

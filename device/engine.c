@@ -1193,6 +1193,7 @@ static const struct {
     {"count", "Count number of lines which match regexp", DEV_FILTER_COUNT, DEV_CMD_PIPE, true},
     {"exclude", "Exclude lines that match", DEV_FILTER_EXCLUDE, DEV_CMD_PIPE, true},
     {"include", "Include lines that match", DEV_FILTER_INCLUDE, DEV_CMD_PIPE, true},
+    {"section", "Filter a section of output", DEV_FILTER_SECTION, DEV_CMD_PIPE, true},
     {"compare", "Compare configuration changes with prior version", DEV_FILTER_COMPARE,
      DEV_CMD_PIPE_COMPARE, false},
     {"count", "Count occurrences", DEV_FILTER_COUNT_LINES, DEV_CMD_PIPE_JUNOS, false},

@@ -136,7 +136,7 @@ struct dev_term {
 	int status;  /* how the last line ended */
 	enum dev_filter filter;
 	regex_t re;
-	bool begun;	     /* "begin" has matched */
+	bool begun;	     /* "begin" has matched; "section": in a matching section */
 	unsigned long count; /* "count" matches */
 	struct ds fline;     /* filtered output: the partial line */
 	bool out_stopped;    /* 'q' at --More--: drop the rest */
@@ -317,6 +317,12 @@ static void filter_line(struct dev_term *t, const char *line, size_t len)
 		break;
 	case DEV_FILTER_BEGIN:
 		t->begun |= m;
+		m = t->begun;
+		break;
+	case DEV_FILTER_SECTION:
+		/* 'begun': inside a section whose first line matched. */
+		if (len && line[0] != ' ')
+			t->begun = m;
 		m = t->begun;
 		break;
 	case DEV_FILTER_COUNT:

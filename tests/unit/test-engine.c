@@ -370,7 +370,8 @@ static void test_help(void **state)
 		    "  begin    Begin with the line that matches\n"
 		    "  count    Count number of lines which match regexp\n"
 		    "  exclude  Exclude lines that match\n"
-		    "  include  Include lines that match\n");
+		    "  include  Include lines that match\n"
+		    "  section  Filter a section of output\n");
 	expect_help(DEV_MODE_PRIV, DEV_ROLE_ADMIN, "show ip route | i", "include\n");
 	expect_help(DEV_MODE_PRIV, DEV_ROLE_ADMIN, "show ip route | inc ",
 		    "  LINE  Regular Expression\n");
