@@ -1,12 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The SSH server of the simulated devices (see ssh.h). One thread runs
+ * The SSH server of the simulated devices (see ssh.h). The SSH thread runs
  * libssh over non-blocking sockets: our own listening sockets handed to
- * libssh with ssh_bind_accept_fd(), key exchange and authentication
- * driven by one ssh_event, one session channel per connection, and each
- * session's output queued and written only as far as its SSH window and
- * socket allow. The main thread sees sessions through the hooks; the two
- * threads exchange messages on two queues, each woken by a pipe.
+ * libssh with ssh_bind_accept_fd(), one session channel per connection,
+ * and each session's output queued and written only as far as its SSH
+ * window and socket allow. The main thread sees sessions through the
+ * hooks; the two threads exchange messages on two queues, each woken by a
+ * pipe.
+ *
+ * Key exchange and authentication run on HS_WORKERS handshake threads,
+ * each with an ssh_event of its own: a password's argon2id check takes
+ * ~0.1 s of CPU, and libssh's auth callbacks must answer at once, so on
+ * the SSH thread every login would stall every established session. A new
+ * connection goes to a handshake thread and comes back (MSG_HANDBACK) once
+ * authenticated, failed or timed out; a connection is polled by one thread
+ * at a time ('on_worker'), and messages for it wait while it is away. What
+ * the auth callbacks share (credentials, rate limiter, used tickets) is
+ * under 'auth_lock', never held across a password check.
  *
  * Rules that keep libssh's poll loop sound: nothing is freed, removed
  * from the ssh_event or disconnected inside a libssh callback (those only
@@ -33,6 +43,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +73,8 @@ enum {
 	RL_BLOCK_MS = 60 * 1000,	  /* ... for this long */
 	RL_MAX_SOURCES = 4096,		  /* sources remembered */
 	MAX_USED_TICKETS = 4096,	  /* used tickets remembered until they expire */
+	HS_WORKERS = 2,			  /* handshake threads */
+	HS_POLL_MS = 200,		  /* a handshake thread wakes at least this often */
 };
 
 #define OUTQ_MAX_SIZE ((size_t)16 << 20) /* bytes queued for one client */
@@ -76,6 +89,8 @@ enum msg_type {
 	MSG_REFUSE, /* the open hook refused: 'data' is the text for the client */
 	MSG_CREDS,  /* a new credentials snapshot */
 	MSG_STOP,   /* end the thread */
+	/* handshake thread -> SSH thread */
+	MSG_HANDBACK, /* the connection is the SSH thread's again */
 	/* SSH thread -> main thread */
 	MSG_OPEN,	  /* a session starts: 'login' */
 	MSG_INPUT,	  /* 'data' from the client */
@@ -117,6 +132,26 @@ struct msg_queue {
 
 /* ---- the server ---- */
 
+/* A credentials snapshot, shared by the threads that look logins up in it
+ * and freed by the last one done with it. */
+struct creds_ref {
+	struct dev_ssh_creds *creds;
+	unsigned refs; /* under auth_lock */
+};
+
+/* A handshake thread (see the top of the file). */
+struct hs_worker {
+	struct dev_ssh_server *server;
+	pthread_t thread;
+	ssh_event event;       /* its connections and its wake pipe */
+	int wake[2];	       /* pipe: [0] polled here, [1] written on a handover */
+	pthread_mutex_t mutex; /* guards 'inbox' and 'stop' */
+	struct conn *inbox;    /* handed over, not yet polled (by 'wnext') */
+	bool stop;
+	bool started;
+	struct conn *conns; /* polled here (by 'wnext'; this thread only) */
+};
+
 /* A listening socket: the server's own, or a device's. */
 struct listener {
 	struct listener *next;
@@ -149,13 +184,18 @@ struct dev_ssh_server {
 	struct listener *listeners;    /* the server's and the devices' */
 	struct hmap conns;	       /* struct conn by id */
 	uint64_t next_id;	       /* the next session id */
-	size_t n_preauth;	       /* conns not yet authenticated */
-	struct dev_ssh_creds *creds;   /* the current snapshot, or NULL */
+	struct hs_worker workers[HS_WORKERS];
+	unsigned next_worker; /* the one the next connection goes to */
+	bool wake_ready;      /* the wake pipe is readable */
+	bool stopping;	      /* MSG_STOP seen */
+
+	/* Shared by the SSH thread and the handshake threads. */
+	atomic_size_t n_preauth;       /* conns not yet authenticated */
+	pthread_mutex_t auth_lock;     /* guards what follows */
+	struct creds_ref *creds;       /* the current snapshot, or NULL */
 	struct hmap sources;	       /* struct source by IP: the rate limiter */
 	struct used_ticket *used;      /* tickets already used */
 	size_t n_used, allocated_used; /* of 'used' */
-	bool wake_ready;	       /* the wake pipe is readable */
-	bool stopping;		       /* MSG_STOP seen */
 };
 
 /* A session as the main thread knows it. */
@@ -521,6 +561,11 @@ struct conn {
 	bool kill;			/* tear down at the next turn (overflow, flood) */
 	bool reported;			/* a failed login of this connection was reported */
 	char *fail_login, *fail_reason; /* a public key failure to report at the end */
+
+	/* Set and cleared by the SSH thread: a handshake thread polls it. */
+	bool on_worker;
+	struct conn *wnext;		  /* in a worker's 'inbox' or 'conns' */
+	struct msg *deferred, *deferred_tail; /* messages that came meanwhile */
 };
 
 static void post_to_main(struct conn *c, enum msg_type type)
@@ -561,9 +606,14 @@ static struct source *source_find(struct dev_ssh_server *srv, const char *ip)
 
 static bool source_blocked(struct dev_ssh_server *srv, const char *ip, uint64_t now)
 {
-	struct source *s = source_find(srv, ip);
+	struct source *s;
+	bool blocked;
 
-	return s && now < s->blocked_until_ms;
+	pthread_mutex_lock(&srv->auth_lock);
+	s = source_find(srv, ip);
+	blocked = s && now < s->blocked_until_ms;
+	pthread_mutex_unlock(&srv->auth_lock);
+	return blocked;
 }
 
 /* Forgets sources that neither are blocked nor failed within the window. */
@@ -581,7 +631,7 @@ static void sources_prune(struct dev_ssh_server *srv, uint64_t now)
 	}
 }
 
-static void source_fail(struct dev_ssh_server *srv, const char *ip, uint64_t now)
+static void source_fail_locked(struct dev_ssh_server *srv, const char *ip, uint64_t now)
 {
 	struct source *s = source_find(srv, ip);
 
@@ -605,6 +655,13 @@ static void source_fail(struct dev_ssh_server *srv, const char *ip, uint64_t now
 		LOG_WARN_RL("%s: %d failed logins within %d s, blocked for %d s", ip, RL_FAILURES,
 			    RL_WINDOW_MS / 1000, RL_BLOCK_MS / 1000);
 	}
+}
+
+static void source_fail(struct dev_ssh_server *srv, const char *ip, uint64_t now)
+{
+	pthread_mutex_lock(&srv->auth_lock);
+	source_fail_locked(srv, ip, now);
+	pthread_mutex_unlock(&srv->auth_lock);
 }
 
 /* A used ticket, remembered by its hash until it expires: snapshots taken
@@ -668,7 +725,53 @@ static bool ticket_equal(const char *ticket, const char *password)
 	return len == strlen(password) && !sodium_memcmp(ticket, password, len);
 }
 
-/* ---- the SSH thread: who is logging in ---- */
+/* ---- credentials snapshots ---- */
+
+static struct creds_ref *creds_get(struct dev_ssh_server *srv)
+{
+	struct creds_ref *r;
+
+	pthread_mutex_lock(&srv->auth_lock);
+	r = srv->creds;
+	if (r)
+		r->refs++;
+	pthread_mutex_unlock(&srv->auth_lock);
+	return r;
+}
+
+static void creds_put(struct dev_ssh_server *srv, struct creds_ref *r)
+{
+	bool last;
+
+	if (!r)
+		return;
+	pthread_mutex_lock(&srv->auth_lock);
+	last = !--r->refs;
+	pthread_mutex_unlock(&srv->auth_lock);
+	if (last) {
+		dev_ssh_creds_destroy(r->creds);
+		free(r);
+	}
+}
+
+/* Makes 'creds' (owned; may be NULL) the current snapshot. */
+static void creds_set(struct dev_ssh_server *srv, struct dev_ssh_creds *creds)
+{
+	struct creds_ref *r = NULL, *old;
+
+	if (creds) {
+		r = xzalloc(sizeof *r);
+		r->creds = creds;
+		r->refs = 1;
+	}
+	pthread_mutex_lock(&srv->auth_lock);
+	old = srv->creds;
+	srv->creds = r;
+	pthread_mutex_unlock(&srv->auth_lock);
+	creds_put(srv, old);
+}
+
+/* ---- handshake threads: who is logging in ---- */
 
 struct candidate {
 	const struct dev_ssh_account *account;
@@ -840,14 +943,15 @@ static void conn_authenticated(struct conn *c, const struct candidate *cand, boo
 	c->device = xstrdup(cand->device->name);
 	c->ticket = ticket;
 	c->state = CONN_AUTHED;
-	c->server->n_preauth--;
+	atomic_fetch_sub(&c->server->n_preauth, 1);
 	LOG_INFO_RL("%s: %s@%s/%s/%s logged in (%s)", c->source, c->user, c->tenant, c->network,
 		    c->device, method);
 }
 
 /* Checks 'password' against the candidates: tickets first (cheap, and a
- * match is decisive), then argon2id hashes. Returns the winner or NULL
- * with '*reason' set. */
+ * match is decisive), then argon2id hashes (without the lock: the caller
+ * holds a reference to the snapshot). Returns the winner or NULL with
+ * '*reason' set. */
 static const struct candidate *check_password(struct dev_ssh_server *srv, const struct lookup *lk,
 					      const char *password, bool *ticket,
 					      const char **reason)
@@ -859,14 +963,22 @@ static const struct candidate *check_password(struct dev_ssh_server *srv, const 
 	for (size_t i = 0; i < lk->n; i++) {
 		const struct dev_ssh_account *a = lk->c[i].account;
 
+		bool used;
+
 		if (!a->ticket || !ticket_equal(a->ticket, password))
 			continue;
 		if (a->expires_ms <= wall_ms()) {
 			*reason = "expired ticket";
-		} else if (ticket_used(srv, a->ticket)) {
+			continue;
+		}
+		pthread_mutex_lock(&srv->auth_lock);
+		used = ticket_used(srv, a->ticket);
+		if (!used)
+			ticket_use(srv, a);
+		pthread_mutex_unlock(&srv->auth_lock);
+		if (used) {
 			*reason = "used ticket";
 		} else {
-			ticket_use(srv, a);
 			*ticket = true;
 			return &lk->c[i];
 		}
@@ -890,7 +1002,8 @@ static int on_auth_password(ssh_session session, const char *login, const char *
 			    void *conn_)
 {
 	struct conn *c = conn_;
-	const struct candidate *cand;
+	const struct candidate *cand = NULL;
+	struct creds_ref *cr;
 	const char *reason;
 	struct lookup lk;
 	bool ticket;
@@ -901,17 +1014,17 @@ static int on_auth_password(ssh_session session, const char *login, const char *
 		login_failed(c, login, "rate limited", false);
 		return SSH_AUTH_DENIED;
 	}
-	reason = lookup_login(c->server->creds, c, login, &lk);
-	if (reason) {
-		login_failed(c, login, reason, true);
-		return SSH_AUTH_DENIED;
-	}
-	cand = check_password(c->server, &lk, password, &ticket, &reason);
+	cr = creds_get(c->server);
+	reason = lookup_login(cr ? cr->creds : NULL, c, login, &lk);
+	if (!reason)
+		cand = check_password(c->server, &lk, password, &ticket, &reason);
+	if (cand)
+		conn_authenticated(c, cand, ticket, ticket ? "ticket" : "password");
+	creds_put(c->server, cr);
 	if (!cand) {
 		login_failed(c, login, reason, true);
 		return SSH_AUTH_DENIED;
 	}
-	conn_authenticated(c, cand, ticket, ticket ? "ticket" : "password");
 	return SSH_AUTH_SUCCESS;
 }
 
@@ -952,6 +1065,7 @@ static int on_auth_pubkey(ssh_session session, const char *login, struct ssh_key
 {
 	struct conn *c = conn_;
 	const struct candidate *found = NULL;
+	struct creds_ref *cr;
 	const char *reason;
 	struct lookup lk;
 
@@ -966,30 +1080,28 @@ static int on_auth_pubkey(ssh_session session, const char *login, struct ssh_key
 			login_failed(c, login, "rate limited", false);
 		return SSH_AUTH_DENIED;
 	}
-	reason = lookup_login(c->server->creds, c, login, &lk);
+	cr = creds_get(c->server);
+	reason = lookup_login(cr ? cr->creds : NULL, c, login, &lk);
+	for (size_t i = 0; !reason && i < lk.n; i++) {
+		if (!account_has_key(lk.c[i].account, key))
+			continue;
+		if (found)
+			reason = "ambiguous login";
+		found = &lk.c[i];
+	}
+	if (!reason && !found)
+		reason = "unknown key";
+	if (!reason && state == SSH_PUBLICKEY_STATE_VALID)
+		conn_authenticated(c, found, false, "public key");
+	creds_put(c->server, cr);
 	if (reason) {
 		pubkey_failed(c, login, reason);
 		return SSH_AUTH_DENIED;
 	}
-	for (size_t i = 0; i < lk.n; i++) {
-		if (!account_has_key(lk.c[i].account, key))
-			continue;
-		if (found) {
-			pubkey_failed(c, login, "ambiguous login");
-			return SSH_AUTH_DENIED;
-		}
-		found = &lk.c[i];
-	}
-	if (!found) {
-		pubkey_failed(c, login, "unknown key");
-		return SSH_AUTH_DENIED;
-	}
-	if (state == SSH_PUBLICKEY_STATE_VALID)
-		conn_authenticated(c, found, false, "public key");
 	return SSH_AUTH_SUCCESS;
 }
 
-/* ---- the SSH thread: the session channel ---- */
+/* ---- the session channel (on whichever thread polls the connection) ---- */
 
 /* A shell or exec request: hand the session to the main thread. */
 static void conn_open(struct conn *c, const char *exec)
@@ -1158,6 +1270,8 @@ static void describe_peer(const struct sockaddr_storage *ss, char *ip, size_t ip
 	}
 }
 
+static void hs_hand_over(struct dev_ssh_server *srv, struct conn *c);
+
 /* Starts the SSH protocol on accepted socket 'fd' (owned from here on). */
 static void conn_create(struct dev_ssh_server *srv, int fd, const struct sockaddr_storage *ss,
 			const struct listener *l)
@@ -1199,14 +1313,17 @@ static void conn_create(struct dev_ssh_server *srv, int fd, const struct sockadd
 	ssh_set_blocking(c->session, 0);
 
 	hmap_insert(&srv->conns, &c->node, id_hash(c->id));
-	srv->n_preauth++;
+	atomic_fetch_add(&srv->n_preauth, 1);
 	/* Non-blocking: sends our banner, sets up the key exchange and
-	 * returns; the ssh_event drives the rest through callbacks. */
+	 * returns; a handshake thread's ssh_event drives the rest through
+	 * callbacks. */
 	rc = ssh_handle_key_exchange(c->session);
-	if (rc == SSH_ERROR || ssh_event_add_session(srv->event, c->session) != SSH_OK) {
+	if (rc == SSH_ERROR) {
 		LOG_INFO_RL("%s: key exchange failed: %s", c->source, ssh_get_error(c->session));
 		c->kill = true;
+		return;
 	}
+	hs_hand_over(srv, c);
 }
 
 static void outq_clear(struct conn *c)
@@ -1222,7 +1339,7 @@ static void conn_destroy(struct conn *c)
 	struct dev_ssh_server *srv = c->server;
 
 	if (c->state == CONN_HANDSHAKE) {
-		srv->n_preauth--;
+		atomic_fetch_sub(&srv->n_preauth, 1);
 		if (c->fail_reason && !c->reported)
 			login_failed(c, c->fail_login, c->fail_reason, true);
 	}
@@ -1232,6 +1349,7 @@ static void conn_destroy(struct conn *c)
 	ssh_free(c->session); /* frees the channel too */
 	hmap_remove(&srv->conns, &c->node);
 	outq_clear(c);
+	msg_list_destroy(c->deferred);
 	free(c->fixed_tenant);
 	free(c->fixed_network);
 	free(c->fixed_device);
@@ -1386,6 +1504,128 @@ destroy:
 	return false;
 }
 
+/* ---- handshake threads ---- */
+
+static int on_worker_wake(socket_t fd, int revents, void *w_)
+{
+	char buf[64];
+
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	return 0;
+}
+
+/* The handshake is over for the SSH thread's part: the client logged in
+ * (or went on to its session), failed, went away, or ran out of time. */
+static bool hs_done(const struct conn *c, uint64_t now)
+{
+	return c->state != CONN_HANDSHAKE || conn_dead(c) || c->peer_closed ||
+	       now >= c->deadline_ms;
+}
+
+static void *hs_worker_main(void *w_)
+{
+	struct hs_worker *w = w_;
+	bool stop = false;
+
+	while (!stop) {
+		struct conn *in, *c, **pc;
+		uint64_t now;
+
+		ssh_event_dopoll(w->event, HS_POLL_MS);
+		pthread_mutex_lock(&w->mutex);
+		in = w->inbox;
+		w->inbox = NULL;
+		stop = w->stop;
+		pthread_mutex_unlock(&w->mutex);
+		while ((c = in)) {
+			in = c->wnext;
+			if (ssh_event_add_session(w->event, c->session) != SSH_OK)
+				c->kill = true;
+			c->wnext = w->conns;
+			w->conns = c;
+		}
+		now = mono_ms();
+		for (pc = &w->conns; (c = *pc);) {
+			if (!stop && !hs_done(c, now)) {
+				quick_ack(c);
+				pc = &c->wnext;
+				continue;
+			}
+			*pc = c->wnext;
+			ssh_event_remove_session(w->event, c->session);
+			queue_push(&w->server->to_ssh, msg_create(MSG_HANDBACK, c->id));
+		}
+	}
+	return NULL;
+}
+
+/* Gives new connection 'c' to a handshake thread. */
+static void hs_hand_over(struct dev_ssh_server *srv, struct conn *c)
+{
+	struct hs_worker *w = &srv->workers[srv->next_worker++ % HS_WORKERS];
+
+	c->on_worker = true;
+	pthread_mutex_lock(&w->mutex);
+	c->wnext = w->inbox;
+	w->inbox = c;
+	pthread_mutex_unlock(&w->mutex);
+	if (write(w->wake[1], "", 1) < 0 && errno != EAGAIN)
+		LOG_WARN_RL("cannot wake a handshake thread: %s", strerror(errno));
+}
+
+static int hs_worker_start(struct dev_ssh_server *srv, struct hs_worker *w, char **error)
+{
+	int rc;
+
+	w->server = srv;
+	pthread_mutex_init(&w->mutex, NULL);
+	if (pipe2(w->wake, O_NONBLOCK | O_CLOEXEC)) {
+		*error = xasprintf("cannot create a pipe: %s", strerror(errno));
+		w->wake[0] = w->wake[1] = -1;
+		return -errno;
+	}
+	w->event = ssh_event_new();
+	if (!w->event || ssh_event_add_fd(w->event, w->wake[0], POLLIN, on_worker_wake, w)) {
+		*error = xasprintf("cannot set up a handshake thread's poll loop");
+		return -ENOMEM;
+	}
+	rc = pthread_create(&w->thread, NULL, hs_worker_main, w);
+	if (rc) {
+		*error = xasprintf("cannot start a handshake thread: %s", strerror(rc));
+		return -rc;
+	}
+	w->started = true;
+	return 0;
+}
+
+/* Stops 'w' (if started): its connections come back to the SSH thread's
+ * queue (MSG_HANDBACK); frees its loop. */
+static void hs_worker_stop(struct hs_worker *w)
+{
+	if (w->started) {
+		pthread_mutex_lock(&w->mutex);
+		w->stop = true;
+		pthread_mutex_unlock(&w->mutex);
+		if (write(w->wake[1], "", 1) < 0 && errno != EAGAIN)
+			LOG_WARN("cannot wake a handshake thread: %s", strerror(errno));
+		pthread_join(w->thread, NULL);
+		w->started = false;
+	}
+	if (w->event) {
+		/* ssh_event_free() does not free what add_fd allocated. */
+		ssh_event_remove_fd(w->event, w->wake[0]);
+		ssh_event_free(w->event);
+		w->event = NULL;
+	}
+	if (w->wake[0] >= 0) {
+		close(w->wake[0]);
+		close(w->wake[1]);
+		w->wake[0] = w->wake[1] = -1;
+	}
+	pthread_mutex_destroy(&w->mutex);
+}
+
 /* ---- the SSH thread: listeners ---- */
 
 /* Parses "ADDR:PORT" or "[ADDR6]:PORT" (numeric, port 0 allowed). */
@@ -1536,7 +1776,7 @@ static void listener_accept(struct dev_ssh_server *srv, struct listener *l)
 				LOG_WARN_RL("accept on %s: %s", l->address, strerror(errno));
 			return;
 		}
-		if (srv->n_preauth >= MAX_PREAUTH) {
+		if (atomic_load(&srv->n_preauth) >= MAX_PREAUTH) {
 			LOG_WARN_RL("%d connections are logging in, refusing more", MAX_PREAUTH);
 			close(fd);
 			continue;
@@ -1557,7 +1797,8 @@ static bool listener_is(const struct listener *l, const struct dev_ssh_device *d
  * that an address moving between devices is free again. */
 static void listeners_sync(struct dev_ssh_server *srv)
 {
-	const struct dev_ssh_creds *creds = srv->creds;
+	/* The current snapshot: only this thread replaces it. */
+	const struct dev_ssh_creds *creds = srv->creds ? srv->creds->creds : NULL;
 	struct listener **pl;
 	size_t n = creds ? creds->n_devices : 0;
 
@@ -1615,6 +1856,82 @@ static void listeners_sync(struct dev_ssh_server *srv)
 
 /* ---- the SSH thread: the loop ---- */
 
+static void process_message(struct dev_ssh_server *srv, struct msg *m);
+
+/* Connection 'c' is back from its handshake thread: this thread polls it
+ * again and takes the messages that came for it meanwhile. */
+static void conn_take_back(struct dev_ssh_server *srv, struct conn *c)
+{
+	struct msg *m = c->deferred;
+
+	c->on_worker = false;
+	c->deferred = c->deferred_tail = NULL;
+	if (!c->kill && ssh_event_add_session(srv->event, c->session) != SSH_OK)
+		c->kill = true;
+	while (m) {
+		struct msg *next = m->next;
+
+		m->next = NULL;
+		process_message(srv, m);
+		m = next;
+	}
+}
+
+/* Takes one message from the main thread (or a handshake thread). */
+static void process_message(struct dev_ssh_server *srv, struct msg *m)
+{
+	struct conn *c = m->id ? conn_find(srv, m->id) : NULL;
+
+	if (c && c->on_worker) {
+		if (m->type == MSG_HANDBACK) {
+			msg_destroy(m);
+			conn_take_back(srv, c);
+			return;
+		}
+		/* Its session opened on the handshake thread: the main thread
+		 * answers before the connection is back. */
+		m->next = NULL;
+		if (c->deferred_tail)
+			c->deferred_tail->next = m;
+		else
+			c->deferred = m;
+		c->deferred_tail = m;
+		return;
+	}
+	switch (m->type) {
+	case MSG_WRITE:
+		if (c && c->state == CONN_OPEN && !c->kill) {
+			conn_queue_output(c, m);
+			m = NULL;
+		}
+		break;
+	case MSG_REFUSE:
+	case MSG_CLOSE:
+		if (!c || c->state != CONN_OPEN)
+			break;
+		c->main_gone = true;
+		c->exit_status = m->type == MSG_CLOSE ? m->exit_status : 1;
+		if (m->type == MSG_REFUSE && m->len) {
+			conn_queue_output(c, m);
+			m = NULL;
+		}
+		c->state = CONN_ENDING;
+		c->deadline_ms = mono_ms() + ENDING_STALL_MS;
+		break;
+	case MSG_CREDS:
+		creds_set(srv, m->creds);
+		m->creds = NULL;
+		listeners_sync(srv);
+		break;
+	case MSG_STOP:
+		srv->stopping = true;
+		break;
+	default:
+		break;
+	}
+	msg_destroy(m);
+}
+
 static void process_messages(struct dev_ssh_server *srv)
 {
 	struct msg *m;
@@ -1623,41 +1940,9 @@ static void process_messages(struct dev_ssh_server *srv)
 	m = queue_take(&srv->to_ssh);
 	while (m) {
 		struct msg *next = m->next;
-		struct conn *c = m->id ? conn_find(srv, m->id) : NULL;
 
-		switch (m->type) {
-		case MSG_WRITE:
-			if (c && c->state == CONN_OPEN && !c->kill) {
-				conn_queue_output(c, m);
-				m = NULL;
-			}
-			break;
-		case MSG_REFUSE:
-		case MSG_CLOSE:
-			if (!c || c->state != CONN_OPEN)
-				break;
-			c->main_gone = true;
-			c->exit_status = m->type == MSG_CLOSE ? m->exit_status : 1;
-			if (m->type == MSG_REFUSE && m->len) {
-				conn_queue_output(c, m);
-				m = NULL;
-			}
-			c->state = CONN_ENDING;
-			c->deadline_ms = mono_ms() + ENDING_STALL_MS;
-			break;
-		case MSG_CREDS:
-			dev_ssh_creds_destroy(srv->creds);
-			srv->creds = m->creds;
-			m->creds = NULL;
-			listeners_sync(srv);
-			break;
-		case MSG_STOP:
-			srv->stopping = true;
-			break;
-		default:
-			break;
-		}
-		msg_destroy(m);
+		m->next = NULL;
+		process_message(srv, m);
 		m = next;
 	}
 }
@@ -1680,12 +1965,18 @@ static void *ssh_thread_main(void *srv_)
 				listener_accept(srv, l);
 		}
 		now = mono_ms();
-		HMAP_FOR_EACH_SAFE (c, node, &srv->conns)
-			conn_service(c, now);
+		HMAP_FOR_EACH_SAFE (c, node, &srv->conns) {
+			if (!c->on_worker)
+				conn_service(c, now);
+		}
 	}
 
 	struct conn *c;
 
+	/* The handshake threads give their connections back (their
+	 * MSG_HANDBACKs stay in the queue, which goes with the server). */
+	for (size_t i = 0; i < HS_WORKERS; i++)
+		hs_worker_stop(&srv->workers[i]);
 	HMAP_FOR_EACH_SAFE (c, node, &srv->conns) {
 		c->main_gone = true; /* no 'closed' calls when stopping */
 		conn_destroy(c);
@@ -1849,6 +2140,10 @@ struct dev_ssh_server *dev_ssh_server_create(struct event_base *base, const char
 	hmap_init(&srv->sessions);
 	hmap_init(&srv->conns);
 	hmap_init(&srv->sources);
+	pthread_mutex_init(&srv->auth_lock, NULL);
+	atomic_init(&srv->n_preauth, 0);
+	for (size_t i = 0; i < HS_WORKERS; i++)
+		srv->workers[i].wake[0] = srv->workers[i].wake[1] = -1;
 
 	fd = listen_socket(listen, &srv->port, error);
 	if (fd < 0)
@@ -1891,17 +2186,24 @@ struct dev_ssh_server *dev_ssh_server_create(struct event_base *base, const char
 		*error = xasprintf("cannot watch the SSH server's pipe");
 		goto error_wake_event;
 	}
+	for (size_t i = 0; i < HS_WORKERS; i++) {
+		if (hs_worker_start(srv, &srv->workers[i], error) < 0)
+			goto error_workers;
+	}
 	srv->listeners = listener_create(srv, fd, listen, NULL);
 	fd = -1; /* the listener's now */
 	rc = pthread_create(&srv->thread, NULL, ssh_thread_main, srv);
 	if (rc) {
 		*error = xasprintf("cannot start the SSH thread: %s", strerror(rc));
 		listener_destroy(srv, srv->listeners);
-		goto error_wake_event;
+		goto error_workers;
 	}
 	LOG_INFO("listening on %s (port %d)", listen, srv->port);
 	return srv;
 
+error_workers:
+	for (size_t i = 0; i < HS_WORKERS; i++)
+		hs_worker_stop(&srv->workers[i]);
 error_wake_event:
 	if (srv->wake_event)
 		event_free(srv->wake_event);
@@ -1925,6 +2227,7 @@ error_free:
 	hmap_destroy(&srv->sessions);
 	hmap_destroy(&srv->conns);
 	hmap_destroy(&srv->sources);
+	pthread_mutex_destroy(&srv->auth_lock);
 	free(srv);
 	return NULL;
 }
@@ -1962,7 +2265,8 @@ void dev_ssh_server_destroy(struct dev_ssh_server *srv)
 	hmap_destroy(&srv->sessions);
 	hmap_destroy(&srv->conns);
 	hmap_destroy(&srv->sources);
-	dev_ssh_creds_destroy(srv->creds);
+	creds_set(srv, NULL);
+	pthread_mutex_destroy(&srv->auth_lock);
 	free(srv->used);
 	ssh_bind_free(srv->bind);
 	ssh_finalize();

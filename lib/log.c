@@ -4,6 +4,7 @@
  */
 #include "onm/log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -72,23 +73,32 @@ void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 void log_msg_rl(struct log_ratelimit *rl, enum log_level level, const char *module, const char *fmt,
 		...)
 {
+	/* Call sites may be reached from several threads (the SSH server's). */
+	static pthread_mutex_t rl_mutex = PTHREAD_MUTEX_INITIALIZER;
+	unsigned int suppressed = 0;
+	bool pass;
+
 	if (!log_enabled(level))
 		return;
 	uint64_t now = time_usec();
+	pthread_mutex_lock(&rl_mutex);
 	if (!rl->window_start_us || now - rl->window_start_us >= 60 * 1000000ull) {
-		if (rl->suppressed)
-			log_msg(level, module,
-				"(%u similar messages suppressed in the last minute)",
-				rl->suppressed);
+		suppressed = rl->suppressed;
 		rl->window_start_us = now;
 		rl->passed = 0;
 		rl->suppressed = 0;
 	}
-	if (rl->passed >= rl->burst) {
+	pass = rl->passed < rl->burst;
+	if (pass)
+		rl->passed++;
+	else
 		rl->suppressed++;
+	pthread_mutex_unlock(&rl_mutex);
+	if (suppressed)
+		log_msg(level, module, "(%u similar messages suppressed in the last minute)",
+			suppressed);
+	if (!pass)
 		return;
-	}
-	rl->passed++;
 	va_list args;
 	va_start(args, fmt);
 	log_valist(level, module, fmt, args);

@@ -76,6 +76,7 @@ struct fx {
 	char pubkey[256];   /* the registered public key line */
 	char self[256];	    /* this program, for the console child */
 	char *hash_alice, *hash_bob, *hash_dave_acme, *hash_dave_zeta;
+	char *hash_erin; /* a costly one: ~0.4 s to check */
 
 	struct event_base *base;
 	struct dev_ssh_server *srv;
@@ -645,6 +646,7 @@ static struct dev_ssh_creds *make_creds(const char *r2_listen)
 	add_account(c, "zeta", "bob", DEV_ROLE_OPERATOR, fx.hash_bob, NULL, 0, "red/r9", false);
 	add_account(c, "acme", "dave", DEV_ROLE_VIEWER, fx.hash_dave_acme, NULL, 0, NULL, false);
 	add_account(c, "zeta", "dave", DEV_ROLE_ADMIN, fx.hash_dave_zeta, NULL, 0, NULL, false);
+	add_account(c, "acme", "erin", DEV_ROLE_VIEWER, fx.hash_erin, NULL, 0, "blue/r1", false);
 	return c;
 }
 
@@ -747,6 +749,13 @@ static int group_setup(void **state)
 	fx.hash_bob = hash_password("builder");
 	fx.hash_dave_acme = hash_password("acme-pw");
 	fx.hash_dave_zeta = hash_password("zeta-pw");
+	char hash[crypto_pwhash_STRBYTES];
+
+	/* Four times the model's (crypto_pwhash_OPSLIMIT_INTERACTIVE). */
+	if (crypto_pwhash_str(hash, "slow one", 8, 4 * crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			      crypto_pwhash_MEMLIMIT_INTERACTIVE))
+		return -1;
+	fx.hash_erin = xstrdup(hash);
 	return 0;
 }
 
@@ -758,6 +767,7 @@ static int group_teardown(void **state)
 		fprintf(stderr, "cannot remove %s\n", fx.dir);
 	free(cmd);
 	free(fx.hash_alice);
+	free(fx.hash_erin);
 	free(fx.hash_bob);
 	free(fx.hash_dave_acme);
 	free(fx.hash_dave_zeta);
@@ -1038,6 +1048,57 @@ static void test_slow_client(void **state)
 	child_close(&slow);
 }
 
+/* Logins do not stall established sessions: while four password logins
+ * with a costly hash run (each check ~0.4 s of CPU on a handshake
+ * thread), an interactive session's keystrokes still echo at once. Were
+ * the checks on the SSH thread, each would hold every session for its
+ * whole length. */
+static void test_logins_do_not_stall(void **state)
+{
+	char **argv = ssh_argv("alice@blue/r1", NULL, fx.key, fx.port, true, NULL);
+	struct child pty, logins[4];
+	uint64_t start, worst = 0;
+	size_t echoes = 0;
+	bool busy = true;
+
+	child_start(&pty, argv, NULL, NULL, true, 80, 24);
+	strv_free(argv);
+	if (!WAIT_FOR((child_poll(&pty), strstr(ds_cstr(&pty.output), "r1> ")), CLIENT_TIMEOUT_MS))
+		fail_msg("no prompt: '%s'", ds_cstr(&pty.output));
+	start = now_ms();
+	for (size_t i = 0; i < ARRAY_SIZE(logins); i++)
+		ssh_start(&logins[i], "erin@blue/r1", "slow one", NULL, false, "costly", NULL);
+	for (int k = 0; busy && k < 400; k++) {
+		size_t before = pty.output.length;
+		uint64_t sent = now_ms(), took;
+
+		assert_int_equal(write(pty.in, "a", 1), 1);
+		if (!WAIT_FOR((child_poll(&pty), pty.output.length > before), 5000))
+			fail_msg("no echo");
+		took = now_ms() - sent;
+		worst = took > worst ? took : worst;
+		echoes++;
+		busy = false;
+		for (size_t i = 0; i < ARRAY_SIZE(logins); i++) {
+			child_poll(&logins[i]);
+			busy |= !logins[i].exited;
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(logins); i++) {
+		child_wait(&logins[i], CLIENT_TIMEOUT_MS);
+		assert_int_equal(logins[i].status, EXEC_STATUS);
+		assert_string_equal(ds_cstr(&logins[i].output), "ran: costly\n");
+		child_close(&logins[i]);
+	}
+	print_message("4 costly logins in %llu ms; %zu echoes meanwhile, the slowest %llu ms\n",
+		      (unsigned long long)(now_ms() - start), echoes, (unsigned long long)worst);
+	assert_true(echoes >= 5);
+	assert_true(worst < 250);
+	assert_int_equal(write(pty.in, "\rexit\r", 6), 6);
+	child_wait(&pty, CLIENT_TIMEOUT_MS);
+	child_close(&pty);
+}
+
 /* Past 16 MiB queued for a client that does not read, the session ends
  * and the main thread hears of it. */
 static void test_output_cap(void **state)
@@ -1283,6 +1344,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_slow_client, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_output_cap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_silent_connection, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_logins_do_not_stall, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_device_listener, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_console, setup, teardown),
