@@ -962,7 +962,6 @@ static const struct candidate *check_password(struct dev_ssh_server *srv, const 
 	*ticket = false;
 	for (size_t i = 0; i < lk->n; i++) {
 		const struct dev_ssh_account *a = lk->c[i].account;
-
 		bool used;
 
 		if (!a->ticket || !ticket_equal(a->ticket, password))
@@ -1581,9 +1580,10 @@ static int hs_worker_start(struct dev_ssh_server *srv, struct hs_worker *w, char
 	w->server = srv;
 	pthread_mutex_init(&w->mutex, NULL);
 	if (pipe2(w->wake, O_NONBLOCK | O_CLOEXEC)) {
-		*error = xasprintf("cannot create a pipe: %s", strerror(errno));
+		rc = -errno;
+		*error = xasprintf("cannot create a pipe: %s", strerror(-rc));
 		w->wake[0] = w->wake[1] = -1;
-		return -errno;
+		return rc;
 	}
 	w->event = ssh_event_new();
 	if (!w->event || ssh_event_add_fd(w->event, w->wake[0], POLLIN, on_worker_wake, w)) {
