@@ -76,7 +76,7 @@ struct fx {
 	char pubkey[256];   /* the registered public key line */
 	char self[256];	    /* this program, for the console child */
 	char *hash_alice, *hash_bob, *hash_dave_acme, *hash_dave_zeta;
-	char *hash_erin; /* a costly one: ~0.4 s to check */
+	char *hash_erin; /* a costly one: ~0.8 s to check */
 
 	struct event_base *base;
 	struct dev_ssh_server *srv;
@@ -751,8 +751,8 @@ static int group_setup(void **state)
 	fx.hash_dave_zeta = hash_password("zeta-pw");
 	char hash[crypto_pwhash_STRBYTES];
 
-	/* Four times the model's (crypto_pwhash_OPSLIMIT_INTERACTIVE). */
-	if (crypto_pwhash_str(hash, "slow one", 8, 4 * crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	/* Eight times the model's (crypto_pwhash_OPSLIMIT_INTERACTIVE). */
+	if (crypto_pwhash_str(hash, "slow one", 8, 8 * crypto_pwhash_OPSLIMIT_INTERACTIVE,
 			      crypto_pwhash_MEMLIMIT_INTERACTIVE))
 		return -1;
 	fx.hash_erin = xstrdup(hash);
@@ -1049,10 +1049,11 @@ static void test_slow_client(void **state)
 }
 
 /* Logins do not stall established sessions: while four password logins
- * with a costly hash run (each check ~0.4 s of CPU on a handshake
+ * with a costly hash run (each check ~0.8 s of CPU on a handshake
  * thread), an interactive session's keystrokes still echo at once. Were
  * the checks on the SSH thread, each would hold every session for its
- * whole length. */
+ * whole length. The bound leaves room for a loaded machine (CI runs tests
+ * side by side): half a check. */
 static void test_logins_do_not_stall(void **state)
 {
 	char **argv = ssh_argv("alice@blue/r1", NULL, fx.key, fx.port, true, NULL);
@@ -1093,7 +1094,7 @@ static void test_logins_do_not_stall(void **state)
 	print_message("4 costly logins in %llu ms; %zu echoes meanwhile, the slowest %llu ms\n",
 		      (unsigned long long)(now_ms() - start), echoes, (unsigned long long)worst);
 	assert_true(echoes >= 5);
-	assert_true(worst < 250);
+	assert_true(worst < 400);
 	assert_int_equal(write(pty.in, "\rexit\r", 6), 6);
 	child_wait(&pty, CLIENT_TIMEOUT_MS);
 	child_close(&pty);
