@@ -81,6 +81,10 @@ enum dev_cmd_flags {
 	DEV_CMD_NO_AUDIT = 1 << 1, /* not written to the audit log when run (show, ping) */
 	DEV_CMD_PIPE_JUNOS = 1 << 2,   /* JunOS's filters: "| match|except REGEX", "| count" */
 	DEV_CMD_PIPE_COMPARE = 1 << 3, /* JunOS's "| compare": see dev_exec_compare() */
+	DEV_CMD_NESTED = 1 << 4,       /* "do LINE", JunOS's "run LINE": LINE is an exec
+					* command, run without leaving configuration
+					* mode (the terminal does it; the handler is
+					* never called) */
 };
 #define DEV_CMD_PIPES (DEV_CMD_PIPE | DEV_CMD_PIPE_JUNOS | DEV_CMD_PIPE_COMPARE)
 

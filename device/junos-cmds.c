@@ -347,6 +347,13 @@ static int show_interfaces(struct dev_exec *x, const struct dev_args *a)
 	return 0;
 }
 
+/* "run LINE" is carried out by the terminal (DEV_CMD_NESTED). */
+static int run_nested(struct dev_exec *x, const struct dev_args *a)
+{
+	dev_printf(x, "error: syntax error\n");
+	return -EINVAL;
+}
+
 /* clear interfaces statistics (all|IFNAME): show interfaces counts from
  * now on. */
 static int clear_statistics(struct dev_exec *x, const struct dev_args *a)
@@ -1022,6 +1029,8 @@ const struct dev_cmd dev_junos_cmds[] = {
      0, configure},
     {"exit configuration-mode", "Exit from this level\nExit from configuration mode", CONF,
      DEV_ROLE_OPERATOR, 0, exit_configuration},
+    {"run LINE$line", "Run an operational-mode command\nCommand", CONF, DEV_ROLE_VIEWER,
+     DEV_CMD_NESTED | DEV_CMD_NO_AUDIT | DEV_CMD_PIPE_JUNOS, run_nested},
     {"(set|delete)$op interfaces IFNAME$name disable",
      "Set a parameter\nDelete a data element\nInterface configuration\nInterface name\n"
      "Disable physical interface",

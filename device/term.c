@@ -755,21 +755,42 @@ static bool is_config_mode(enum dev_mode m)
 	return m == DEV_MODE_CONFIG || m == DEV_MODE_CONFIG_IF || m == DEV_MODE_CONFIG_ACL;
 }
 
-/* Offset of what follows a first word "do" in config modes, or 0. */
-static size_t do_offset(const struct dev_term *t, const char *line)
+/* Offset of what follows the first word of 'line'. */
+static size_t nested_offset(const char *line)
 {
 	size_t i = 0;
 
-	if (!is_config_mode(t->mode))
-		return 0;
 	while (line[i] == ' ' || line[i] == '\t')
 		i++;
-	if (strncasecmp(line + i, "do", 2) || (line[i + 2] != ' ' && line[i + 2] != '\t'))
-		return 0;
-	i += 2;
+	while (line[i] && line[i] != ' ' && line[i] != '\t')
+		i++;
 	while (line[i] == ' ' || line[i] == '\t')
 		i++;
 	return i;
+}
+
+/* In config modes, the offset of what follows the first word of 'text'
+ * when that word is a DEV_CMD_NESTED command ("do", JunOS's "run"), whose
+ * help and completion are the exec commands'; else 0. */
+static size_t nested_prefix(const struct dev_term *t, const char *text)
+{
+	size_t off = nested_offset(text), end = off;
+	struct dev_match m;
+	bool nested;
+	char *probe;
+
+	if (!is_config_mode(t->mode))
+		return 0;
+	while (end && (text[end - 1] == ' ' || text[end - 1] == '\t'))
+		end--;
+	if (end == off) /* no blank after the first word yet */
+		return 0;
+	probe = xasprintf("%.*s x", (int)end, text);
+	dev_cmd_match(t->table, t->mode, probe, t->ops.words, t->io, &m);
+	nested = m.result == DEV_MATCH_OK && (m.cmd->flags & DEV_CMD_NESTED);
+	dev_match_uninit(&m);
+	free(probe);
+	return nested ? off : 0;
 }
 
 enum {
@@ -801,9 +822,9 @@ static void run_line(struct dev_term *t, const char *typed)
 
 	cmdline = pipe == SIZE_MAX ? xstrdup(line) : xmemdup0(line, pipe);
 	dev_cmd_match(t->table, t->mode, cmdline, t->ops.words, t->io, &m);
-	if (m.result == DEV_MATCH_OK && m.cmd == &dev_builtin_cmds[B_DO]) {
+	if (m.result == DEV_MATCH_OK && (m.cmd->flags & DEV_CMD_NESTED)) {
 		/* "do LINE": an exec command, run without leaving config. */
-		base = do_offset(t, cmdline);
+		base = nested_offset(cmdline);
 		dev_match_uninit(&m);
 		dev_cmd_match(t->table, DEV_MODE_PRIV, cmdline + base, t->ops.words, t->io, &m);
 		nested = true;
@@ -1029,7 +1050,7 @@ static void enter(struct dev_term *t)
 static void help(struct dev_term *t)
 {
 	char *text = xmemdup0(t->line, t->cur), *h;
-	size_t off = do_offset(t, text);
+	size_t off = nested_prefix(t, text);
 
 	/* At the end of the line the '?' shows; in the middle it would
 	 * overwrite a character, so the line is just left as it is. */
@@ -1049,7 +1070,7 @@ static void help(struct dev_term *t)
 static void complete(struct dev_term *t)
 {
 	char *text = xmemdup0(t->line, t->cur), *c;
-	size_t off = do_offset(t, text);
+	size_t off = nested_prefix(t, text);
 
 	c = dev_cmd_complete(t->table, off ? DEV_MODE_PRIV : t->mode, t->role, text + off,
 			     t->ops.words, t->io);
@@ -1651,7 +1672,7 @@ const struct dev_cmd dev_builtin_cmds[] = {
     [B_DISABLE] = {"disable", "Turn off privileged commands", DEV_MODE_BIT(DEV_MODE_PRIV),
 		   DEV_ROLE_VIEWER, DEV_CMD_NO_AUDIT, builtin_disable},
     [B_DO] = {"do LINE$line", "To run exec commands in config mode\nExec Command", CONFIG_MODES,
-	      DEV_ROLE_VIEWER, DEV_CMD_NO_AUDIT | DEV_CMD_PIPE, builtin_do},
+	      DEV_ROLE_VIEWER, DEV_CMD_NO_AUDIT | DEV_CMD_PIPE | DEV_CMD_NESTED, builtin_do},
     [B_SHOW_HISTORY] = {"show history",
 			"Show running system information\n"
 			"Display the session command history",
