@@ -46,6 +46,7 @@ enum { SYSLOG_WARNING = LOG_WARNING };
 #include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -349,6 +350,21 @@ static void library_init(void)
 	done = true;
 	snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, log_bridge, NULL);
 	snmp_enable_calllog();
+	/* SNMPv3's security subsystem (USM), without net-snmp's configuration
+	 * and persistent files: the users come from the model, the engine ID
+	 * and boot counter from the store (v3_engine_init). */
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
+	/* init_snmp() without its MIB loading (onm names objects by number):
+	 * SNMPv3 and its security models, then the post-configuration
+	 * callbacks with no file read. */
+	netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_APPTYPE, "onm");
+	init_snmp_logging();
+	init_snmpv3("onm");
+	init_snmp_alarm();
+	read_premib_configs();
+	read_configs();
 	for (size_t k = 0; k < N_OBJECTS; k++) {
 		while (obj_len[k] < OBJ_OID_MAX && objects[k].oid[obj_len[k]])
 			obj_len[k]++;
@@ -477,6 +493,12 @@ struct dev_snmp {
 	json_t *test_counters;
 	uint64_t test_now_ms;
 	struct dev_snmp_stats stats;
+	/* SNMPv3 */
+	u_char engine_id[32];
+	size_t engine_id_len;
+	struct usmUser **users; /* the USM users added for the model's */
+	size_t n_users;
+	uint64_t users_revision;
 };
 
 static uint64_t now_ms(const struct dev_snmp *s)
@@ -1427,7 +1449,8 @@ struct request {
 	struct dev_cache *c;
 	const struct router *router;
 	char *tenant; /* copied: a set changes the model */
-	bool rw;      /* the read-write community */
+	char *user;   /* SNMPv3: the tenant user; NULL: a community */
+	bool rw;      /* read-write: the rw community, an admin's SNMPv3 */
 	bool v1;      /* SNMPv1: errors instead of exceptions, no Counter64 */
 	const char *source;
 	netsnmp_pdu *resp;
@@ -1738,7 +1761,9 @@ static long v1_error(long status)
 static void set_audit(struct request *q, const netsnmp_pdu *req, const char *verdict, long status)
 {
 	struct ds cmd = DS_EMPTY_INITIALIZER;
-	char *user = xasprintf("%s/snmp-%s", q->tenant, q->rw ? "rw" : "ro");
+	/* SNMPv3 has the real user; a community stands for the tenant. */
+	char *user = q->user ? xasprintf("%s/%s", q->tenant, q->user)
+			     : xasprintf("%s/snmp-%s", q->tenant, q->rw ? "rw" : "ro");
 	const char *sep = " ";
 
 	ds_put_cstr(&cmd, "snmpset");
@@ -1905,6 +1930,232 @@ static const struct router *community_resolve(struct dev_snmp *s, const u_char *
 	return found;
 }
 
+/* ---- SNMPv3 ----
+ *
+ * USM (RFC 3414) with SHA-256 authentication (RFC 7860) and AES-128
+ * privacy (RFC 3826), authPriv only: a tenant user with 'snmpv3: true' is
+ * the USM user "USER@TENANT", its password the authentication and privacy
+ * passphrase (the model keeps the password's key, not the password), and
+ * the context names the router: "NETWORK/ROUTER" or "TENANT/NETWORK/
+ * ROUTER". Admins read and write, operators and viewers read. The engine ID
+ * and its boot counter live in the store (ENGINE_KEY): a restart keeps the
+ * ID that managers have learnt and counts one boot more (RFC 3414 2.2). */
+
+#define ENGINE_KEY "/onm-snmp/engine"
+
+/* Loads or makes the engine ID, counts this boot, and hands both to
+ * net-snmp. */
+static void v3_engine_init(struct dev_snmp *s)
+{
+	struct store *store = ctl_state_store(s->state);
+	json_int_t boots = 0;
+	struct store_kv kv;
+	json_t *doc = NULL;
+	char hex[2 * sizeof s->engine_id + 1];
+	char *text;
+	int rc;
+
+	if (!store_get(store, ENGINE_KEY, &kv)) {
+		doc = json_loadb(kv.value, kv.value_len, 0, NULL);
+		store_kv_uninit(&kv);
+	}
+	const char *id = json_string_value(json_object_get(doc, "id"));
+	if (!id || sodium_hex2bin(s->engine_id, sizeof s->engine_id, id, strlen(id), NULL,
+				  &s->engine_id_len, NULL) ||
+	    s->engine_id_len < 5) {
+		/* RFC 3411 SnmpEngineID: net-snmp's enterprise number with the
+		 * top bit set, format 5 (octets), 12 random octets. */
+		static const u_char head[] = {0x80, 0x00, 0x1f, 0x88, 0x05};
+
+		memcpy(s->engine_id, head, sizeof head);
+		randombytes_buf(s->engine_id + sizeof head, 12);
+		s->engine_id_len = sizeof head + 12;
+	} else {
+		boots = json_integer_value(json_object_get(doc, "boots"));
+	}
+	json_decref(doc);
+	if (boots < 0 || boots >= 2147483647)
+		boots = 0;
+	boots++;
+	sodium_bin2hex(hex, sizeof hex, s->engine_id, s->engine_id_len);
+	doc = json_pack("{s:s, s:I}", "id", hex, "boots", boots);
+	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	rc = store_put(store, ENGINE_KEY, text, strlen(text), NULL);
+	if (rc)
+		LOG_WARN("cannot keep the SNMP engine ID: %s", strerror(-rc));
+	free(text);
+	json_decref(doc);
+	set_exact_engineID(s->engine_id, s->engine_id_len);
+	/* The persistent file's handler: it counts this boot itself. */
+	snprintf(hex, sizeof hex, "%lld", (long long)boots - 1);
+	engineBoots_conf("engineBoots", hex);
+	/* USM knows engines by their entry in its time list (lcd_time.h):
+	 * ours was entered under the ID the library first made up. */
+	set_enginetime(s->engine_id, (u_int)s->engine_id_len, (u_int)snmpv3_local_snmpEngineBoots(),
+		       (u_int)snmpv3_local_snmpEngineTime(), TRUE);
+}
+
+static void v3_users_clear(struct dev_snmp *s)
+{
+	for (size_t i = 0; i < s->n_users; i++) {
+		struct usmUser *u = s->users[i];
+
+		/* usm_remove_user() returns the list's head, not the user. */
+		usm_remove_user(u);
+		u->next = u->prev = NULL;
+		usm_free_user(u);
+	}
+	free(s->users);
+	s->users = NULL;
+	s->n_users = 0;
+}
+
+/* A malloc()ed copy, as net-snmp frees them (usm_free_user). */
+static void *bytes_dup(const void *p, size_t n)
+{
+	void *d = xmalloc(n);
+
+	memcpy(d, p, n);
+	return d;
+}
+
+/* The USM user of tenant user 'u' of 't', its key localized to our engine
+ * (RFC 3414 2.6), or NULL. */
+static struct usmUser *v3_user_create(struct dev_snmp *s, const struct tenant *t,
+				      const struct user *u)
+{
+	u_char ku[32], kul[64];
+	size_t ku_len, kul_len = sizeof kul;
+	struct usmUser *user;
+
+	if (sodium_hex2bin(ku, sizeof ku, u->snmp_key, strlen(u->snmp_key), NULL, &ku_len,
+			   NULL) ||
+	    ku_len != sizeof ku ||
+	    generate_kul(usmHMAC192SHA256AuthProtocol, USM_AUTH_PROTO_SHA_LEN, s->engine_id,
+			 s->engine_id_len, ku, ku_len, kul, &kul_len) != SNMPERR_SUCCESS) {
+		LOG_WARN_RL("user %s/%s: cannot make its SNMPv3 key", t->name, u->name);
+		return NULL;
+	}
+	user = usm_create_user();
+	if (!user)
+		onm_abort("out of memory");
+	user->name = xasprintf("%s@%s", u->name, t->name);
+	user->secName = xstrdup(user->name);
+	user->engineID = bytes_dup(s->engine_id, s->engine_id_len);
+	user->engineIDLen = s->engine_id_len;
+	free(user->authProtocol);
+	user->authProtocol = bytes_dup(usmHMAC192SHA256AuthProtocol,
+				       USM_AUTH_PROTO_SHA_LEN * sizeof(oid));
+	user->authProtocolLen = USM_AUTH_PROTO_SHA_LEN;
+	user->authKey = bytes_dup(kul, kul_len);
+	user->authKeyLen = kul_len;
+	free(user->privProtocol);
+	user->privProtocol = bytes_dup(usmAESPrivProtocol, USM_PRIV_PROTO_AES_LEN * sizeof(oid));
+	user->privProtocolLen = USM_PRIV_PROTO_AES_LEN;
+	user->privKey = bytes_dup(kul, 16); /* AES-128: the localized key's first 16 octets */
+	user->privKeyLen = 16;
+	user->userStatus = RS_ACTIVE;
+	user->userStorageType = ST_READONLY;
+	sodium_memzero(ku, sizeof ku);
+	sodium_memzero(kul, sizeof kul);
+	return user;
+}
+
+/* Makes net-snmp's USM users the model's SNMPv3 users. */
+static void v3_users_sync(struct dev_snmp *s)
+{
+	uint64_t revision = ctl_state_revision(s->state);
+	struct model_object **tenants;
+	size_t n;
+
+	if (s->users_revision == revision)
+		return;
+	s->users_revision = revision;
+	v3_users_clear(s);
+	tenants = model_list(model_of(s), MODEL_TENANT, &n);
+	for (size_t i = 0; i < n; i++) {
+		const struct tenant *t = CONTAINER_OF(tenants[i], const struct tenant, hdr);
+
+		for (size_t k = 0; k < t->n_users; k++) {
+			struct usmUser *user;
+
+			if (!t->users[k].snmpv3 || !t->users[k].snmp_key)
+				continue;
+			user = v3_user_create(s, t, &t->users[k]);
+			if (!user)
+				continue;
+			s->users = xrealloc(s->users, (s->n_users + 1) * sizeof *s->users);
+			usm_add_user(user);
+			s->users[s->n_users++] = user;
+		}
+	}
+	free(tenants);
+}
+
+/* Which router an SNMPv3 request's context names for its user, with which
+ * access; NULL with '*why' otherwise. USM has checked the user and the
+ * message before (an unknown user or a bad digest got a report). */
+static const struct router *v3_resolve(struct dev_snmp *s, const netsnmp_pdu *req,
+				       char **tenant, char **user, bool *rw, char **why)
+{
+	char name[SNMP_MAX_SEC_NAME_SIZE], context[SNMP_MAX_SEC_NAME_SIZE];
+	const struct model_object *o;
+	const struct tenant *t;
+	const struct router *r;
+	const struct user *u = NULL;
+	char *at, *id;
+
+	*why = NULL;
+	if (req->securityModel != SNMP_SEC_MODEL_USM ||
+	    req->securityLevel != SNMP_SEC_LEVEL_AUTHPRIV) {
+		*why = xstrdup("SNMPv3 below authPriv");
+		return NULL;
+	}
+	if (!req->securityName || req->securityNameLen >= sizeof name ||
+	    req->contextNameLen >= sizeof context) {
+		*why = xstrdup("an SNMPv3 user or context too long");
+		return NULL;
+	}
+	memcpy(name, req->securityName, req->securityNameLen);
+	name[req->securityNameLen] = '\0';
+	context[0] = '\0';
+	if (req->contextName) {
+		memcpy(context, req->contextName, req->contextNameLen);
+		context[req->contextNameLen] = '\0';
+	}
+	at = strrchr(name, '@');
+	o = at ? model_find(model_of(s), MODEL_TENANT, at + 1) : NULL;
+	t = o ? CONTAINER_OF(o, const struct tenant, hdr) : NULL;
+	if (at)
+		*at = '\0';
+	for (size_t i = 0; t && i < t->n_users && !u; i++)
+		if (!strcmp(t->users[i].name, name) && t->users[i].snmpv3)
+			u = &t->users[i];
+	if (!u) {
+		*why = xasprintf("no SNMPv3 user %.100s%s%.100s", name, at ? "@" : "",
+				 at ? at + 1 : "");
+		return NULL;
+	}
+	/* "NETWORK/ROUTER" in the user's tenant, or "TENANT/NETWORK/ROUTER"
+	 * naming that tenant. */
+	if (strchr(context, '/') && strchr(strchr(context, '/') + 1, '/'))
+		id = str_has_prefix(context, t->name) && context[strlen(t->name)] == '/'
+			 ? xstrdup(context)
+			 : NULL;
+	else
+		id = xasprintf("%s/%s", t->name, context);
+	r = id ? router_of(model_of(s), id) : NULL;
+	free(id);
+	if (!r) {
+		*why = xasprintf("an unknown SNMPv3 context (%.100s)", context);
+		return NULL;
+	}
+	*tenant = xstrdup(t->name);
+	*user = xstrdup(u->name);
+	*rw = u->role == ROLE_ADMIN;
+	return r;
+}
+
 /* ---- the dispatcher ---- */
 
 static int pdu_kind(int command)
@@ -1928,20 +2179,27 @@ struct snmp_pdu *dev_snmp_handle(struct dev_snmp *s, struct snmp_pdu *req, const
 	struct request q = {.s = s, .source = source};
 	char *why = NULL;
 
-	if (kind < 0 || (req->version != SNMP_VERSION_1 && req->version != SNMP_VERSION_2c) ||
+	if (kind < 0 ||
+	    (req->version != SNMP_VERSION_1 && req->version != SNMP_VERSION_2c &&
+	     req->version != SNMP_VERSION_3) ||
 	    (req->version == SNMP_VERSION_1 && kind == 2)) {
 		s->stats.dropped++;
 		return NULL;
 	}
 	s->stats.requests[kind]++;
 	q.v1 = req->version == SNMP_VERSION_1;
-	q.router = community_resolve(s, req->community, req->community_len, &q.tenant, &q.rw, &why);
+	if (req->version == SNMP_VERSION_3)
+		q.router = v3_resolve(s, req, &q.tenant, &q.user, &q.rw, &why);
+	else
+		q.router =
+		    community_resolve(s, req->community, req->community_len, &q.tenant, &q.rw, &why);
 	q.c = q.router ? cache_get(s, q.router) : NULL;
-	if (!q.c) {
+	if (!q.c && req->version != SNMP_VERSION_3) {
 		s->stats.unknown_community++;
 		LOG_WARN_RL("no answer to %s: %s", source, why ? why : "its router has no network");
 		free(why);
 		free(q.tenant);
+		free(q.user);
 		return NULL;
 	}
 	q.resp = snmp_clone_pdu(req);
@@ -1951,6 +2209,18 @@ struct snmp_pdu *dev_snmp_handle(struct dev_snmp *s, struct snmp_pdu *req, const
 	q.resp->variables = NULL;
 	q.resp->command = SNMP_MSG_RESPONSE;
 	resp_error(&q, SNMP_ERR_NOERROR, 0);
+	if (!q.c) {
+		/* An SNMPv3 user USM let in: it hears why not, as from a
+		 * router's access control. */
+		s->stats.unknown_community++;
+		LOG_WARN_RL("authorizationError to %s: %s", source,
+			    why ? why : "its router has no network");
+		free(why);
+		free(q.tenant);
+		free(q.user);
+		resp_error(&q, SNMP_ERR_AUTHORIZATIONERROR, 0);
+		return q.resp;
+	}
 	switch (kind) {
 	case 0:
 	case 1:
@@ -1964,6 +2234,7 @@ struct snmp_pdu *dev_snmp_handle(struct dev_snmp *s, struct snmp_pdu *req, const
 		break;
 	}
 	free(q.tenant);
+	free(q.user);
 	return q.resp;
 }
 
@@ -2172,8 +2443,10 @@ static void scan(struct dev_snmp *s, bool traps)
 
 void dev_snmp_model_changed(struct dev_snmp *s)
 {
-	if (s)
-		scan(s, true);
+	if (!s)
+		return;
+	scan(s, true);
+	v3_users_sync(s);
 }
 
 /* ---- transport ---- */
@@ -2313,6 +2586,8 @@ struct dev_snmp *dev_snmp_create(struct event_base *base, struct ctl_state *stat
 	hmap_init(&s->communities);
 	rstates_restore(s);
 	scan(s, false);
+	v3_engine_init(s);
+	v3_users_sync(s);
 	if (listen && server_open(s, listen, error)) {
 		dev_snmp_destroy(s);
 		return NULL;
@@ -2330,6 +2605,7 @@ void dev_snmp_destroy(struct dev_snmp *s)
 
 	if (!s)
 		return;
+	v3_users_clear(s);
 	if (s->ev)
 		event_free(s->ev);
 	if (s->sess)

@@ -824,6 +824,19 @@ static bool p_password_hash(struct walk *w, const struct doc_node *node, void *o
 	return true;
 }
 
+static bool p_snmp_key(struct walk *w, const struct doc_node *node, void *obj,
+		       const struct field *f)
+{
+	const char *s = get_scalar(w, node, "an SNMP key");
+
+	if (!s)
+		return false;
+	if (strlen(s) != SNMP_KEY_HEX_LEN || strspn(s, "0123456789abcdef") != SNMP_KEY_HEX_LEN)
+		return fail(w, node, "not an SNMP key (%d lowercase hex digits)", SNMP_KEY_HEX_LEN);
+	((struct user *)obj)->snmp_key = xstrdup(s);
+	return true;
+}
+
 /* Each an OpenSSH public key line, none twice. */
 static bool p_public_keys(struct walk *w, const struct doc_node *node, void *obj,
 			  const struct field *f)
@@ -1004,6 +1017,8 @@ static const struct field user_fields[] = {
     {"role", p_role, 0, 0, F_REQUIRED, NULL},
     {"password", p_password, 0, 0, 0, NULL},
     {"password_hash", p_password_hash, 0, 0, 0, NULL},
+    {"snmpv3", p_bool, offsetof(struct user, snmpv3), 0, 0, NULL},
+    {"snmp_key", p_snmp_key, 0, 0, 0, NULL},
     {"public_keys", p_public_keys, 0, 0, 0, NULL},
     {"style", p_style, 0, 0, 0, NULL},
     {"exec_timeout", p_exec_timeout, 0, 0, 0, NULL},
@@ -2652,6 +2667,10 @@ static void tenant_write(struct writer *w, const struct tenant *t, bool for_api)
 		put_str(w, "role", codec_role_name(u->role));
 		if (!for_api && u->password_hash)
 			put_str(w, "password_hash", u->password_hash);
+		if (u->snmpv3)
+			put_bool(w, "snmpv3", true);
+		if (!for_api && u->snmp_key)
+			put_str(w, "snmp_key", u->snmp_key);
 		user_extra_write(w, u);
 		w_end(w, '}');
 	}

@@ -1544,9 +1544,65 @@ static char *duplicate_reason(const struct model_object *obj, const struct model
 	return reason;
 }
 
+/* SNMPv3's key of 'password' (RFC 3414 A.2.1 with SHA-256 as RFC 7860
+ * says): the hash of the password repeated to 1,048,576 bytes, in hex. */
+static void snmp_password_key(const char *password, size_t len, char hex[SNMP_KEY_HEX_LEN + 1])
+{
+	unsigned char block[64], digest[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_state st;
+	size_t at = 0;
+
+	crypto_hash_sha256_init(&st);
+	for (size_t done = 0; done < 1048576; done += sizeof block) {
+		for (size_t i = 0; i < sizeof block; i++)
+			block[i] = (unsigned char)password[at++ % len];
+		crypto_hash_sha256_update(&st, block, sizeof block);
+	}
+	crypto_hash_sha256_final(&st, digest);
+	sodium_bin2hex(hex, SNMP_KEY_HEX_LEN + 1, digest, sizeof digest);
+	sodium_memzero(block, sizeof block);
+	sodium_memzero(digest, sizeof digest);
+}
+
+/* SNMPv3 keys: derived from the plain password when there is one, else
+ * the file's or the old user's; none without 'snmpv3'. */
+static char *user_snmp_key(struct user *u, const struct user *ou, struct src_pos *where)
+{
+	if (!u->snmpv3) {
+		free(u->snmp_key);
+		u->snmp_key = NULL;
+		return NULL;
+	}
+	if (u->password) {
+		size_t len = strlen(u->password);
+		char hex[SNMP_KEY_HEX_LEN + 1];
+
+		if (len < SNMPV3_PASSWORD_MIN_LEN)
+			return errf(where, &u->pos,
+				    "user '%s': snmpv3 needs a password of at least %d characters",
+				    u->name, SNMPV3_PASSWORD_MIN_LEN);
+		snmp_password_key(u->password, len, hex);
+		free(u->snmp_key);
+		u->snmp_key = xstrdup(hex);
+		sodium_memzero(hex, sizeof hex);
+	} else if (!u->snmp_key && ou && ou->snmp_key &&
+		   (!u->password_hash ||
+		    (ou->password_hash && !strcmp(u->password_hash, ou->password_hash)))) {
+		/* The same password as before. */
+		u->snmp_key = xstrdup(ou->snmp_key);
+	}
+	if (!u->snmp_key)
+		return errf(where, &u->pos,
+			    "user '%s': snmpv3 needs the plain password (its SNMP key is derived "
+			    "from it)",
+			    u->name);
+	return NULL;
+}
+
 /* Passwords: hashes each plain password of 't' (keeping the hash of the
- * same user of 'old' when it verifies the password), wipes the plain text,
- * and gives users with neither password nor hash the old user's hash. */
+ * same user of 'old' when it verifies the password), derives SNMPv3 keys,
+ * wipes the plain text, and gives users with neither password nor hash
+ * the old user's hash. */
 static char *tenant_hash_passwords(struct tenant *t, const struct tenant *old,
 				   struct src_pos *where)
 {
@@ -1554,7 +1610,10 @@ static char *tenant_hash_passwords(struct tenant *t, const struct tenant *old,
 		struct user *u = &t->users[i];
 		const struct user *ou = old ? tenant_find_user(old, u->name) : NULL;
 		const char *old_hash = ou ? ou->password_hash : NULL;
+		char *reason = user_snmp_key(u, ou, where);
 
+		if (reason)
+			return reason;
 		if (u->password) {
 			size_t len = strlen(u->password);
 			char buf[crypto_pwhash_STRBYTES] = {0};

@@ -111,6 +111,7 @@ static void tenant_free(struct tenant *t)
 		free(u->name);
 		free_secret(u->password);
 		free(u->password_hash);
+		free(u->snmp_key);
 		free_strings(u->public_keys, u->n_public_keys);
 		for (size_t j = 0; u->aliases && j < u->n_aliases; j++) {
 			free(u->aliases[j].name);

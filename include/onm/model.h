@@ -153,6 +153,10 @@ struct user {
 	enum user_role role;
 	char *password;	     /* plain, only between loading and model_build; wiped then */
 	char *password_hash; /* argon2id encoded ("$argon2id$..."), or NULL: no password login */
+	bool snmpv3;	     /* may use SNMPv3 (USM) with its password (docs/snmp.md) */
+	char *snmp_key;	     /* snmpv3: the password's USM key (RFC 7860 SHA-256
+			      * password-to-key, SNMP_KEY_HEX_LEN hex digits), derived
+			      * when the plain password comes and kept like the hash */
 	char **public_keys;  /* OpenSSH public key lines "TYPE BASE64 [COMMENT]" */
 	size_t n_public_keys;
 	enum user_style style;	 /* default USER_STYLE_IOS */
@@ -162,6 +166,9 @@ struct user {
 	size_t n_aliases;
 	struct src_pos pos;
 };
+
+#define SNMP_KEY_HEX_LEN 64	  /* a user's snmp_key: SHA-256, in hex */
+#define SNMPV3_PASSWORD_MIN_LEN 8 /* USM's minimum (RFC 3414 11.2) */
 
 /* A tenant's SNMP access to its routers (device/snmp.c, docs/snmp.md):
  * v2c requests name a router with the community "COMMUNITY@NETWORK/ROUTER"

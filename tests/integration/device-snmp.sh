@@ -56,6 +56,16 @@ snmp() {
 	RC=$?
 }
 
+# snmp3 TOOL USER PASSWORD CONTEXT ARGS...: the same over SNMPv3, authPriv with SHA-256
+# and AES (USER "NAME@TENANT", the context names the device).
+snmp3() {
+	local tool=$1 user=$2 password=$3 context=$4
+	shift 4
+	OUT=$(timeout 60 "$tool" -v3 -l authPriv -u "$user" -a SHA-256 -A "$password" -x AES \
+		-X "$password" -n "$context" -On -t 1 -r 1 "127.0.0.1:$SPORT" "$@" 2>&1)
+	RC=$?
+}
+
 # values: the values of $OUT's lines ("OID = TYPE: VALUE"), quotes removed.
 values() {
 	sed -n 's/^[^=]* = [A-Za-z0-9-]*: //p' <<<"$OUT" | tr -d '"'
@@ -96,8 +106,11 @@ awk -v port="$TRAP_PORT" '
 	$0 == "  - name: acme" {
 		print "    snmp: {ro_community: public, rw_community: private, trap_receivers: [\"127.0.0.1:" port "\"]}"
 	}' "$T_ROOT/examples/demo.yaml" |
-	sed 's|routes: \[\]|routes: [{prefix: 10.9.0.0/16, via: 10.1.2.20}]|' >demo.yaml
+	sed -e 's|routes: \[\]|routes: [{prefix: 10.9.0.0/16, via: 10.1.2.20}]|' \
+		-e 's|password: "correct horse"}|password: "correct horse", snmpv3: true}|' \
+		-e 's|password: "battery staple"}|password: "battery staple", snmpv3: true}|' >demo.yaml
 grep -q "rw_community: private" demo.yaml || bail "could not add the SNMP key to the demo topology"
+[ "$(grep -c 'snmpv3: true' demo.yaml)" = 2 ] || bail "could not give the demo's users SNMPv3"
 DEV=acme/blue/r1
 
 cli() {
@@ -193,6 +206,26 @@ check "read-write community: ifAdminStatus.2 up" [ "$RC" = 0 ]
 wait_for traps.log '\.6\.3\.1\.1\.5\.4' 50
 check "snmptrapd received linkDown then linkUp for ifIndex 2" \
 	same "$(traps traps.log)" ".1.3.6.1.6.3.1.1.5.3 ifIndex=2"$'\n'".1.3.6.1.6.3.1.1.5.4 ifIndex=2"
+
+# SNMPv3: the demo's users with their passwords, the device in the context.
+snmp3 snmpget alice@acme "correct horse" blue/r1 .1.3.6.1.2.1.1.5.0
+check "SNMPv3 authPriv (SHA-256, AES): sysName" has "$OUT" "1\.5\.0 = STRING: \"$hostname\"$"
+snmp3 snmpbulkwalk victor@acme "battery staple" acme/blue/r1 .1.3.6.1.2.1.2.2.1.2
+check "SNMPv3 walk of ifDescr (context TENANT/NETWORK/DEVICE) = the CLI's interfaces" \
+	same "$(values)" "$cli_names"
+snmp3 snmpget alice@acme "wrong horse" blue/r1 .1.3.6.1.2.1.1.5.0
+check "SNMPv3 wrong password: authentication failure" has "$OUT" "Authentication failure"
+OUT=$(timeout 60 snmpget -v3 -l authNoPriv -u alice@acme -a SHA-256 -A "correct horse" \
+	-n blue/r1 -On -t 1 -r 1 "127.0.0.1:$SPORT" .1.3.6.1.2.1.1.5.0 2>&1)
+check "SNMPv3 below authPriv: authorizationError" has "$OUT" "authorizationError"
+snmp3 snmpset victor@acme "battery staple" blue/r1 .1.3.6.1.2.1.2.2.1.7.2 i 2
+check "SNMPv3 viewer: set refused (noAccess)" has "$OUT" "noAccess"
+check "... audited with the user's own name" has "$(cat harness/audit.log)" \
+	'"user":"acme/victor",.*"verdict":"denied"'
+snmp3 snmpset alice@acme "correct horse" blue/r1 .1.3.6.1.2.1.2.2.1.7.2 i 1
+check "SNMPv3 admin: set accepted" [ "$RC" = 0 ]
+check "... audited as alice" has "$(cat harness/audit.log)" \
+	'"user":"acme/alice",.*"command":"snmpset ifAdminStatus\.2 \(GigabitEthernet0/1\) = up\(1\)","verdict":"run"'
 
 # Wrong community or device: no answer, logged.
 snmp snmpget nope@blue/r1 .1.3.6.1.2.1.1.5.0

@@ -813,6 +813,60 @@ static void test_idempotent_apply(void **state)
 	model_destroy(m2);
 }
 
+/* SNMPv3 keys: derived from the plain password with 'snmpv3' (a SHA-256
+ * hash, the same for the same password), kept when the file no longer
+ * has the password, a new one for a new password, none without
+ * 'snmpv3'; a short password or none at all is refused; the key is in the
+ * store's form, not in the API's. */
+static void test_snmpv3_keys(void **state)
+{
+	static const char with[] =
+	    ACME_USERS("{name: alice, role: admin, password: \"maple syrup\", snmpv3: true}");
+	static const char nopw[] = ACME_USERS("{name: alice, role: admin, snmpv3: true}");
+	static const char other[] =
+	    ACME_USERS("{name: alice, role: admin, password: \"other syrup\", snmpv3: true}");
+	static const char off[] = ACME_USERS("{name: alice, role: admin}");
+	struct model *m1, *m2, *m3;
+	char key[SNMP_KEY_HEX_LEN + 1], *error, *api;
+
+	(void)state;
+	m1 = build(with, NULL);
+	assert_true(find_tenant(m1, "acme")->users[0].snmpv3);
+	snprintf(key, sizeof key, "%s", find_tenant(m1, "acme")->users[0].snmp_key);
+	assert_int_equal(strlen(key), SNMP_KEY_HEX_LEN);
+	assert_non_null(strstr(find_tenant(m1, "acme")->hdr.json, key));
+	json_t *api_json = codec_object_to_json(&find_tenant(m1, "acme")->hdr, true);
+	api = json_dumps(api_json, JSON_COMPACT);
+	json_decref(api_json);
+	assert_null(strstr(api, key));
+	assert_non_null(strstr(api, "\"snmpv3\":true"));
+	free(api);
+
+	m2 = build(with, m1);
+	assert_string_equal(find_tenant(m2, "acme")->users[0].snmp_key, key);
+	assert_int_equal(n_changes(m1, m2), 0);
+	m3 = build(nopw, m2);
+	assert_string_equal(find_tenant(m3, "acme")->users[0].snmp_key, key);
+	model_destroy(m3);
+	m3 = build(other, m2);
+	assert_string_not_equal(find_tenant(m3, "acme")->users[0].snmp_key, key);
+	model_destroy(m3);
+	m3 = build(off, m2);
+	assert_null(find_tenant(m3, "acme")->users[0].snmp_key);
+	model_destroy(m3);
+
+	error = build_error(ACME_USERS("{name: alice, role: admin, password: short, snmpv3: true}"),
+			    NULL);
+	assert_string_equal(error, "test.yaml:6:9: tenant acme: user 'alice': snmpv3 needs a "
+				   "password of at least 8 characters");
+	free(error);
+	error = build_error(nopw, NULL);
+	assert_non_null(strstr(error, "user 'alice': snmpv3 needs the plain password"));
+	free(error);
+	model_destroy(m1);
+	model_destroy(m2);
+}
+
 static void test_allocations_kept(void **state)
 {
 	static const char file1[] =
@@ -2466,6 +2520,7 @@ int main(void)
 	    cmocka_unit_test(test_build_refusals_flat),
 	    cmocka_unit_test(test_build_legal),
 	    cmocka_unit_test(test_idempotent_apply),
+	    cmocka_unit_test(test_snmpv3_keys),
 	    cmocka_unit_test(test_allocations_kept),
 	    cmocka_unit_test(test_host_ids),
 	    cmocka_unit_test(test_diff_kinds),

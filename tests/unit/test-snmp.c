@@ -42,6 +42,7 @@
 #include <errno.h>
 #include <time.h>
 #include <cmocka.h>
+#include <sodium.h>
 #include <event2/event.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -60,6 +61,10 @@ static const char topo_fmt[] =
     "  - name: acme\n"
     "    snmp: {ro_community: public, rw_community: s3cret, trap_receivers: "
     "[\"127.0.0.1:%d\"]}\n"
+    "    users:\n"
+    "      - {name: ann, role: admin, password: maplesyrup, snmpv3: true}\n"
+    "      - {name: vic, role: viewer, password: vic-password, snmpv3: true}\n"
+    "      - {name: bob, role: admin, password: bob-password}\n"
     "    networks:\n"
     "      - name: blue\n"
     "        subnets: [{name: web, cidr: 10.1.1.0/24}, {name: db, cidr: 10.1.2.0/24},\n"
@@ -470,12 +475,18 @@ static void test_community(void **st)
 	assert_non_null(resp);
 	snmp_free_pdu(resp);
 
-	/* Not answered: SNMPv3, a trap, GETBULK in SNMPv1. */
+	/* SNMPv3 below authPriv: authorizationError. */
+	resp = get1(fx, SNMP_MSG_GET, SNMP_VERSION_3, "public@acme/blue/r1", "1.3.6");
+	assert_non_null(resp);
+	assert_int_equal(resp->errstat, SNMP_ERR_AUTHORIZATIONERROR);
+	assert_null(resp->variables);
+	snmp_free_pdu(resp);
+
+	/* Not answered: a trap, GETBULK in SNMPv1. */
 	before = dev_snmp_stats(fx->snmp)->dropped;
-	assert_null(get1(fx, SNMP_MSG_GET, SNMP_VERSION_3, "public@acme/blue/r1", "1.3.6"));
 	assert_null(get1(fx, SNMP_MSG_TRAP2, SNMP_VERSION_2c, "public@acme/blue/r1", "1.3.6"));
 	assert_null(get1(fx, SNMP_MSG_GETBULK, SNMP_VERSION_1, "public@acme/blue/r1", "1.3.6"));
-	assert_int_equal(dev_snmp_stats(fx->snmp)->dropped - before, 3);
+	assert_int_equal(dev_snmp_stats(fx->snmp)->dropped - before, 2);
 }
 
 /* The walk of r1 is the router view's content, table by table. */
@@ -1081,6 +1092,166 @@ static void test_ifindex_and_restart(void **st)
 	store_kv_uninit(&kv);
 }
 
+/* An SNMPv3 request as USM hands it over (authenticated, decrypted). */
+static netsnmp_pdu *v3_pdu(int command, const char *user, const char *context, int level)
+{
+	netsnmp_pdu *p = snmp_pdu_create(command);
+
+	p->version = SNMP_VERSION_3;
+	p->securityModel = SNMP_SEC_MODEL_USM;
+	p->securityLevel = level;
+	p->securityName = xstrdup(user);
+	p->securityNameLen = strlen(user);
+	p->contextName = xstrdup(context);
+	p->contextNameLen = strlen(context);
+	return p;
+}
+
+static netsnmp_pdu *v3_get(struct fx *fx, const char *user, const char *context, int level,
+			   const char *name)
+{
+	netsnmp_pdu *req = v3_pdu(SNMP_MSG_GET, user, context, level);
+	oid o[MAX_OID_LEN];
+
+	snmp_add_null_var(req, o, oid_parse(name, o));
+	return ask(fx, req);
+}
+
+static const struct user *model_user(struct fx *fx, const char *tenant, const char *name)
+{
+	const struct model_object *o = model_find(ctl_state_model(fx->state), MODEL_TENANT, tenant);
+	const struct tenant *t = CONTAINER_OF(o, const struct tenant, hdr);
+
+	for (size_t i = 0; i < t->n_users; i++)
+		if (!strcmp(t->users[i].name, name))
+			return &t->users[i];
+	return NULL;
+}
+
+/* SNMPv3: the model keeps net-snmp's key of the password (RFC 7860
+ * password-to-key), USM gets a user per SNMPv3 tenant user, the context
+ * names the router within the user's tenant, authPriv only, admins set and
+ * others read, sets audited with the user's name; the engine ID stays and
+ * its boot counter grows across restarts. */
+static void test_v3(void **st)
+{
+	struct fx *fx = *st;
+	struct dev_snmp_hooks hooks = {.audit = on_audit, .aux = fx};
+	u_char ku[64], engine[64];
+	size_t ku_len = sizeof ku, engine_len;
+	char hex[2 * sizeof ku + 1], *text, *error = NULL;
+	netsnmp_pdu *resp, *req;
+	oid o[MAX_OID_LEN];
+	long two = 2;
+
+	assert_int_equal(generate_Ku(usmHMAC192SHA256AuthProtocol, USM_AUTH_PROTO_SHA_LEN,
+				     (const u_char *)"maplesyrup", 10, ku, &ku_len),
+			 SNMPERR_SUCCESS);
+	assert_int_equal(ku_len, 32);
+	sodium_bin2hex(hex, sizeof hex, ku, ku_len);
+	assert_string_equal(model_user(fx, "acme", "ann")->snmp_key, hex);
+	assert_null(model_user(fx, "acme", "bob")->snmp_key);
+
+	engine_len = snmpv3_get_engineID(engine, sizeof engine);
+	assert_true(engine_len >= 5);
+	assert_non_null(usm_get_user(engine, engine_len, "ann@acme"));
+	assert_non_null(usm_get_user(engine, engine_len, "vic@acme"));
+	assert_null(usm_get_user(engine, engine_len, "bob@acme"));
+
+	/* The context in both forms. */
+	resp = v3_get(fx, "ann@acme", "blue/r1", SNMP_SEC_LEVEL_AUTHPRIV, "1.3.6.1.2.1.1.5.0");
+	assert_int_equal(resp->errstat, 0);
+	text = str_of(resp->variables);
+	assert_string_equal(text, "r1");
+	free(text);
+	snmp_free_pdu(resp);
+	resp = v3_get(fx, "vic@acme", "acme/blue/r1", SNMP_SEC_LEVEL_AUTHPRIV,
+		      "1.3.6.1.2.1.1.5.0");
+	assert_int_equal(resp->errstat, 0);
+	snmp_free_pdu(resp);
+
+	/* authorizationError: another tenant's router, an unknown one, below
+	 * authPriv, a user without snmpv3. */
+	static const struct {
+		const char *user, *context;
+		int level;
+	} denied[] = {
+	    {"ann@acme", "initech/blue/r1", SNMP_SEC_LEVEL_AUTHPRIV},
+	    {"ann@acme", "blue/r9", SNMP_SEC_LEVEL_AUTHPRIV},
+	    {"ann@acme", "", SNMP_SEC_LEVEL_AUTHPRIV},
+	    {"ann@acme", "blue/r1", SNMP_SEC_LEVEL_AUTHNOPRIV},
+	    {"ann@acme", "blue/r1", SNMP_SEC_LEVEL_NOAUTH},
+	    {"bob@acme", "blue/r1", SNMP_SEC_LEVEL_AUTHPRIV},
+	    {"ann@initech", "blue/r1", SNMP_SEC_LEVEL_AUTHPRIV},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(denied); i++) {
+		resp = v3_get(fx, denied[i].user, denied[i].context, denied[i].level,
+			      "1.3.6.1.2.1.1.5.0");
+		assert_non_null(resp);
+		assert_int_equal(resp->errstat, SNMP_ERR_AUTHORIZATIONERROR);
+		assert_null(resp->variables);
+		snmp_free_pdu(resp);
+	}
+
+	/* A viewer reads only; an admin sets, audited as itself. */
+	req = v3_pdu(SNMP_MSG_SET, "vic@acme", "blue/r1", SNMP_SEC_LEVEL_AUTHPRIV);
+	snmp_pdu_add_variable(req, o, oid_parse("1.3.6.1.2.1.2.2.1.7.1", o), ASN_INTEGER, &two,
+			      sizeof two);
+	resp = ask(fx, req);
+	assert_int_equal(resp->errstat, SNMP_ERR_NOACCESS);
+	snmp_free_pdu(resp);
+	assert_string_equal(fx->audit[fx->n_audit - 1].user, "acme/vic");
+	assert_string_equal(fx->audit[fx->n_audit - 1].verdict, "denied");
+	req = v3_pdu(SNMP_MSG_SET, "ann@acme", "blue/r1", SNMP_SEC_LEVEL_AUTHPRIV);
+	snmp_pdu_add_variable(req, o, oid_parse("1.3.6.1.2.1.2.2.1.7.1", o), ASN_INTEGER, &two,
+			      sizeof two);
+	resp = ask(fx, req);
+	assert_int_equal(resp->errstat, 0);
+	snmp_free_pdu(resp);
+	assert_true(is_shut(fx, 0));
+	assert_string_equal(fx->audit[fx->n_audit - 1].user, "acme/ann");
+	assert_string_equal(fx->audit[fx->n_audit - 1].verdict, "run");
+
+	/* snmpv3 off: USM forgets the user. */
+	const struct model_object *t = model_find(ctl_state_model(fx->state), MODEL_TENANT, "acme");
+	json_t *j = json_loads(t->json, 0, NULL);
+	json_object_del(json_array_get(json_object_get(j, "users"), 1), "snmpv3");
+	text = json_dumps(j, JSON_COMPACT);
+	if (ctl_state_update(fx->state, MODEL_TENANT, "acme", text, strlen(text), NULL, &error))
+		fail_msg("update: %s", error);
+	free(text);
+	json_decref(j);
+	assert_null(usm_get_user(engine, engine_len, "vic@acme"));
+	assert_non_null(usm_get_user(engine, engine_len, "ann@acme"));
+
+	/* A restart: the same engine, one boot more. */
+	struct store_kv kv;
+	json_t *before, *after;
+
+	assert_int_equal(store_get(ctl_state_store(fx->state), "/onm-snmp/engine", &kv), 0);
+	before = json_loadb(kv.value, kv.value_len, 0, NULL);
+	store_kv_uninit(&kv);
+	ctl_state_set_change_cb(fx->state, NULL, NULL);
+	dev_snmp_destroy(fx->snmp);
+	assert_null(usm_get_user(engine, engine_len, "ann@acme"));
+	fx->snmp = dev_snmp_create(fx->base, fx->state, NULL, NULL, &hooks, &error);
+	assert_non_null(fx->snmp);
+	ctl_state_set_change_cb(fx->state, on_change, fx);
+	assert_int_equal(store_get(ctl_state_store(fx->state), "/onm-snmp/engine", &kv), 0);
+	after = json_loadb(kv.value, kv.value_len, 0, NULL);
+	store_kv_uninit(&kv);
+	assert_string_equal(json_string_value(json_object_get(after, "id")),
+			    json_string_value(json_object_get(before, "id")));
+	assert_int_equal(json_integer_value(json_object_get(after, "boots")),
+			 json_integer_value(json_object_get(before, "boots")) + 1);
+	assert_int_equal(snmpv3_local_snmpEngineBoots(),
+			 json_integer_value(json_object_get(after, "boots")));
+	assert_int_equal(snmpv3_get_engineID(engine, sizeof engine), engine_len);
+	assert_non_null(usm_get_user(engine, engine_len, "ann@acme"));
+	json_decref(before);
+	json_decref(after);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1091,6 +1262,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_set_and_traps, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ifindex_and_restart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_v3, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
