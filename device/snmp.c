@@ -341,6 +341,10 @@ static int log_bridge(int major, int minor, void *serverarg, void *clientarg)
  * lengths and order are checked. init_snmp() is not called: it would read
  * snmp.conf files, load MIB files and keep persistent state, none of
  * which the session layer needs. */
+/* net-snmp's (cert_util.h wants OpenSSL's headers first; onm needs no
+ * more of it than this call). */
+void netsnmp_certs_init(void);
+
 static void library_init(void)
 {
 	static bool done;
@@ -360,9 +364,12 @@ static void library_init(void)
 	 * SNMPv3 and its security models, then the post-configuration
 	 * callbacks with no file read. */
 	netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_APPTYPE, "onm");
+	netsnmp_container_init_list();
+	init_callbacks();
 	init_snmp_logging();
 	init_snmpv3("onm");
 	init_snmp_alarm();
+	netsnmp_certs_init(); /* else its post-configuration step complains */
 	read_premib_configs();
 	read_configs();
 	for (size_t k = 0; k < N_OBJECTS; k++) {
