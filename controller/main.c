@@ -431,15 +431,14 @@ int main(int argc, char *argv[])
 	LOG_INFO("agents connect to %s", ctl_agents_address(agents));
 
 	struct model_watchers watchers = {agents, NULL, NULL};
-	if (strcmp(opt.ssh, "off")) {
-		char *dir = opt.state_dir ? xstrdup(opt.state_dir) : state_dir_of(opt.store);
+	char *dir = opt.state_dir ? xstrdup(opt.state_dir) : state_dir_of(opt.store);
 
+	if (strcmp(opt.ssh, "off")) {
 		watchers.devices = dev_service_create(ctl.base, state, agents, opt.ssh, dir, &error);
 		if (!watchers.devices)
 			die("--ssh %s: %s", opt.ssh, error);
 		LOG_INFO("devices: SSH on port %d (state in %s)",
 			 dev_service_ssh_port(watchers.devices), dir);
-		free(dir);
 		ctl_api_set_devices(ctl.api, &(struct ctl_api_devices){api_audit, api_console,
 									watchers.devices});
 	}
@@ -450,12 +449,14 @@ int main(int argc, char *argv[])
 		if (watchers.devices)
 			hooks = (struct dev_snmp_hooks){snmp_audit, snmp_router_update,
 							watchers.devices};
-		watchers.snmp = dev_snmp_create(ctl.base, state, agents, opt.snmp, &hooks, &error);
+		watchers.snmp =
+		    dev_snmp_create(ctl.base, state, agents, opt.snmp, dir, &hooks, &error);
 		if (!watchers.snmp)
 			die("--snmp %s: %s", opt.snmp, error);
 		LOG_INFO("devices: SNMP on udp port %d", dev_snmp_port(watchers.snmp));
 		ctl_api_add_metrics(ctl.api, snmp_metrics, watchers.snmp);
 	}
+	free(dir);
 
 	struct event *sigterm = evsignal_new(ctl.base, SIGTERM, on_signal, &ctl);
 	struct event *sigint = evsignal_new(ctl.base, SIGINT, on_signal, &ctl);

@@ -32,6 +32,10 @@ struct ctl_state {
 	void *commit_aux;
 	ctl_state_change_cb *change_cb; /* may be NULL */
 	void *change_aux;
+	/* The store's revision when the model last changed (or was loaded):
+	 * what clients and agents see. Keys outside the model's (usage,
+	 * startup configurations, SNMP state) move the store's on, not this. */
+	uint64_t revision;
 };
 
 static char *store_error(int error)
@@ -43,7 +47,7 @@ static char *store_error(int error)
 static void changed(struct ctl_state *state)
 {
 	if (state->change_cb)
-		state->change_cb(store_revision(state->store), state->change_aux);
+		state->change_cb(state->revision, state->change_aux);
 }
 
 /* Commits 'txn' and reports its duration to the commit hook. */
@@ -51,6 +55,8 @@ static int commit(struct ctl_state *state, struct store_txn *txn)
 {
 	uint64_t start = time_usec();
 	int error = store_txn_commit(txn, NULL);
+	if (!error)
+		state->revision = store_revision(state->store);
 	if (state->commit_cb)
 		state->commit_cb(time_usec() - start, error == 0, state->commit_aux);
 	if (error)
@@ -172,6 +178,7 @@ int ctl_state_open(const char *store_url, struct ctl_state **statep, char **erro
 	rc = load(state, error);
 	if (rc)
 		goto err_close;
+	state->revision = store_revision(state->store);
 	*statep = state;
 	return 0;
 
@@ -205,7 +212,7 @@ struct store *ctl_state_store(struct ctl_state *state)
 
 uint64_t ctl_state_revision(const struct ctl_state *state)
 {
-	return store_revision(state->store);
+	return state->revision;
 }
 
 void ctl_state_set_commit_cb(struct ctl_state *state, ctl_state_commit_cb *cb, void *aux)
@@ -254,7 +261,7 @@ int ctl_state_apply(struct ctl_state *state, const char *body, size_t len, const
 		 * not swapped in: it equals the live one object by object. */
 		model_destroy(new);
 		if (revision)
-			*revision = store_revision(state->store);
+			*revision = state->revision;
 		return 0;
 	}
 
@@ -279,10 +286,10 @@ int ctl_state_apply(struct ctl_state *state, const char *body, size_t len, const
 	model_destroy(state->model);
 	state->model = new;
 	if (revision)
-		*revision = store_revision(state->store);
+		*revision = state->revision;
 	LOG_INFO("apply %s: %zu changes at revision %" PRIu64
 		 " (parse %.1f ms, validate %.1f ms, diff %.1f ms, commit %.1f ms, swap %.1f ms)",
-		 source, plan->n, store_revision(state->store), (t_parse - t0) / 1e3,
+		 source, plan->n, state->revision, (t_parse - t0) / 1e3,
 		 (t_build - t_parse) / 1e3, (t_diff - t_build) / 1e3, (t_commit - t_diff) / 1e3,
 		 (time_usec() - t_commit) / 1e3);
 	changed(state);

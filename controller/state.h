@@ -36,6 +36,9 @@ void ctl_state_close(struct ctl_state *);
 
 const struct model *ctl_state_model(const struct ctl_state *);
 struct store *ctl_state_store(struct ctl_state *);
+/* The store revision of the model's last change (or of the store when it
+ * was loaded): what X-Onm-Revision says and agents' views carry. Writes to
+ * keys outside the model's do not change it. */
 uint64_t ctl_state_revision(const struct ctl_state *);
 
 /* Called after every store commit the state makes, with its duration and

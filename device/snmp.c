@@ -35,7 +35,6 @@ enum { SYSLOG_WARNING = LOG_WARNING };
 #include "onm/log.h"
 #include "onm/model.h"
 #include "onm/net.h"
-#include "onm/store.h"
 #include "onm/util.h"
 #include "router-view.h"
 #include "state.h"
@@ -442,7 +441,7 @@ struct ifindex_entry {
 };
 
 /* One router as the traps last saw it, with what outlives a controller
- * restart (in the store under STATE_KEY_PREFIX + id): when the router was
+ * restart (in the state file, see state_save()): when the router was
  * created (sysUpTime) and its interfaces' ifIndex. An ifIndex stays with
  * its interface's name while the interface exists, as a physical router
  * keeps it (RFC 2863 3.1.5): an interface added before others takes a new
@@ -455,13 +454,16 @@ struct router_state {
 	uint64_t created_wall_ms; /* the same, in Unix time, as stored */
 	struct hmap ifindexes;	  /* struct ifindex_entry */
 	uint32_t next_ifindex;	  /* the next one to give */
-	bool dirty;		  /* differs from what the store has */
+	bool dirty;		  /* differs from what the state file has */
 	struct if_state *ifs;
 	size_t n_ifs;
 	uint64_t mark; /* the scan that last saw it */
 };
 
-#define STATE_KEY_PREFIX "/onm-snmp/routers/"
+/* The agent's own state (as snmpd's persistent file), in the controller's
+ * state directory rather than the store: it is no part of the model, and
+ * writes to the store would move the revision clients see. */
+#define STATE_FILE "snmp-state.json"
 
 /* A trap receiver's session. */
 struct trap_sink {
@@ -500,9 +502,12 @@ struct dev_snmp {
 	json_t *test_counters;
 	uint64_t test_now_ms;
 	struct dev_snmp_stats stats;
+	char *state_path; /* STATE_FILE in the state directory, or NULL: none kept */
+	bool state_dirty; /* the engine or a router's removal is not written yet */
 	/* SNMPv3 */
 	u_char engine_id[32];
 	size_t engine_id_len;
+	uint64_t engine_boots;
 	struct usmUser **users; /* the USM users added for the model's */
 	size_t n_users;
 	uint64_t users_revision;
@@ -642,83 +647,100 @@ static void rstate_free(struct router_state *rs)
 	free(rs);
 }
 
-/* Stores what of 'rs' outlives a restart, if it changed:
- * {"created": UNIX_MS, "next_ifindex": N, "ifindex": {NAME: N, ...}}. */
-static void rstate_save(struct dev_snmp *s, struct router_state *rs)
+/* {"created": UNIX_MS, "next_ifindex": N, "ifindex": {NAME: N, ...}} */
+static json_t *rstate_to_json(const struct router_state *rs)
 {
-	json_t *doc, *ifs;
+	json_t *ifs = json_object();
 	const struct ifindex_entry *e;
-	char *key, *text;
-	int rc;
 
-	if (!rs->dirty)
-		return;
-	ifs = json_object();
 	HMAP_FOR_EACH (e, node, &rs->ifindexes)
 		json_object_set_new(ifs, e->name, json_integer(e->ifindex));
-	doc = json_pack("{s:I, s:I, s:o}", "created", (json_int_t)rs->created_wall_ms,
-			"next_ifindex", (json_int_t)rs->next_ifindex, "ifindex", ifs);
+	return json_pack("{s:I, s:I, s:o}", "created", (json_int_t)rs->created_wall_ms,
+			 "next_ifindex", (json_int_t)rs->next_ifindex, "ifindex", ifs);
+}
+
+/* Writes the state file if anything in it changed:
+ * {"engine": {"id": HEX, "boots": N}, "routers": {ID: rstate_to_json()}}. */
+static void state_save(struct dev_snmp *s)
+{
+	struct router_state *rs;
+	json_t *doc, *routers;
+	char hex[2 * sizeof s->engine_id + 1];
+	char *text;
+	int rc;
+
+	HMAP_FOR_EACH (rs, node, &s->routers)
+		s->state_dirty |= rs->dirty;
+	if (!s->state_dirty || !s->state_path)
+		return;
+	routers = json_object();
+	HMAP_FOR_EACH (rs, node, &s->routers)
+		json_object_set_new(routers, rs->id, rstate_to_json(rs));
+	sodium_bin2hex(hex, sizeof hex, s->engine_id, s->engine_id_len);
+	doc = json_pack("{s:{s:s, s:I}, s:o}", "engine", "id", hex, "boots",
+			(json_int_t)s->engine_boots, "routers", routers);
 	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-	key = xasprintf(STATE_KEY_PREFIX "%s", rs->id);
-	rc = store_put(ctl_state_store(s->state), key, text, strlen(text), NULL);
-	if (rc)
-		LOG_WARN_RL("router %s: cannot store its SNMP state: %s", rs->id, strerror(-rc));
-	else
-		rs->dirty = false;
-	free(key);
+	rc = write_file_atomic(s->state_path, text, strlen(text), 0600);
+	if (rc) {
+		LOG_WARN_RL("cannot write %s: %s", s->state_path, strerror(-rc));
+	} else {
+		s->state_dirty = false;
+		HMAP_FOR_EACH (rs, node, &s->routers)
+			rs->dirty = false;
+	}
 	free(text);
 	json_decref(doc);
 }
 
 static void rstate_forget(struct dev_snmp *s, struct router_state *rs)
 {
-	char *key = xasprintf(STATE_KEY_PREFIX "%s", rs->id);
-	int rc = store_delete(ctl_state_store(s->state), key, NULL);
-
-	if (rc && rc != -ENOENT)
-		LOG_WARN_RL("router %s: cannot delete its SNMP state: %s", rs->id, strerror(-rc));
-	free(key);
 	hmap_remove(&s->routers, &rs->node);
 	rstate_free(rs);
+	s->state_dirty = true;
 }
 
-/* Restores what rstate_save() stored; what does not parse is dropped
- * (the router then counts as created now). */
-static void rstates_restore(struct dev_snmp *s)
+/* Reads the state file: the routers' states (one that does not parse
+ * counts as created now) and the engine; NULL if there is none. */
+static json_t *state_load(struct dev_snmp *s)
 {
-	struct store_kv *kvs = NULL;
-	size_t n = 0;
 	uint64_t wall = wall_ms(), now = now_ms(s);
+	json_t *doc, *v, *r;
+	const char *id, *name;
+	char *text;
+	size_t len;
 
-	if (store_list(ctl_state_store(s->state), STATE_KEY_PREFIX, &kvs, &n))
-		return;
-	for (size_t i = 0; i < n; i++) {
-		json_t *doc = json_loadb(kvs[i].value, kvs[i].value_len, 0, NULL), *v;
-		json_int_t created = json_integer_value(json_object_get(doc, "created"));
-		json_int_t next = json_integer_value(json_object_get(doc, "next_ifindex"));
-		const char *name;
+	if (!s->state_path || read_file(s->state_path, &text, &len))
+		return NULL;
+	doc = json_loadb(text, len, 0, NULL);
+	free(text);
+	if (!json_is_object(doc)) {
+		LOG_WARN("%s: not JSON; starting afresh", s->state_path);
+		json_decref(doc);
+		return NULL;
+	}
+	json_object_foreach (json_object_get(doc, "routers"), id, r) {
+		json_int_t created = json_integer_value(json_object_get(r, "created"));
+		json_int_t next = json_integer_value(json_object_get(r, "next_ifindex"));
 		struct router_state *rs;
 
 		if (created <= 0 || next <= 0 || next > INT32_MAX ||
-		    !json_is_object(json_object_get(doc, "ifindex"))) {
-			LOG_WARN("%s: not an SNMP router state; ignored", kvs[i].key);
-			json_decref(doc);
+		    !json_is_object(json_object_get(r, "ifindex"))) {
+			LOG_WARN("%s: router %s: not a router state; ignored", s->state_path, id);
 			continue;
 		}
-		rs = rstate_new(s, kvs[i].key + strlen(STATE_KEY_PREFIX));
+		rs = rstate_new(s, id);
 		rs->created_wall_ms = (uint64_t)created;
 		rs->created_ms = (int64_t)now - ((int64_t)wall - (int64_t)created);
 		rs->next_ifindex = (uint32_t)next;
 		rs->dirty = false;
-		json_object_foreach (json_object_get(doc, "ifindex"), name, v) {
+		json_object_foreach (json_object_get(r, "ifindex"), name, v) {
 			json_int_t x = json_integer_value(v);
 
 			if (x > 0 && x < next)
 				ifindex_add(rs, name, (uint32_t)x);
 		}
-		json_decref(doc);
 	}
-	store_kvs_free(kvs, n);
+	return doc;
 }
 
 /* ---- router snapshots ---- */
@@ -884,7 +906,8 @@ static struct dev_cache *cache_build(struct dev_snmp *s, const struct router *r,
 		si->loopback = str_has_prefix(vi->name, "Loopback");
 		si->speed_bps = speed_of(vi->name, vi->shape_bps);
 	}
-	rstate_save(s, rs);
+	if (rs->dirty)
+		state_save(s);
 	snap_routes(c, &v);
 	qsort(c->ifs, c->n_ifs, sizeof *c->ifs, snap_if_cmp);
 	snap_addrs(c);
@@ -1945,28 +1968,17 @@ static const struct router *community_resolve(struct dev_snmp *s, const u_char *
  * passphrase (the model keeps the password's key, not the password), and
  * the context names the router: "NETWORK/ROUTER" or "TENANT/NETWORK/
  * ROUTER". Admins read and write, operators and viewers read. The engine ID
- * and its boot counter live in the store (ENGINE_KEY): a restart keeps the
- * ID that managers have learnt and counts one boot more (RFC 3414 2.2). */
+ * and its boot counter are in the state file: a restart keeps the ID that
+ * managers have learnt and counts one boot more (RFC 3414 2.2). */
 
-#define ENGINE_KEY "/onm-snmp/engine"
-
-/* Loads or makes the engine ID, counts this boot, and hands both to
- * net-snmp. */
-static void v3_engine_init(struct dev_snmp *s)
+/* Takes the engine ID of 'engine' ({"id": HEX, "boots": N}, may be NULL)
+ * or makes one, counts this boot, and hands both to net-snmp. */
+static void v3_engine_init(struct dev_snmp *s, const json_t *engine)
 {
-	struct store *store = ctl_state_store(s->state);
+	const char *id = json_string_value(json_object_get(engine, "id"));
 	json_int_t boots = 0;
-	struct store_kv kv;
-	json_t *doc = NULL;
-	char hex[2 * sizeof s->engine_id + 1];
-	char *text;
-	int rc;
+	char text[32];
 
-	if (!store_get(store, ENGINE_KEY, &kv)) {
-		doc = json_loadb(kv.value, kv.value_len, 0, NULL);
-		store_kv_uninit(&kv);
-	}
-	const char *id = json_string_value(json_object_get(doc, "id"));
 	if (!id || sodium_hex2bin(s->engine_id, sizeof s->engine_id, id, strlen(id), NULL,
 				  &s->engine_id_len, NULL) ||
 	    s->engine_id_len < 5) {
@@ -1978,24 +1990,16 @@ static void v3_engine_init(struct dev_snmp *s)
 		randombytes_buf(s->engine_id + sizeof head, 12);
 		s->engine_id_len = sizeof head + 12;
 	} else {
-		boots = json_integer_value(json_object_get(doc, "boots"));
+		boots = json_integer_value(json_object_get(engine, "boots"));
 	}
-	json_decref(doc);
 	if (boots < 0 || boots >= 2147483647)
 		boots = 0;
-	boots++;
-	sodium_bin2hex(hex, sizeof hex, s->engine_id, s->engine_id_len);
-	doc = json_pack("{s:s, s:I}", "id", hex, "boots", boots);
-	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-	rc = store_put(store, ENGINE_KEY, text, strlen(text), NULL);
-	if (rc)
-		LOG_WARN("cannot keep the SNMP engine ID: %s", strerror(-rc));
-	free(text);
-	json_decref(doc);
+	s->engine_boots = (uint64_t)boots + 1;
+	s->state_dirty = true;
 	set_exact_engineID(s->engine_id, s->engine_id_len);
 	/* The persistent file's handler: it counts this boot itself. */
-	snprintf(hex, sizeof hex, "%lld", (long long)boots - 1);
-	engineBoots_conf("engineBoots", hex);
+	snprintf(text, sizeof text, "%lld", (long long)boots);
+	engineBoots_conf("engineBoots", text);
 	/* USM knows engines by their entry in its time list (lcd_time.h):
 	 * ours was entered under the ID the library first made up. */
 	set_enginetime(s->engine_id, (u_int)s->engine_id_len, (u_int)snmpv3_local_snmpEngineBoots(),
@@ -2438,7 +2442,6 @@ static void scan(struct dev_snmp *s, bool traps)
 		}
 		rs->mark = s->mark;
 		rstate_update(s, rs, r, network_of(m, r), traps && !created);
-		rstate_save(s, rs);
 		if (created && traps)
 			trap_send(s, r, rs, cold_start_oid, ARRAY_SIZE(cold_start_oid), 0, NULL);
 	}
@@ -2446,6 +2449,7 @@ static void scan(struct dev_snmp *s, bool traps)
 	HMAP_FOR_EACH_SAFE (rs, node, &s->routers)
 		if (rs->mark != s->mark)
 			rstate_forget(s, rs);
+	state_save(s);
 }
 
 void dev_snmp_model_changed(struct dev_snmp *s)
@@ -2574,9 +2578,12 @@ static int server_open(struct dev_snmp *s, const char *listen, char **error)
 
 struct dev_snmp *dev_snmp_create(struct event_base *base, struct ctl_state *state,
 				 struct ctl_agents *agents, const char *listen,
-				 const struct dev_snmp_hooks *hooks, char **error)
+				 const char *state_dir, const struct dev_snmp_hooks *hooks,
+				 char **error)
 {
 	struct dev_snmp *s = xzalloc(sizeof *s);
+	json_t *saved;
+	int rc;
 
 	*error = NULL;
 	library_init();
@@ -2591,9 +2598,17 @@ struct dev_snmp *dev_snmp_create(struct event_base *base, struct ctl_state *stat
 	hmap_init(&s->routers);
 	hmap_init(&s->sinks);
 	hmap_init(&s->communities);
-	rstates_restore(s);
+	if (state_dir) {
+		rc = mkdir_p(state_dir);
+		if (rc)
+			LOG_WARN("%s: %s; SNMP state not kept", state_dir, strerror(-rc));
+		else
+			s->state_path = xasprintf("%s/%s", state_dir, STATE_FILE);
+	}
+	saved = state_load(s);
+	v3_engine_init(s, json_object_get(saved, "engine"));
+	json_decref(saved);
 	scan(s, false);
-	v3_engine_init(s);
 	v3_users_sync(s);
 	if (listen && server_open(s, listen, error)) {
 		dev_snmp_destroy(s);
@@ -2631,6 +2646,7 @@ void dev_snmp_destroy(struct dev_snmp *s)
 	hmap_destroy(&s->communities);
 	json_decref(s->counters);
 	json_decref(s->test_counters);
+	free(s->state_path);
 	free(s);
 }
 

@@ -68,14 +68,16 @@ struct dev_snmp_hooks {
 /* Starts the agent on 'base' over the model of 'state' and the counters of
  * 'agents' (NULL: zero counters), listening on UDP 'listen' ("A.B.C.D:PORT",
  * port 0 picks a free one; NULL: no socket, for tests that call the
- * dispatcher directly). 'hooks' is copied (NULL: none). Routers the store
- * knows (under /onm-snmp/routers/) keep their creation time (sysUpTime)
- * and ifIndexes; other routers now in the model count as created now,
- * without coldStart. Returns
+ * dispatcher directly). 'hooks' is copied (NULL: none). The agent keeps
+ * its own state in 'state_dir' (made if missing; NULL: none kept): the
+ * SNMPv3 engine ID and boot counter, and per router its creation time
+ * (sysUpTime) and ifIndexes, which routers it knew keep; other routers now
+ * in the model count as created now, without coldStart. Returns
  * NULL and sets '*error' (allocated) if the socket cannot be opened. */
 struct dev_snmp *dev_snmp_create(struct event_base *base, struct ctl_state *state,
 				 struct ctl_agents *agents, const char *listen,
-				 const struct dev_snmp_hooks *hooks, char **error);
+				 const char *state_dir, const struct dev_snmp_hooks *hooks,
+				 char **error);
 /* Closes the socket and the trap sessions, frees 'snmp' (NULL is fine). */
 void dev_snmp_destroy(struct dev_snmp *snmp);
 

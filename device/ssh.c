@@ -1986,67 +1986,6 @@ static void *ssh_thread_main(void *srv_)
 
 /* ---- the host key ---- */
 
-static int mkdir_p(const char *dir)
-{
-	char *path = xstrdup(dir);
-	int rc = 0;
-
-	for (char *p = path + 1;; p++) {
-		if (*p != '/' && *p)
-			continue;
-		char c = *p;
-
-		*p = '\0';
-		if (mkdir(path, 0700) && errno != EEXIST) {
-			rc = -errno;
-			break;
-		}
-		*p = c;
-		if (!c)
-			break;
-	}
-	free(path);
-	return rc;
-}
-
-/* Writes 'text' to 'path' atomically with 'mode' (created with it: a
- * private key is never readable by others, not even briefly). */
-static int write_file_atomic(const char *path, const char *text, mode_t mode)
-{
-	char *tmp = xasprintf("%s.tmp", path);
-	size_t len = strlen(text), done = 0;
-	int fd, rc = 0;
-
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd < 0) {
-		rc = -errno;
-		goto out;
-	}
-	while (done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = n < 0 ? -errno : -EIO;
-			break;
-		}
-		done += (size_t)n;
-	}
-	if (!rc && fsync(fd))
-		rc = -errno;
-	if (close(fd) && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, path))
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
-out:
-	free(tmp);
-	return rc;
-}
-
 static ssh_key host_key_create(const char *path, char **error)
 {
 	char *b64 = NULL, *pub = NULL;
@@ -2063,7 +2002,7 @@ static ssh_key host_key_create(const char *path, char **error)
 		*error = xasprintf("cannot export the host key");
 		goto error;
 	}
-	rc = write_file_atomic(path, b64, 0600);
+	rc = write_file_atomic(path, b64, strlen(b64), 0600);
 	sodium_memzero(b64, strlen(b64));
 	ssh_string_free_char(b64);
 	if (rc) {
@@ -2075,7 +2014,7 @@ static ssh_key host_key_create(const char *path, char **error)
 		char *pub_path = xasprintf("%s.pub", path);
 		char *line = xasprintf("ssh-ed25519 %s onm\n", pub);
 
-		if (write_file_atomic(pub_path, line, 0644))
+		if (write_file_atomic(pub_path, line, strlen(line), 0644))
 			LOG_WARN("cannot write %s", pub_path);
 		free(line);
 		free(pub_path);

@@ -123,7 +123,7 @@ static void init(void)
 		onm_abort("fuzz-snmp: %s", error);
 	free(text);
 	json_decref(big);
-	snmp = dev_snmp_create(NULL, state, NULL, NULL, &hooks, &error);
+	snmp = dev_snmp_create(NULL, state, NULL, NULL, NULL, &hooks, &error);
 	if (!snmp)
 		onm_abort("fuzz-snmp: %s", error);
 	dev_snmp_set_test_clock(snmp, 1000000);

@@ -98,7 +98,7 @@ static int serve(const char *topology, const char *listen, const char *dir)
 	if (!sv.audit)
 		onm_abort("cannot open %s", path);
 	free(path);
-	sv.snmp = dev_snmp_create(base, state, NULL, listen, &hooks, &error);
+	sv.snmp = dev_snmp_create(base, state, NULL, listen, dir, &hooks, &error);
 	if (!sv.snmp)
 		onm_abort("%s", error);
 	ctl_state_set_change_cb(state, changed, &sv);

@@ -40,6 +40,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <unistd.h>
 #include <time.h>
 #include <cmocka.h>
 #include <sodium.h>
@@ -109,6 +110,8 @@ struct audit_rec {
 };
 
 struct fx {
+	char dir[64];	/* the agent's state directory */
+	char path[96];	/* its state file */
 	struct event_base *base;
 	struct ctl_state *state;
 	struct dev_snmp *snmp;
@@ -250,7 +253,11 @@ static int setup(void **st)
 		fail_msg("apply: %s", error);
 	model_diff_destroy(&plan);
 	free(topo);
-	fx->snmp = dev_snmp_create(fx->base, fx->state, NULL, NULL, &hooks, &error);
+	snprintf(fx->dir, sizeof fx->dir, "/tmp/onm-test-snmp-XXXXXX");
+	if (!mkdtemp(fx->dir))
+		fail_msg("mkdtemp failed");
+	snprintf(fx->path, sizeof fx->path, "%s/snmp-state.json", fx->dir);
+	fx->snmp = dev_snmp_create(fx->base, fx->state, NULL, NULL, fx->dir, &hooks, &error);
 	if (!fx->snmp)
 		fail_msg("dev_snmp_create: %s", error);
 	dev_snmp_set_test_clock(fx->snmp, T0);
@@ -269,8 +276,19 @@ static int teardown(void **st)
 	snmp_sess_close(fx->rx.sess);
 	ctl_state_close(fx->state);
 	event_base_free(fx->base);
+	unlink(fx->path);
+	rmdir(fx->dir);
 	free(fx);
 	return 0;
+}
+
+/* The agent's state file, parsed. */
+static json_t *state_file(struct fx *fx)
+{
+	json_t *doc = json_load_file(fx->path, 0, NULL);
+
+	assert_non_null(doc);
+	return doc;
 }
 
 /* ---- requests ---- */
@@ -1017,10 +1035,9 @@ static void test_ifindex_and_restart(void **st)
 {
 	struct fx *fx = *st;
 	struct dev_snmp_hooks hooks = {.audit = on_audit, .aux = fx};
-	struct store_kv kv;
 	struct walk w;
 	netsnmp_pdu *resp;
-	char *error = NULL, *text;
+	char *error = NULL;
 
 	replace_first_interface(fx);
 	walk(fx, "public@acme/blue/r1", "1.3.6.1.2.1.2.2.1.2", &w);
@@ -1060,21 +1077,15 @@ static void test_ifindex_and_restart(void **st)
 	/* Restart, as if r1 had been created an hour ago. */
 	ctl_state_set_change_cb(fx->state, NULL, NULL);
 	dev_snmp_destroy(fx->snmp);
-	struct store *store = ctl_state_store(fx->state);
-	assert_int_equal(store_get(store, "/onm-snmp/routers/" R1, &kv), 0);
-	json_t *doc = json_loadb(kv.value, kv.value_len, 0, NULL);
-	store_kv_uninit(&kv);
-	assert_non_null(doc);
-	assert_int_equal(json_integer_value(json_object_get(doc, "next_ifindex")), 6);
+	json_t *doc = state_file(fx);
+	json_t *r1 = json_object_get(json_object_get(doc, "routers"), R1);
+	assert_int_equal(json_integer_value(json_object_get(r1, "next_ifindex")), 6);
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
-	json_object_set_new(doc, "created",
-			    json_integer((json_int_t)now.tv_sec * 1000 - 3600 * 1000));
-	text = json_dumps(doc, JSON_COMPACT);
-	assert_int_equal(store_put(store, "/onm-snmp/routers/" R1, text, strlen(text), NULL), 0);
-	free(text);
+	json_object_set_new(r1, "created", json_integer((json_int_t)now.tv_sec * 1000 - 3600 * 1000));
+	assert_int_equal(json_dump_file(doc, fx->path, JSON_COMPACT), 0);
 	json_decref(doc);
-	fx->snmp = dev_snmp_create(fx->base, fx->state, NULL, NULL, &hooks, &error);
+	fx->snmp = dev_snmp_create(fx->base, fx->state, NULL, NULL, fx->dir, &hooks, &error);
 	assert_non_null(fx->snmp);
 	ctl_state_set_change_cb(fx->state, on_change, fx);
 	long uptime = get_int(fx, "1.3.6.1.2.1.1.3.0");
@@ -1086,10 +1097,10 @@ static void test_ifindex_and_restart(void **st)
 	/* Gone with its router. */
 	if (ctl_state_delete(fx->state, MODEL_ROUTER, R1, &error))
 		fail_msg("delete: %s", error);
-	assert_int_equal(store_get(store, "/onm-snmp/routers/" R1, &kv), -ENOENT);
-	assert_int_equal(store_get(store, "/onm-snmp/routers/acme/blue/big", &kv), -ENOENT);
-	assert_int_equal(store_get(store, "/onm-snmp/routers/initech/green/g1", &kv), 0);
-	store_kv_uninit(&kv);
+	doc = state_file(fx);
+	assert_null(json_object_get(json_object_get(doc, "routers"), R1));
+	assert_non_null(json_object_get(json_object_get(doc, "routers"), "initech/green/g1"));
+	json_decref(doc);
 }
 
 /* An SNMPv3 request as USM hands it over (authenticated, decrypted). */
@@ -1224,22 +1235,21 @@ static void test_v3(void **st)
 	assert_null(usm_get_user(engine, engine_len, "vic@acme"));
 	assert_non_null(usm_get_user(engine, engine_len, "ann@acme"));
 
-	/* A restart: the same engine, one boot more. */
-	struct store_kv kv;
-	json_t *before, *after;
+	/* A restart: the same engine, one boot more; the store untouched
+	 * (its revision is the model's). */
+	uint64_t revision = ctl_state_revision(fx->state);
+	json_t *doc_before = state_file(fx), *doc_after;
+	const json_t *before = json_object_get(doc_before, "engine"), *after;
 
-	assert_int_equal(store_get(ctl_state_store(fx->state), "/onm-snmp/engine", &kv), 0);
-	before = json_loadb(kv.value, kv.value_len, 0, NULL);
-	store_kv_uninit(&kv);
 	ctl_state_set_change_cb(fx->state, NULL, NULL);
 	dev_snmp_destroy(fx->snmp);
 	assert_null(usm_get_user(engine, engine_len, "ann@acme"));
-	fx->snmp = dev_snmp_create(fx->base, fx->state, NULL, NULL, &hooks, &error);
+	fx->snmp = dev_snmp_create(fx->base, fx->state, NULL, NULL, fx->dir, &hooks, &error);
 	assert_non_null(fx->snmp);
 	ctl_state_set_change_cb(fx->state, on_change, fx);
-	assert_int_equal(store_get(ctl_state_store(fx->state), "/onm-snmp/engine", &kv), 0);
-	after = json_loadb(kv.value, kv.value_len, 0, NULL);
-	store_kv_uninit(&kv);
+	doc_after = state_file(fx);
+	after = json_object_get(doc_after, "engine");
+	assert_int_equal(ctl_state_revision(fx->state), revision);
 	assert_string_equal(json_string_value(json_object_get(after, "id")),
 			    json_string_value(json_object_get(before, "id")));
 	assert_int_equal(json_integer_value(json_object_get(after, "boots")),
@@ -1248,8 +1258,8 @@ static void test_v3(void **st)
 			 json_integer_value(json_object_get(after, "boots")));
 	assert_int_equal(snmpv3_get_engineID(engine, sizeof engine), engine_len);
 	assert_non_null(usm_get_user(engine, engine_len, "ann@acme"));
-	json_decref(before);
-	json_decref(after);
+	json_decref(doc_before);
+	json_decref(doc_after);
 }
 
 int main(void)
