@@ -71,8 +71,6 @@ char *lab_self_dir(void);
 
 /* --- lab-sys.c: files --- */
 
-/* mkdir -p with 'mode' for the directories it creates. 0 or -errno. */
-int lab_mkdir_p(const char *path, mode_t mode) WARN_UNUSED_RESULT;
 /* rm -rf 'path'; a missing path is not an error. 0 or -errno. */
 int lab_rm_rf(const char *path) WARN_UNUSED_RESULT;
 /* Writes 'json' to 'path' atomically (temporary file, fsync, rename).

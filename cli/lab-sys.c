@@ -227,28 +227,6 @@ char *lab_self_dir(void)
 	return xstrdup(path);
 }
 
-int lab_mkdir_p(const char *path, mode_t mode)
-{
-	char *copy = xstrdup(path);
-	int ret = 0;
-
-	for (char *p = copy + 1;; p++) {
-		if (*p == '/' || !*p) {
-			char saved = *p;
-			*p = '\0';
-			if (mkdir(copy, mode) && errno != EEXIST) {
-				ret = -errno;
-				break;
-			}
-			*p = saved;
-			if (!saved)
-				break;
-		}
-	}
-	free(copy);
-	return ret;
-}
-
 static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st;
@@ -269,39 +247,16 @@ int lab_rm_rf(const char *path)
 
 int lab_json_save(const json_t *json, const char *path)
 {
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	char *text = json_dumps(json, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	int ret = 0;
+	char *line;
+	int ret;
 
 	if (!text)
 		onm_abort("json_dumps failed");
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		ret = -errno;
-		goto out;
-	}
-	size_t len = strlen(text), done = 0;
-	while (done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		done += (size_t)n;
-	}
-	if (!ret && (write(fd, "\n", 1) != 1 || fsync(fd)))
-		ret = -errno ? -errno : -EIO;
-	if (close(fd) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-out:
+	line = xasprintf("%s\n", text);
+	ret = write_file_atomic(path, line, strlen(line), 0600);
+	free(line);
 	free(text);
-	free(tmp);
 	return ret;
 }
 

@@ -1724,7 +1724,7 @@ static int cmd_up(const struct lab_options *opt)
 		lab_down_dir(up.name, up.state_dir, true);
 		step_ok(NULL);
 	}
-	err = lab_mkdir_p(up.state_dir, 0700);
+	err = mkdir_p(up.state_dir, 0700);
 	if (!err) {
 		char *script = xasprintf("%s/udhcpc.script", up.state_dir);
 		err = write_text(script, udhcpc_script, 0755);

@@ -2599,7 +2599,7 @@ struct dev_snmp *dev_snmp_create(struct event_base *base, struct ctl_state *stat
 	hmap_init(&s->sinks);
 	hmap_init(&s->communities);
 	if (state_dir) {
-		rc = mkdir_p(state_dir);
+		rc = mkdir_p(state_dir, 0700);
 		if (rc)
 			LOG_WARN("%s: %s; SNMP state not kept", state_dir, strerror(-rc));
 		else

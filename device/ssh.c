@@ -2036,7 +2036,7 @@ static ssh_key host_key_load(const char *state_dir, char **error)
 	struct stat st;
 	int rc;
 
-	rc = mkdir_p(state_dir);
+	rc = mkdir_p(state_dir, 0700);
 	if (rc) {
 		*error = xasprintf("cannot create %s: %s", state_dir, strerror(-rc));
 	} else if (!stat(path, &st)) {

@@ -147,7 +147,9 @@ bool str_has_suffix(const char *s, const char *suffix)
 
 int write_file_atomic(const char *path, const char *text, size_t len, mode_t mode)
 {
-	char *tmp = xasprintf("%s.tmp", path);
+	/* Per process: two may write the same file (the lab's supervisor and
+	 * its CLI). */
+	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	size_t done = 0;
 	int fd, rc = 0;
 
@@ -181,7 +183,7 @@ out:
 	return rc;
 }
 
-int mkdir_p(const char *dir)
+int mkdir_p(const char *dir, mode_t mode)
 {
 	char *path = xstrdup(dir);
 	int rc = 0;
@@ -192,7 +194,7 @@ int mkdir_p(const char *dir)
 		char c = *p;
 
 		*p = '\0';
-		if (mkdir(path, 0700) && errno != EEXIST) {
+		if (mkdir(path, mode) && errno != EEXIST) {
 			rc = -errno;
 			break;
 		}

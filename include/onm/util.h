@@ -44,14 +44,14 @@ uint64_t time_usec(void);
 /* Reads all of 'path' into a NUL-terminated buffer. Returns 0 or -errno. */
 int read_file(const char *path, char **buf, size_t *len) WARN_UNUSED_RESULT;
 /* Writes 'len' bytes of 'text' to 'path' whole or not at all: a new file
- * 'path'.tmp, created with 'mode' (a private key is never readable by
+ * 'path'.tmp.PID, created with 'mode' (a private key is never readable by
  * others, not even briefly), fsync'ed, renamed over 'path'. Returns 0 or
  * -errno. */
 int write_file_atomic(const char *path, const char *text, size_t len,
 		      mode_t mode) WARN_UNUSED_RESULT;
-/* Makes directory 'dir' and the missing ones above it (mode 0700). Returns
+/* Makes directory 'dir' and the missing ones above it with 'mode'. Returns
  * 0 (also when it exists) or -errno. */
-int mkdir_p(const char *dir) WARN_UNUSED_RESULT;
+int mkdir_p(const char *dir, mode_t mode) WARN_UNUSED_RESULT;
 
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
