@@ -105,7 +105,9 @@ wait_for() {
 
 awk -v N="$IFS_N" -v R="$ROUTES" 'BEGIN {
 	print "substrate:\n  hosts: [{name: h1}]"
-	print "tenants:\n  - name: bench\n    snmp: {ro_community: public}\n    networks:"
+	print "tenants:\n  - name: bench\n    snmp: {ro_community: public}"
+	print "    users: [{name: nms, role: viewer, password: \"bench pass\", snmpv3: true}]"
+	print "    networks:"
 	print "      - name: wide\n        subnets:"
 	for (i = 0; i < N; i++)
 		printf "          - {name: s%d, cidr: 10.%d.%d.0/24}\n", i, int(i / 256), i % 256
@@ -199,12 +201,15 @@ rest_line() { # FILE
 
 # --- walks ------------------------------------------------------------------------------
 
-# walk WHO COMMUNITY OID TAG: one snmpbulkwalk (onm or snmpd), the REST probe beside it
-# for onm; appends "seconds varbinds cpu_s" to $WORK/TAG.
+# walk WHO COMMUNITY OID TAG: one snmpbulkwalk (onm, onm3: SNMPv3 authPriv with
+# COMMUNITY as the context, or snmpd), the REST probe beside it for onm; appends
+# "seconds varbinds cpu_s" to $WORK/TAG.
 walk() {
 	local who=$1 community=$2 table=$3 tag=$4 t0 t1 c0=0 c1=0 n probe
 	local cmd=(snmpbulkwalk -v2c -c "$community" -Cr"$REPS" -On -t 10 -r 2)
-	if [ "$who" = onm ]; then
+	[ "$who" = onm3 ] && cmd=(snmpbulkwalk -v3 -l authPriv -u nms@bench -a SHA-256
+		-A "bench pass" -x AES -X "bench pass" -n "$community" -Cr"$REPS" -On -t 10 -r 2)
+	if [ "$who" != snmpd ]; then
 		rm -f "$WORK/stop"
 		rest_probe "$WORK/rest-$tag" &
 		probe=$!
@@ -253,6 +258,7 @@ for ((run = 1; run <= RUNS; run++)); do
 		[ "$who" = onm ] && c=public@big/r2
 		walk "$who" "$c" "$ROUTETABLE" "$who-route"
 	done
+	walk onm3 wide/r1k "$IFTABLE" onm3-if
 done
 
 # report TAG NAME: "median s (runs: a b c), N varbinds, V varbinds/s[, CPU x s]"
@@ -263,7 +269,7 @@ report() {
 	cpu=$(cut -d' ' -f3 "$f" | median)
 	printf '%s s (runs: %s), %s varbinds, %s varbinds/s' "$med" "$(cut -d' ' -f1 "$f" | tr '\n' ' ' | sed 's/ $//')" \
 		"$n" "$(awk -v n="$n" -v t="$med" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }')"
-	[ "${1%%-*}" = onm ] && printf ', controller CPU %s s' "$cpu"
+	case ${1%%-*} in onm*) printf ', controller CPU %s s' "$cpu" ;; esac
 }
 
 say "SNMP (issue 6), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores; snmpbulkwalk -v2c -Cr$REPS, $RUNS runs, medians"
@@ -274,6 +280,8 @@ if [ -n "$SNMPD_OK" ]; then
 else
 	say "    stock snmpd: not run (needs root and /usr/sbin/snmpd)"
 fi
+say "  ifTable over SNMPv3 (authPriv, SHA-256 + AES): onm $(report onm3-if)"
+say "    v3 / v2c time: $(ratio "$(cut -d' ' -f1 "$WORK/onm3-if" | median)" "$(cut -d' ' -f1 "$WORK/onm-if" | median)")"
 say "  inetCidrRouteTable, $ROUTES routes:   onm $(report onm-route)"
 if [ -n "$SNMPD_OK" ]; then
 	say "    stock snmpd, its kernel table (main + local): $(report snmpd-route)"
