@@ -33,6 +33,8 @@
 struct model;
 struct dev_ssh_server;
 struct dev_ssh_session;
+struct pw_check;
+struct pw_checker;
 struct router_view;
 struct rv_interface;
 
@@ -66,6 +68,7 @@ struct dev_session {
 	char **junos_names;	     /* JunOS interface names behind 'words' */
 	size_t n_junos_names;
 	json_t *candidate;	     /* JunOS: the candidate configuration (router JSON), or NULL */
+	struct pw_check *check;	     /* a re-login's password being checked, or NULL */
 	char *candidate_base;	     /* the running configuration it was made from (JSON text) */
 	bool exec;		     /* an exec request: ends when its command does */
 	bool closing;		     /* closed by the terminal: destroyed soon */
@@ -76,6 +79,7 @@ struct dev_service {
 	struct ctl_state *state;
 	struct ctl_agents *agents;
 	struct dev_ssh_server *ssh; /* NULL: no SSH server (tests) */
+	struct pw_checker *checker; /* re-logins' password checks */
 	struct dev_cmd_table *ios;  /* IOS-style commands */
 	struct dev_cmd_table *junos; /* JunOS-style commands */
 	struct dev_session *sessions;

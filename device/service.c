@@ -10,6 +10,7 @@
 #include "onm/model.h"
 #include "onm/store.h"
 #include "onm/util.h"
+#include "pwcheck.h"
 #include "service-private.h"
 #include "ssh.h"
 #include "state.h"
@@ -504,6 +505,7 @@ int dev_session_user_update(struct dev_exec *x,
 
 static void session_free(struct dev_session *s)
 {
+	pw_check_cancel(s->check);
 	dev_term_destroy(s->term);
 	free(s->words);
 	for (size_t i = 0; i < s->n_junos_names; i++)
@@ -585,12 +587,27 @@ const struct user *dev_session_user(const struct dev_session *s)
 	return NULL;
 }
 
-static bool term_verify_password(void *io, const char *password)
+static void password_checked(void *s_, bool ok)
 {
-	const struct user *u = dev_session_user(io);
+	struct dev_session *s = s_;
 
-	return u && u->password_hash &&
-	       !crypto_pwhash_str_verify(u->password_hash, password, strlen(password));
+	s->check = NULL;
+	dev_term_password_checked(s->term, ok);
+}
+
+/* A re-login: the check runs off the loop (pwcheck.h). */
+static void term_verify_password(void *io, const char *password)
+{
+	struct dev_session *s = io;
+	const struct user *u = dev_session_user(s);
+
+	if (!u || !u->password_hash) {
+		dev_term_password_checked(s->term, false);
+		return;
+	}
+	pw_check_cancel(s->check);
+	s->check = pw_check_start(s->service->checker, u->password_hash, password,
+				  password_checked, s);
 }
 
 static void term_audit(void *io, enum dev_audit_verdict verdict, const char *line, int status)
@@ -947,6 +964,11 @@ struct dev_service *dev_service_create(struct event_base *base, struct ctl_state
 	audit_load(svc);
 	svc->ios = table_create(dev_ios_cmds, dev_ios_n_cmds, "IOS");
 	svc->junos = table_create(dev_junos_cmds, dev_junos_n_cmds, "JunOS");
+	svc->checker = pw_checker_create(base, error);
+	if (!svc->checker) {
+		dev_service_destroy(svc);
+		return NULL;
+	}
 	startup_restore(svc);
 	dev_counters_restore(svc);
 	if (ssh_listen) {
@@ -975,6 +997,7 @@ void dev_service_destroy(struct dev_service *svc)
 	}
 	if (svc->reap)
 		event_free(svc->reap);
+	pw_checker_destroy(svc->checker);
 	dev_cmd_table_destroy(svc->ios);
 	dev_cmd_table_destroy(svc->junos);
 	for (size_t i = 0; i < svc->n_tickets; i++)

@@ -54,6 +54,7 @@ static const char more_erase[] = "\b\b\b\b\b\b\b\b\b\b          \b\b\b\b\b\b\b\b
 enum term_state {
 	TS_LINE,    /* the prompt, or a command running */
 	TS_RELOGIN, /* reading the password after the idle timeout */
+	TS_CHECKING, /* ... which is being checked: input waits */
 	TS_CLOSED,  /* ops->close was called */
 };
 
@@ -1207,29 +1208,39 @@ static void plain_key(struct dev_term *t, int key)
 
 /* ---- idle timeout, re-login ---- */
 
-/* Enter after the password: back to the prompt, or another try. */
+/* Enter after the password: it goes to be checked. */
 static void relogin_check(struct dev_term *t)
 {
-	bool ok;
-
 	t->pw[t->pw_len] = '\0';
-	ok = t->ops.verify_password && t->ops.verify_password(t->io, t->pw);
+	t->state = TS_CHECKING;
+	if (t->ops.verify_password)
+		t->ops.verify_password(t->io, t->pw);
+	else
+		dev_term_password_checked(t, false);
 	explicit_bzero(t->pw, sizeof t->pw);
 	t->pw_len = 0;
+}
+
+void dev_term_password_checked(struct dev_term *t, bool ok)
+{
+	if (!t || t->state != TS_CHECKING)
+		return;
+	t->state = TS_RELOGIN;
 	out_raw(t, "\r\n", 2);
 	if (ok) {
 		t->state = TS_LINE;
 		t->pw_failures = 0;
 		show_prompt(t);
-		return;
-	}
-	audit(t, DEV_AUDIT_LOGIN_FAILED, "login", -EACCES);
-	if (++t->pw_failures >= RELOGIN_TRIES) {
-		out_str(t, "% Bad passwords\r\n");
-		term_close(t, 1);
 	} else {
-		out_str(t, "Password: ");
+		audit(t, DEV_AUDIT_LOGIN_FAILED, "login", -EACCES);
+		if (++t->pw_failures >= RELOGIN_TRIES) {
+			out_str(t, "% Bad passwords\r\n");
+			term_close(t, 1);
+		} else {
+			out_str(t, "Password: ");
+		}
 	}
+	pump(t); /* what was typed meanwhile */
 }
 
 /* A key while the password is read: no echo, Backspace and Ctrl-U edit. */
@@ -1258,6 +1269,10 @@ static void idle_fire(evutil_socket_t fd, short what, void *arg)
 	if (t->state == TS_RELOGIN) {
 		out_str(t, "\r\n% Password:  timeout expired!\r\n");
 		term_close(t, 1);
+		return;
+	}
+	if (t->state == TS_CHECKING) {
+		idle_arm(t); /* the answer comes */
 		return;
 	}
 	if (t->x && !t->paused) {
@@ -1395,8 +1410,9 @@ static void pump(struct dev_term *t)
 		return;
 	t->pumping = true;
 	while (t->state != TS_CLOSED && t->qpos < t->queue.length) {
-		if (t->state == TS_LINE && !t->paused && (t->x || t->ending))
-			break; /* a command runs: type-ahead waits */
+		if (t->state == TS_CHECKING ||
+		    (t->state == TS_LINE && !t->paused && (t->x || t->ending)))
+			break; /* a command or a password check runs: type-ahead waits */
 		feed_byte(t, (unsigned char)t->queue.string[t->qpos++]);
 	}
 	if (t->qpos >= t->queue.length) {

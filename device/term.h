@@ -66,8 +66,11 @@ struct dev_term_ops {
 	dev_words_fn *words;
 	/* The expansion of a user's alias, or NULL: an exact first word. */
 	const char *(*alias)(void *io, const char *word);
-	/* Checks the password on re-login after the idle timeout. */
-	bool (*verify_password)(void *io, const char *password);
+	/* Checks the password on re-login after the idle timeout, then calls
+	 * dev_term_password_checked() (at once, or later from the loop: an
+	 * argon2id check costs ~0.1 s of CPU, best spent off the loop). Input
+	 * waits meanwhile. NULL: no password is right. */
+	void (*verify_password)(void *io, const char *password);
 	/* One audit record: the full command line (dev_args_line when it
 	 * matched, the text as typed otherwise). NULL: no audit. */
 	void (*audit)(void *io, enum dev_audit_verdict, const char *line, int status);
@@ -97,6 +100,9 @@ void dev_term_destroy(struct dev_term *);
 
 /* Bytes the client typed (interactive) or sent. */
 void dev_term_input(struct dev_term *, const char *buf, size_t len);
+/* The answer to ops->verify_password: back to the prompt, or another try
+ * (after RELOGIN_TRIES wrong ones the session ends). */
+void dev_term_password_checked(struct dev_term *, bool ok);
 /* The client's window changed. */
 void dev_term_resize(struct dev_term *, unsigned cols, unsigned rows);
 /* Exec sessions: runs one command line, writes its output, then closes

@@ -54,10 +54,12 @@ static void io_close(void *arg, int status)
 	io->closed = true;
 }
 
-static bool io_verify(void *arg, const char *password)
+static struct dev_term *term; /* the terminal being fuzzed */
+
+static void io_verify(void *arg, const char *password)
 {
 	(void)arg;
-	return !strcmp(password, "secret");
+	dev_term_password_checked(term, !strcmp(password, "secret"));
 }
 
 static const char *io_alias(void *arg, const char *word)
@@ -132,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	dev.base = event_base_new();
 	dev.ping_interval_ms = 0;
-	t = dev_term_create(dev.base, &cfg, &ops);
+	t = term = dev_term_create(dev.base, &cfg, &ops);
 	if (exec) {
 		char *line = xmemdup0((const char *)data, size);
 

@@ -44,7 +44,8 @@ static const char topo_yaml[] =
     "tenants:\n"
     "  - name: acme\n"
     "    users:\n"
-    "      - {name: ann, role: admin, aliases: [{name: v, command: show version}]}\n"
+    "      - {name: ann, role: admin, password: ann-password,\n"
+    "         aliases: [{name: v, command: show version}]}\n"
     "      - {name: vic, role: viewer}\n"
     "      - {name: jo, role: admin, style: junos}\n"
     "    networks:\n"
@@ -526,6 +527,82 @@ static void test_clear_line(void **st)
 	assert_null(strstr(out, "vic"));
 }
 
+/* ---- re-login ---- */
+
+struct ticker {
+	struct event *ev;
+	uint64_t last_us, worst_us;
+};
+
+static void tick(evutil_socket_t fd, short what, void *t_)
+{
+	struct ticker *t = t_;
+	uint64_t now = time_usec();
+
+	if (t->last_us && now - t->last_us > t->worst_us)
+		t->worst_us = now - t->last_us;
+	t->last_us = now;
+}
+
+/* Runs the loop until the output holds 'what' (at most 5 s). */
+static bool loop_until(struct fx *fx, const char *what)
+{
+	uint64_t end = time_usec() + 5000000;
+
+	while (!strstr(ds_cstr(&fx->out), what) && time_usec() < end)
+		event_base_loop(fx->base, EVLOOP_ONCE);
+	return strstr(ds_cstr(&fx->out), what) != NULL;
+}
+
+/* A re-login's password (argon2id, ~0.1 s of CPU) is checked off the
+ * loop: a 5 ms timer keeps ticking meanwhile, and the command typed right
+ * after the password runs once it is accepted; a session gone during the
+ * check is no trouble. */
+static void test_relogin_off_loop(void **st)
+{
+	struct fx *fx = *st;
+	struct dev_local_login login = {.tenant = "acme",
+					.user = "ann",
+					.device = R1,
+					.source = "192.0.2.1:4000",
+					.interactive = true,
+					.cols = 80,
+					.rows = 24};
+	struct dev_session_io io = {io_write, io_close, fx};
+	struct timeval every = {0, 5000};
+	struct ticker t = {0};
+	struct dev_session *s;
+
+	ds_clear(&fx->out);
+	s = dev_service_open_local(fx->svc, &login, &io);
+	assert_non_null(s);
+	dev_term_set_exec_timeout(s->term, 1);
+	assert_true(loop_until(fx, "Password: "));
+	t.ev = event_new(fx->base, -1, EV_PERSIST, tick, &t);
+	event_add(t.ev, &every);
+	dev_session_input(s, "ann-password\rshow version\r", 26);
+	assert_non_null(s->check);
+	assert_true(loop_until(fx, "uptime is"));
+	event_free(t.ev);
+	print_message("password checked off the loop; its longest pause %.1f ms\n",
+		      (double)t.worst_us / 1000);
+	assert_true(t.worst_us < 60000);
+	assert_null(s->check);
+
+	/* Gone while its password is checked. */
+	ds_clear(&fx->out);
+	assert_true(loop_until(fx, "Password: "));
+	dev_session_input(s, "ann-password\r", 13);
+	assert_non_null(s->check);
+	dev_session_gone(s);
+	for (int i = 0; i < 40; i++) {
+		struct timeval tv = {0, 10000};
+
+		event_base_loopexit(fx->base, &tv);
+		event_base_dispatch(fx->base);
+	}
+}
+
 /* ---- viewers ---- */
 
 static void test_viewer_sees_no_substrate(void **st)
@@ -578,6 +655,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_exec_timeout_reaches_session, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_viewer_sees_no_substrate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_clear_line, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_relogin_off_loop, setup, teardown),
 	};
 
 	log_set_level(LOG_LEVEL_WARN);

@@ -46,6 +46,9 @@ struct harness {
 	struct audit_rec audits[64];
 	size_t n_audits;
 	const char *password;
+	bool check_later;      /* verify_password answers when told (check_done) */
+	char pending[64];      /* the password it was asked about */
+	bool pending_set;
 	char *text; /* the last since() result */
 };
 
@@ -76,11 +79,24 @@ static const char *h_alias(void *io, const char *word)
 	return NULL;
 }
 
-static bool h_verify(void *io, const char *password)
+static void h_verify(void *io, const char *password)
 {
 	struct harness *h = io;
 
-	return h->password && !strcmp(password, h->password);
+	if (h->check_later) {
+		snprintf(h->pending, sizeof h->pending, "%s", password);
+		h->pending_set = true;
+		return;
+	}
+	dev_term_password_checked(h->t, h->password && !strcmp(password, h->password));
+}
+
+/* The answer to the password check h_verify kept. */
+static void check_done(struct harness *h)
+{
+	assert_true(h->pending_set);
+	h->pending_set = false;
+	dev_term_password_checked(h->t, h->password && !strcmp(h->pending, h->password));
 }
 
 static void h_audit(void *io, enum dev_audit_verdict v, const char *line, int status)
@@ -987,6 +1003,21 @@ static void test_idle_timeout(void **state)
 	assert_int_equal(h->closed, 1);
 	assert_non_null(strstr(since_raw(h), "% Bad passwords\r\n"));
 	assert_int_equal(h->n_audits, 4);
+	h_close_all(h);
+
+	/* An answer that comes later (the service checks off the loop):
+	 * nothing moves meanwhile, what is typed then waits for it. */
+	h = h_open_with(DEV_ROLE_ADMIN, DEV_MODE_PRIV, true, 24, 1);
+	h->check_later = true;
+	assert_true(wait_for(h, "Password: ", 3000));
+	mark(h);
+	type(h, "secret\rshow version\r");
+	assert_true(h->pending_set);
+	assert_string_equal(since_raw(h), "");
+	assert_int_equal(h->dev.calls, 0);
+	check_done(h);
+	assert_int_equal(h->dev.calls, 1);
+	assert_non_null(strstr(since_raw(h), "\r\nr1#show version"));
 	h_close_all(h);
 
 	/* The password prompt times out too. */
