@@ -1599,6 +1599,65 @@ static char *user_snmp_key(struct user *u, const struct user *ou, struct src_pos
 	return NULL;
 }
 
+/* Applying a file with plain passwords again must not cost an argon2id
+ * check per user each time (~0.1 s each, on the controller's loop): a
+ * password known to match a hash is remembered, in this process only, as
+ * a digest keyed with a random per-process key, beside the hash. Bounded:
+ * past PW_MEMO_MAX entries the memo starts over. */
+#define PW_MEMO_MAX 4096
+
+struct pw_memo {
+	char *hash;
+	unsigned char digest[crypto_generichash_BYTES];
+};
+
+static struct pw_memo *pw_memos;
+static size_t n_pw_memos;
+
+static void pw_memo_digest(const char *hash, const char *password, size_t len,
+			   unsigned char digest[crypto_generichash_BYTES])
+{
+	static unsigned char key[crypto_generichash_KEYBYTES];
+	static bool keyed;
+	crypto_generichash_state st;
+
+	if (!keyed) {
+		randombytes_buf(key, sizeof key);
+		keyed = true;
+	}
+	crypto_generichash_init(&st, key, sizeof key, crypto_generichash_BYTES);
+	crypto_generichash_update(&st, (const unsigned char *)hash, strlen(hash) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)password, len);
+	crypto_generichash_final(&st, digest, crypto_generichash_BYTES);
+}
+
+/* True if 'password' is known to verify against 'hash'. */
+static bool pw_memo_known(const char *hash, const char *password, size_t len)
+{
+	unsigned char digest[crypto_generichash_BYTES];
+
+	pw_memo_digest(hash, password, len, digest);
+	for (size_t i = 0; i < n_pw_memos; i++)
+		if (!strcmp(pw_memos[i].hash, hash) &&
+		    !sodium_memcmp(pw_memos[i].digest, digest, sizeof digest))
+			return true;
+	return false;
+}
+
+static void pw_memo_add(const char *hash, const char *password, size_t len)
+{
+	if (n_pw_memos == PW_MEMO_MAX) {
+		for (size_t i = 0; i < n_pw_memos; i++)
+			free(pw_memos[i].hash);
+		n_pw_memos = 0;
+	}
+	if (!n_pw_memos)
+		pw_memos = xrealloc(pw_memos, PW_MEMO_MAX * sizeof *pw_memos);
+	pw_memos[n_pw_memos].hash = xstrdup(hash);
+	pw_memo_digest(hash, password, len, pw_memos[n_pw_memos].digest);
+	n_pw_memos++;
+}
+
 /* Passwords: hashes each plain password of 't' (keeping the hash of the
  * same user of 'old' when it verifies the password), derives SNMPv3 keys,
  * wipes the plain text, and gives users with neither password nor hash
@@ -1622,8 +1681,12 @@ static char *tenant_hash_passwords(struct tenant *t, const struct tenant *old,
 			ensure_sodium();
 			if (old_hash && strlen(old_hash) < sizeof buf) {
 				memcpy(buf, old_hash, strlen(old_hash));
-				if (!crypto_pwhash_str_verify(buf, u->password, len))
+				if (pw_memo_known(old_hash, u->password, len)) {
 					hash = xstrdup(old_hash);
+				} else if (!crypto_pwhash_str_verify(buf, u->password, len)) {
+					hash = xstrdup(old_hash);
+					pw_memo_add(hash, u->password, len);
+				}
 			}
 			if (!hash) {
 				if (crypto_pwhash_str(buf, u->password, len,
@@ -1634,6 +1697,7 @@ static char *tenant_hash_passwords(struct tenant *t, const struct tenant *old,
 						    "(out of memory)",
 						    u->name);
 				hash = xstrdup(buf);
+				pw_memo_add(hash, u->password, len);
 			}
 			free(u->password_hash);
 			u->password_hash = hash;

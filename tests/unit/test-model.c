@@ -867,6 +867,38 @@ static void test_snmpv3_keys(void **state)
 	model_destroy(m2);
 }
 
+/* Applying the same plain passwords again costs no argon2id check (the
+ * process remembers which password matched which hash): the second build
+ * of four users takes a fraction of the first, which hashed them. */
+static void test_passwords_remembered(void **state)
+{
+	static const char yaml[] =
+	    HOSTS3 "tenants:\n"
+		   "  - name: acme\n"
+		   "    users:\n"
+		   "      - {name: u1, role: admin, password: \"pass one\"}\n"
+		   "      - {name: u2, role: admin, password: \"pass two\"}\n"
+		   "      - {name: u3, role: admin, password: \"pass three\"}\n"
+		   "      - {name: u4, role: admin, password: \"pass four\"}\n";
+	struct model *m1, *m2;
+	uint64_t t0, t1, t2;
+
+	(void)state;
+	t0 = time_usec();
+	m1 = build(yaml, NULL);
+	t1 = time_usec();
+	m2 = build(yaml, m1);
+	t2 = time_usec();
+	print_message("first build %.1f ms (hashes), again %.1f ms\n", (t1 - t0) / 1e3,
+		      (t2 - t1) / 1e3);
+	for (size_t i = 0; i < 4; i++)
+		assert_string_equal(find_tenant(m2, "acme")->users[i].password_hash,
+				    find_tenant(m1, "acme")->users[i].password_hash);
+	assert_true(t2 - t1 < (t1 - t0) / 4);
+	model_destroy(m1);
+	model_destroy(m2);
+}
+
 static void test_allocations_kept(void **state)
 {
 	static const char file1[] =
@@ -2521,6 +2553,7 @@ int main(void)
 	    cmocka_unit_test(test_build_legal),
 	    cmocka_unit_test(test_idempotent_apply),
 	    cmocka_unit_test(test_snmpv3_keys),
+	    cmocka_unit_test(test_passwords_remembered),
 	    cmocka_unit_test(test_allocations_kept),
 	    cmocka_unit_test(test_host_ids),
 	    cmocka_unit_test(test_diff_kinds),
