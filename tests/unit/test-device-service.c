@@ -33,6 +33,7 @@
 #include "state.h"
 
 #include <cmocka.h>
+#include <sodium.h>
 #include <event2/event.h>
 
 /* Users without passwords: nothing to hash, cheap to apply. Host names
@@ -554,10 +555,32 @@ static bool loop_until(struct fx *fx, const char *what)
 	return strstr(ds_cstr(&fx->out), what) != NULL;
 }
 
-/* A re-login's password (argon2id, ~0.1 s of CPU) is checked off the
- * loop: a 5 ms timer keeps ticking meanwhile, and the command typed right
- * after the password runs once it is accepted; a session gone during the
- * check is no trouble. */
+/* Gives ann a costly hash of her password (eight times the model's:
+ * ~0.8 s to check), through the API's path. */
+static void costly_hash(struct fx *fx)
+{
+	const struct model_object *o = model_find(ctl_state_model(fx->state), MODEL_TENANT, "acme");
+	char hash[crypto_pwhash_STRBYTES], *text, *error = NULL;
+	json_t *j = json_loads(o->json, 0, NULL);
+
+	assert_int_equal(crypto_pwhash_str(hash, "ann-password", 12,
+					   8 * crypto_pwhash_OPSLIMIT_INTERACTIVE,
+					   crypto_pwhash_MEMLIMIT_INTERACTIVE),
+			 0);
+	json_object_set_new(json_array_get(json_object_get(j, "users"), 0), "password_hash",
+			    json_string(hash));
+	text = json_dumps(j, JSON_COMPACT);
+	if (ctl_state_update(fx->state, MODEL_TENANT, "acme", text, strlen(text), NULL, &error))
+		fail_msg("update: %s", error);
+	free(text);
+	json_decref(j);
+}
+
+/* A re-login's password is checked off the loop: during a check of ~0.8 s
+ * a 5 ms timer keeps ticking (the bound leaves room for a loaded machine:
+ * a quarter of the check), and the command typed right after the password
+ * runs once it is accepted; a session gone during the check is no
+ * trouble. */
 static void test_relogin_off_loop(void **st)
 {
 	struct fx *fx = *st;
@@ -573,6 +596,7 @@ static void test_relogin_off_loop(void **st)
 	struct ticker t = {0};
 	struct dev_session *s;
 
+	costly_hash(fx);
 	ds_clear(&fx->out);
 	s = dev_service_open_local(fx->svc, &login, &io);
 	assert_non_null(s);
@@ -586,7 +610,7 @@ static void test_relogin_off_loop(void **st)
 	event_free(t.ev);
 	print_message("password checked off the loop; its longest pause %.1f ms\n",
 		      (double)t.worst_us / 1000);
-	assert_true(t.worst_us < 60000);
+	assert_true(t.worst_us < 200000);
 	assert_null(s->check);
 
 	/* Gone while its password is checked. */
