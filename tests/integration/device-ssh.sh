@@ -275,8 +275,11 @@ OUT=$(printf 'configure terminal\ninterface gi0/1\ntraffic-shape rate 10000000\n
 check "traffic-shape rate 10000000 at the CLI" has "$OUT" " traffic-shape rate 10000000"
 sleep 1
 rate=$(iperf3_rate)
-check "iperf3 through the router within 10% of 10 Mbit/s (${rate:-none} bit/s)" \
-	between "$rate" 9000000 11000000
+# 85% with sanitizers (slower agents), as lab-router-features.sh.
+floor=9000000
+[ -n "$T_SANITIZED" ] && floor=8500000
+check "iperf3 through the router within 10% of 10 Mbit/s, floor $floor (${rate:-none} bit/s)" \
+	between "$rate" "$floor" 11000000
 OUT=$(printf 'configure terminal\ninterface gi0/1\nno traffic-shape rate\nend\n' |
 	SSH_ASKPASS="$T_DIR/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=none \
 		timeout 30 ssh "${SSH_OPTS[@]}" -l ann@net/edge 127.0.0.1 2>&1)

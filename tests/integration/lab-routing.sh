@@ -93,19 +93,29 @@ check "route show: platinum from h1 to h3 via h2" has "$OUT" 'h1 +h3 +platinum +
 onm_run --controller "$CTL_URL" route show globex/red
 check "route show: silver from h1 to h3 via h4" has "$OUT" 'h1 +h3 +silver +h1 > h4 > h3 +[0-9.]+ ms'
 
-# rtt_avg INSTANCE ADDRESS: the average RTT of 10 pings, in ms.
+# The agents' own time is in every RTT (4.6-4.8 ms measured for the 4 ms path in the plain
+# build); with sanitizers (T_SANITIZED) it grows by up to ~1.5 ms, which the upper bounds
+# then allow.
+SLACK_MS=0
+[ -n "$T_SANITIZED" ] && SLACK_MS=1.5
+
+# rtt_avg INSTANCE ADDRESS: the median RTT of 11 pings, in ms (a median: one ping that
+# waited for a busy CPU does not move it); ping's output stays in rtt.out.
 rtt_avg() {
-	lx "$1" ping -c 10 -i 0.1 -W 2 "$2" 2>/dev/null |
-		sed -nE 's|^rtt min/avg/max/mdev = [0-9.]+/([0-9.]+)/.*|\1|p'
+	lx "$1" ping -c 11 -i 0.1 -W 2 "$2" >rtt.out 2>/dev/null
+	sed -nE 's/.* time=([0-9.]+) ms$/\1/p' rtt.out | sort -g |
+		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
 }
 lx web1 ping -c 2 -W 2 10.1.2.10 >/dev/null 2>&1
 lx app1 ping -c 2 -W 2 10.1.1.20 >/dev/null 2>&1
 rtt=$(rtt_avg web1 10.1.2.10)
-check "acme (platinum) web1 -> db1 RTT ${rtt:-?} ms = 4 ms of links +-30%" \
-	awk -v r="${rtt:-0}" 'BEGIN { exit !(r >= 2.8 && r <= 5.2) }'
+diag "$(grep '^rtt' rtt.out)"
+check "acme (platinum) web1 -> db1 RTT ${rtt:-?} ms = 4 ms of links +-30% (+${SLACK_MS} ms)" \
+	awk -v r="${rtt:-0}" -v s="$SLACK_MS" 'BEGIN { exit !(r >= 2.8 && r <= 5.2 + s) }'
 rtt=$(rtt_avg app1 10.1.1.20)
-check "globex (silver) app1 -> app2 RTT ${rtt:-?} ms = 60 ms of links +-30%" \
-	awk -v r="${rtt:-0}" 'BEGIN { exit !(r >= 42 && r <= 78) }'
+diag "$(grep '^rtt' rtt.out)"
+check "globex (silver) app1 -> app2 RTT ${rtt:-?} ms = 60 ms of links +-30% (+${SLACK_MS} ms)" \
+	awk -v r="${rtt:-0}" -v s="$SLACK_MS" 'BEGIN { exit !(r >= 42 && r <= 78 + s) }'
 
 # dev_to NS ADDRESS: the device NS reaches ADDRESS over.
 dev_to() {
@@ -158,8 +168,9 @@ check "route show: platinum now via scan1" has "$OUT" 'h1 +h3 +platinum +h1 > sc
 doc=$(routing_json)
 check "the Route Manager has h1-h2 oper down" test "$(jq -r '.links[] | select(.id == "h1/h2") | .oper' <<<"$doc")" = down
 rtt=$(rtt_avg web1 10.1.2.10)
-check "platinum RTT now ${rtt:-?} ms = 8 ms of links +-30%" \
-	awk -v r="${rtt:-0}" 'BEGIN { exit !(r >= 5.6 && r <= 10.4) }'
+diag "$(grep '^rtt' rtt.out)"
+check "platinum RTT now ${rtt:-?} ms = 8 ms of links +-30% (+${SLACK_MS} ms)" \
+	awk -v r="${rtt:-0}" -v s="$SLACK_MS" 'BEGIN { exit !(r >= 5.6 && r <= 10.4 + s) }'
 metrics=$(curl -s -m 5 "$CTL_URL/metrics")
 n=$(sed -nE 's/^onm_routing_trees_updated_total ([0-9]+)$/\1/p' <<<"$metrics")
 check "metrics count incremental tree updates (${n:-0})" test "${n:-0}" -gt 0
