@@ -3,7 +3,7 @@
 #
 # The Route Manager in a lab on the substrate of spec.md: a platinum and a silver tenant
 # between the same two hosts take different paths (h1-h2-h3 at 1 ms a link, h1-h4-h3 at
-# 15 ms) and their RTTs show it (within 30%); the class is the outer DSCP on the wire
+# 15 ms) and their RTTs show it (the least of 11 pings, within 30%); the class is the outer DSCP on the wire
 # (tshark); the agents' probes see a link fail and platinum moves to scan1 within a
 # second (the ping loss window), and back when it heals; quarantine sends a tenant's
 # traffic through the inspection host (onm trace, tshark on scan1); a used-up
@@ -99,20 +99,21 @@ check "route show: silver from h1 to h3 via h4" has "$OUT" 'h1 +h3 +silver +h1 >
 SLACK_MS=0
 [ -n "$T_SANITIZED" ] && SLACK_MS=1.5
 
-# rtt_avg INSTANCE ADDRESS: the median RTT of 11 pings, in ms (a median: one ping that
-# waited for a busy CPU does not move it); ping's output stays in rtt.out.
-rtt_avg() {
+# rtt_min INSTANCE ADDRESS: the least RTT of 11 pings, in ms: the path's own latency. The
+# others add waiting for a CPU: the lab's delay line and agents share the machine's cores
+# with everything else (CI runs saw averages of 8.5 ms and medians of 7.9 ms on this 4 ms
+# path while the least stayed at 4.6-4.9 ms). ping's output stays in rtt.out.
+rtt_min() {
 	lx "$1" ping -c 11 -i 0.1 -W 2 "$2" >rtt.out 2>/dev/null
-	sed -nE 's/.* time=([0-9.]+) ms$/\1/p' rtt.out | sort -g |
-		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+	sed -nE 's|^rtt min/avg/max/mdev = ([0-9.]+)/.*|\1|p' rtt.out
 }
 lx web1 ping -c 2 -W 2 10.1.2.10 >/dev/null 2>&1
 lx app1 ping -c 2 -W 2 10.1.1.20 >/dev/null 2>&1
-rtt=$(rtt_avg web1 10.1.2.10)
+rtt=$(rtt_min web1 10.1.2.10)
 diag "$(grep '^rtt' rtt.out)"
 check "acme (platinum) web1 -> db1 RTT ${rtt:-?} ms = 4 ms of links +-30% (+${SLACK_MS} ms)" \
 	awk -v r="${rtt:-0}" -v s="$SLACK_MS" 'BEGIN { exit !(r >= 2.8 && r <= 5.2 + s) }'
-rtt=$(rtt_avg app1 10.1.1.20)
+rtt=$(rtt_min app1 10.1.1.20)
 diag "$(grep '^rtt' rtt.out)"
 check "globex (silver) app1 -> app2 RTT ${rtt:-?} ms = 60 ms of links +-30% (+${SLACK_MS} ms)" \
 	awk -v r="${rtt:-0}" -v s="$SLACK_MS" 'BEGIN { exit !(r >= 42 && r <= 78 + s) }'
@@ -167,7 +168,7 @@ onm_run --controller "$CTL_URL" route show acme/blue
 check "route show: platinum now via scan1" has "$OUT" 'h1 +h3 +platinum +h1 > scan1 > h3 +[0-9.]+ ms'
 doc=$(routing_json)
 check "the Route Manager has h1-h2 oper down" test "$(jq -r '.links[] | select(.id == "h1/h2") | .oper' <<<"$doc")" = down
-rtt=$(rtt_avg web1 10.1.2.10)
+rtt=$(rtt_min web1 10.1.2.10)
 diag "$(grep '^rtt' rtt.out)"
 check "platinum RTT now ${rtt:-?} ms = 8 ms of links +-30% (+${SLACK_MS} ms)" \
 	awk -v r="${rtt:-0}" -v s="$SLACK_MS" 'BEGIN { exit !(r >= 5.6 && r <= 10.4 + s) }'
