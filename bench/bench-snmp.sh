@@ -46,28 +46,11 @@ WORK=$(mktemp -d /tmp/onm-bench-snmp.XXXXXX)
 PIDS=()
 NS_MADE=
 
-log() { echo "bench-snmp: $*" >&2; }
-say() {
-	echo "$*"
-	echo "$*" >>"$RESULTS"
-}
-fail() {
-	log "$*"
-	say "SNMP: failed: $*"
-	exit 1
-}
+BENCH_NAME=bench-snmp
+BENCH_TITLE=SNMP
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
-# stop_pid PID: SIGTERM, at most 3 s, then SIGKILL; reaps it.
-stop_pid() {
-	local i
-	kill "$1" 2>/dev/null || return 0
-	for ((i = 0; i < 30; i++)); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do stop_pid "$p"; done
@@ -82,24 +65,6 @@ for tool in snmpbulkwalk snmpget curl; do
 	command -v "$tool" >/dev/null || fail "$tool is not installed (scripts/deps.sh)"
 done
 
-median() { sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-# Nearest-rank percentile P (0..1) of the numbers on stdin.
-pct() { sort -g | awk -v p="$1" '{ v[NR] = $1 } END { r = int(p * NR + 0.999999); if (r < 1) r = 1; printf "%.2f", v[r] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
-now_ns() { date +%s%N; }
-# CPU seconds (user + system) a process has used.
-cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
-
-# wait_for TENTHS COMMAND...: bounded retry, every tenth of a second.
-wait_for() {
-	local tries=$1 i
-	shift
-	for ((i = 0; i < tries; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # --- onm: a router with INTERFACES interfaces (one subnet each), one with ROUTES statics ---------
 

@@ -58,28 +58,11 @@ SSHD=/usr/sbin/sshd
 WORK=$(mktemp -d /tmp/onm-bench-ssh.XXXXXX)
 PIDS=()
 
-log() { echo "bench-ssh: $*" >&2; }
-say() {
-	echo "$*"
-	echo "$*" >>"$RESULTS"
-}
-fail() {
-	log "$*"
-	say "simulated devices over SSH: failed: $*"
-	exit 1
-}
+BENCH_NAME=bench-ssh
+BENCH_TITLE="simulated devices over SSH"
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
-# stop_pid PID: SIGTERM, at most 3 s, then SIGKILL; reaps it.
-stop_pid() {
-	local i
-	kill "$1" 2>/dev/null || return 0
-	for ((i = 0; i < 30; i++)); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do stop_pid "$p"; done
@@ -93,24 +76,6 @@ for f in "$B/onm-controller" "$TIME" "$B/bench/bench-agents"; do
 done
 command -v ssh >/dev/null || fail "ssh is not installed (scripts/deps.sh)"
 [ -x "$SSHD" ] || fail "$SSHD is not installed (scripts/deps.sh bench installs openssh-server)"
-
-# kv KEY LINE -> the value of KEY=... in LINE
-kv() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
-# Nearest-rank percentile P (0..1) of the numbers on stdin.
-pct() { sort -g | awk -v p="$1" '{ v[NR] = $1 } END { r = int(p * NR + 0.999999); if (r < 1) r = 1; printf "%.3f", v[r] }'; }
-median() { sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-
-# wait_for TENTHS COMMAND...: bounded retry, every tenth of a second.
-wait_for() {
-	local tries=$1 i
-	shift
-	for ((i = 0; i < tries; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # --- the topology: AGENTS hosts, a VN for the fan-out, a VN with ROUTES static routes --------
 

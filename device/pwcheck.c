@@ -34,7 +34,7 @@ struct pw_checker {
 	bool started;
 	pthread_mutex_t mutex; /* guards what follows */
 	pthread_cond_t cond;
-	struct pw_check *todo, **todo_tail; /* FIFO */
+	struct pw_check *waiting, **waiting_tail; /* not checked yet, in order */
 	struct pw_check *answered;	    /* answered, not delivered (any order) */
 	bool stop;
 };
@@ -65,14 +65,14 @@ static void *checker_main(void *pc_)
 	for (;;) {
 		struct pw_check *c;
 
-		while (!pc->todo && !pc->stop)
+		while (!pc->waiting && !pc->stop)
 			pthread_cond_wait(&pc->cond, &pc->mutex);
 		if (pc->stop)
 			break;
-		c = pc->todo;
-		pc->todo = c->next;
-		if (!pc->todo)
-			pc->todo_tail = &pc->todo;
+		c = pc->waiting;
+		pc->waiting = c->next;
+		if (!pc->waiting)
+			pc->waiting_tail = &pc->waiting;
 		pthread_mutex_unlock(&pc->mutex);
 		c->ok = !crypto_pwhash_str_verify(c->hash, c->password, strlen(c->password));
 		pthread_mutex_lock(&pc->mutex);
@@ -122,7 +122,7 @@ struct pw_checker *pw_checker_create(struct event_base *base, char **error)
 
 	*error = NULL;
 	pc->wake[0] = pc->wake[1] = -1;
-	pc->todo_tail = &pc->todo;
+	pc->waiting_tail = &pc->waiting;
 	pthread_mutex_init(&pc->mutex, NULL);
 	pthread_cond_init(&pc->cond, NULL);
 	if (sodium_init() < 0) {
@@ -162,7 +162,7 @@ void pw_checker_destroy(struct pw_checker *pc)
 		pthread_mutex_unlock(&pc->mutex);
 		pthread_join(pc->thread, NULL);
 	}
-	list_free(pc->todo);
+	list_free(pc->waiting);
 	list_free(pc->answered);
 	if (pc->wake_event)
 		event_free(pc->wake_event);
@@ -185,8 +185,8 @@ struct pw_check *pw_check_start(struct pw_checker *pc, const char *hash, const c
 	c->done = done;
 	c->aux = aux;
 	pthread_mutex_lock(&pc->mutex);
-	*pc->todo_tail = c;
-	pc->todo_tail = &c->next;
+	*pc->waiting_tail = c;
+	pc->waiting_tail = &c->next;
 	pthread_cond_signal(&pc->cond);
 	pthread_mutex_unlock(&pc->mutex);
 	return c;
